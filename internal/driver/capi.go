@@ -1,0 +1,444 @@
+package driver
+
+/*
+#cgo CFLAGS: -O2
+#include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
+
+// The SQLite C API as compiled into libSQL's static library, which go-libsql
+// links (see sqlite3 in the README). We declare only what the driver calls.
+typedef struct sqlite3 sqlite3;
+typedef struct sqlite3_stmt sqlite3_stmt;
+typedef long long sqlite3_int64;
+
+#define SQLITE_OK 0
+#define SQLITE_ROW 100
+#define SQLITE_DONE 101
+#define SQLITE_INTEGER 1
+#define SQLITE_FLOAT 2
+#define SQLITE_TEXT 3
+#define SQLITE_BLOB 4
+#define SQLITE_NULL 5
+#define SQLITE_UTF8 1
+#define SQLITE_TRANSIENT ((void(*)(void*))-1)
+#define SQLITE_STMTSTATUS_REPREPARE 5
+#define SQLITE_PREPARE_PERSISTENT 0x01
+
+int sqlite3_open_v2(const char*, sqlite3**, int, const char*);
+int sqlite3_close_v2(sqlite3*);
+int sqlite3_busy_timeout(sqlite3*, int);
+int sqlite3_extended_result_codes(sqlite3*, int);
+int sqlite3_extended_errcode(sqlite3*);
+const char* sqlite3_errmsg(sqlite3*);
+const char* sqlite3_errstr(int);
+int sqlite3_prepare_v3(sqlite3*, const char*, int, unsigned int, sqlite3_stmt**, const char**);
+int sqlite3_finalize(sqlite3_stmt*);
+int sqlite3_reset(sqlite3_stmt*);
+int sqlite3_clear_bindings(sqlite3_stmt*);
+int sqlite3_step(sqlite3_stmt*);
+int sqlite3_bind_parameter_count(sqlite3_stmt*);
+int sqlite3_bind_int64(sqlite3_stmt*, int, sqlite3_int64);
+int sqlite3_bind_double(sqlite3_stmt*, int, double);
+int sqlite3_bind_null(sqlite3_stmt*, int);
+int sqlite3_bind_text64(sqlite3_stmt*, int, const char*, uint64_t, void(*)(void*), unsigned char);
+int sqlite3_bind_blob64(sqlite3_stmt*, int, const void*, uint64_t, void(*)(void*));
+int sqlite3_bind_zeroblob(sqlite3_stmt*, int, int);
+int sqlite3_column_count(sqlite3_stmt*);
+const char* sqlite3_column_name(sqlite3_stmt*, int);
+const char* sqlite3_column_decltype(sqlite3_stmt*, int);
+int sqlite3_column_type(sqlite3_stmt*, int);
+sqlite3_int64 sqlite3_column_int64(sqlite3_stmt*, int);
+double sqlite3_column_double(sqlite3_stmt*, int);
+const unsigned char* sqlite3_column_text(sqlite3_stmt*, int);
+const void* sqlite3_column_blob(sqlite3_stmt*, int);
+int sqlite3_column_bytes(sqlite3_stmt*, int);
+int sqlite3_stmt_status(sqlite3_stmt*, int, int);
+int sqlite3_stmt_readonly(sqlite3_stmt*);
+sqlite3_int64 sqlite3_changes64(sqlite3*);
+sqlite3_int64 sqlite3_total_changes64(sqlite3*);
+sqlite3_int64 sqlite3_last_insert_rowid(sqlite3*);
+void sqlite3_interrupt(sqlite3*);
+int sqlite3_get_autocommit(sqlite3*);
+int sqlite3_key_v2(sqlite3*, const char*, const void*, int);
+int sqlite3_bind_parameter_index(sqlite3_stmt*, const char*);
+int sqlite3_busy_handler(sqlite3*, int(*)(void*, int), void*);
+int sqlite3_sleep(int);
+const char* sqlite3_libversion(void);
+
+// A bound argument. Text and blob bytes live in one Go buffer passed beside
+// the array, addressed by offset, so that no Go pointer is stored in memory
+// handed to C and all arguments bind in one cgo call.
+typedef struct {
+	int kind;
+	int pos;
+	int64_t i;
+	double f;
+	int64_t off;
+	int64_t len;
+} gl_arg;
+
+enum { GL_NULL, GL_INT, GL_FLOAT, GL_TEXT, GL_BLOB, GL_ZEROBLOB };
+
+static int gl_bind(sqlite3_stmt* s, const gl_arg* args, int n, const char* buf) {
+	int rc = SQLITE_OK;
+	for (int i = 0; i < n && rc == SQLITE_OK; i++) {
+		const gl_arg* a = &args[i];
+		switch (a->kind) {
+		case GL_NULL: rc = sqlite3_bind_null(s, a->pos); break;
+		case GL_INT: rc = sqlite3_bind_int64(s, a->pos, a->i); break;
+		case GL_FLOAT: rc = sqlite3_bind_double(s, a->pos, a->f); break;
+		case GL_TEXT: rc = sqlite3_bind_text64(s, a->pos, buf + a->off, (uint64_t)a->len, SQLITE_TRANSIENT, SQLITE_UTF8); break;
+		case GL_BLOB: rc = sqlite3_bind_blob64(s, a->pos, buf + a->off, (uint64_t)a->len, SQLITE_TRANSIENT); break;
+		case GL_ZEROBLOB: rc = sqlite3_bind_zeroblob(s, a->pos, 0); break;
+		}
+	}
+	return rc;
+}
+
+// A decoded cell; text and blob pointers stay valid until the next step.
+typedef struct {
+	int type;
+	int len;
+	int64_t i;
+	double f;
+	const void* p;
+} gl_cell;
+
+static void gl_row(sqlite3_stmt* s, gl_cell* cells, int n) {
+	for (int c = 0; c < n; c++) {
+		gl_cell* x = &cells[c];
+		x->type = sqlite3_column_type(s, c);
+		switch (x->type) {
+		case SQLITE_INTEGER: x->i = sqlite3_column_int64(s, c); break;
+		case SQLITE_FLOAT: x->f = sqlite3_column_double(s, c); break;
+		case SQLITE_TEXT:
+			x->p = sqlite3_column_text(s, c);
+			x->len = sqlite3_column_bytes(s, c);
+			break;
+		case SQLITE_BLOB:
+			x->p = sqlite3_column_blob(s, c);
+			x->len = sqlite3_column_bytes(s, c);
+			break;
+		}
+	}
+}
+
+// gl_step advances the statement and, on a row, decodes every column into
+// cells in the same call: one cgo crossing per row instead of several per cell.
+// ncol receives the live column count (it changes if the statement was
+// re-prepared after a schema change); a row wider than cap is left for gl_row.
+static int gl_step(sqlite3_stmt* s, gl_cell* cells, int cap, int* ncol, int* reprepared) {
+	int rc = sqlite3_step(s);
+	*reprepared = sqlite3_stmt_status(s, SQLITE_STMTSTATUS_REPREPARE, 0);
+	*ncol = sqlite3_column_count(s);
+	if (rc == SQLITE_ROW && *ncol <= cap) gl_row(s, cells, *ncol);
+	return rc;
+}
+
+// gl_exec binds and runs a statement to its end (rows it returns are
+// skipped) in one crossing. changes counts only rows this statement changed:
+// sqlite3_changes64 alone still reports an earlier statement after DDL.
+static int gl_exec(sqlite3* db, sqlite3_stmt* s, const gl_arg* args, int n, const char* buf,
+                   int64_t* changes, int64_t* last_id) {
+	int rc = gl_bind(s, args, n, buf);
+	if (rc != SQLITE_OK) return rc;
+	sqlite3_int64 before = sqlite3_total_changes64(db);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {}
+	*changes = sqlite3_total_changes64(db) != before ? sqlite3_changes64(db) : 0;
+	*last_id = sqlite3_last_insert_rowid(db);
+	return rc;
+}
+
+// gl_query binds and takes the first step in one crossing.
+static int gl_query(sqlite3_stmt* s, const gl_arg* args, int n, const char* buf,
+                    gl_cell* cells, int cap, int* ncol, int* reprepared) {
+	int rc = gl_bind(s, args, n, buf);
+	if (rc != SQLITE_OK) return rc;
+	return gl_step(s, cells, cap, ncol, reprepared);
+}
+
+// Per-connection busy state. SQLite's own busy handler sleeps through a
+// cancelled context; this one gives up as soon as the context is done.
+typedef struct {
+	int timeout_ms;
+	volatile int cancelled;
+} gl_busy;
+
+static int gl_busy_wait(void* arg, int count) {
+	static const int delays[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100};
+	static const int ndelays = sizeof(delays) / sizeof(delays[0]);
+	gl_busy* b = (gl_busy*)arg;
+	if (b->cancelled) return 0;
+	int waited = 0;
+	for (int i = 0; i < count; i++) waited += i < ndelays ? delays[i] : delays[ndelays - 1];
+	if (waited >= b->timeout_ms) return 0;
+	int d = count < ndelays ? delays[count] : delays[ndelays - 1];
+	if (waited + d > b->timeout_ms) d = b->timeout_ms - waited;
+	sqlite3_sleep(d);
+	return !b->cancelled;
+}
+
+static gl_busy* gl_install_busy(sqlite3* db, int timeout_ms) {
+	gl_busy* b = (gl_busy*)calloc(1, sizeof(gl_busy));
+	if (!b) return 0;
+	b->timeout_ms = timeout_ms;
+	sqlite3_busy_handler(db, gl_busy_wait, b);
+	return b;
+}
+
+static void gl_cancel(sqlite3* db, gl_busy* b) {
+	b->cancelled = 1;
+	sqlite3_interrupt(db);
+}
+
+static void gl_columns(sqlite3_stmt* s, int n, const char** names, const char** decltypes) {
+	for (int c = 0; c < n; c++) {
+		names[c] = sqlite3_column_name(s, c);
+		decltypes[c] = sqlite3_column_decltype(s, c);
+	}
+}
+*/
+import "C"
+
+import (
+	"unsafe"
+
+	// go-libsql brings the static libSQL library and its link flags; the
+	// driver calls the SQLite C API inside it directly.
+	_ "github.com/tursodatabase/go-libsql"
+)
+
+const (
+	sqliteOK   = 0
+	sqliteRow  = 100
+	sqliteDone = 101
+)
+
+// Value kinds of a cell, as SQLite reports them.
+const (
+	typeInteger = C.SQLITE_INTEGER
+	typeFloat   = C.SQLITE_FLOAT
+	typeText    = C.SQLITE_TEXT
+	typeBlob    = C.SQLITE_BLOB
+	typeNull    = C.SQLITE_NULL
+)
+
+// Argument kinds understood by gl_bind.
+const (
+	argNull     = C.GL_NULL
+	argInt      = C.GL_INT
+	argFloat    = C.GL_FLOAT
+	argText     = C.GL_TEXT
+	argBlob     = C.GL_BLOB
+	argZeroBlob = C.GL_ZEROBLOB
+)
+
+type (
+	cArg  = C.gl_arg
+	cCell = C.gl_cell
+)
+
+func cBytes(p unsafe.Pointer, n C.int) []byte {
+	return C.GoBytes(p, n)
+}
+
+// LibVersion reports the SQLite version string of the linked libSQL engine.
+func LibVersion() string {
+	return C.GoString(C.sqlite3_libversion())
+}
+
+type (
+	cInt    = C.int
+	cInt64  = C.int64_t
+	cDouble = C.double
+)
+
+func cString(c *cCell) string {
+	return C.GoStringN((*C.char)(c.p), C.int(c.len))
+}
+
+// handle is one open SQLite connection and its busy-wait state.
+type handle struct {
+	db   *C.sqlite3
+	busy *C.gl_busy
+}
+
+// Open flags (https://sqlite.org/c3ref/c_open_autoproxy.html).
+const (
+	openReadOnly  = 0x00000001
+	openReadWrite = 0x00000002
+	openCreate    = 0x00000004
+	openURI       = 0x00000040
+	openNoMutex   = 0x00008000
+)
+
+func openHandle(path string, flags int, busyTimeout int) (*handle, error) {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	var db *C.sqlite3
+	rc := C.sqlite3_open_v2(cpath, &db, C.int(flags), nil)
+	if db == nil {
+		return nil, &Error{Code: int(rc), Message: "cannot allocate a connection"}
+	}
+	h := &handle{db: db}
+	if rc != sqliteOK {
+		err := h.lastError(int(rc))
+		C.sqlite3_close_v2(db)
+		return nil, err
+	}
+	C.sqlite3_extended_result_codes(db, 1)
+	h.busy = C.gl_install_busy(db, C.int(busyTimeout))
+	if h.busy == nil {
+		h.close()
+		return nil, &Error{Code: 7, Message: "out of memory"}
+	}
+	return h, nil
+}
+
+func (h *handle) close() {
+	C.sqlite3_close_v2(h.db)
+	if h.busy != nil {
+		C.free(unsafe.Pointer(h.busy))
+		h.busy = nil
+	}
+}
+
+// lastError reads the connection's error state after rc was returned.
+func (h *handle) lastError(rc int) *Error {
+	code := int(C.sqlite3_extended_errcode(h.db))
+	if code == sqliteOK {
+		code = rc
+	}
+	msg := C.GoString(C.sqlite3_errmsg(h.db))
+	if msg == "" || msg == "not an error" {
+		msg = C.GoString(C.sqlite3_errstr(C.int(rc)))
+	}
+	return &Error{Code: code, Message: msg}
+}
+
+// key applies an encryption key; it must run before anything reads the file.
+func (h *handle) key(k string) error {
+	if rc := C.sqlite3_key_v2(h.db, nil, unsafe.Pointer(unsafe.StringData(k)), C.int(len(k))); rc != sqliteOK {
+		return h.lastError(int(rc))
+	}
+	return nil
+}
+
+// prepare compiles the first statement of sql and reports where the rest of
+// the text starts; stmt is nil when sql holds only blanks or comments.
+func (h *handle) prepare(sql string, persistent bool) (*C.sqlite3_stmt, int, error) {
+	if len(sql) == 0 {
+		return nil, 0, nil
+	}
+	base := (*C.char)(unsafe.Pointer(unsafe.StringData(sql)))
+	var stmt *C.sqlite3_stmt
+	var tail *C.char
+	var flags C.uint
+	if persistent {
+		flags = C.SQLITE_PREPARE_PERSISTENT
+	}
+	rc := C.sqlite3_prepare_v3(h.db, base, C.int(len(sql)), flags, &stmt, &tail)
+	if rc != sqliteOK {
+		return nil, 0, h.lastError(int(rc))
+	}
+	rest := len(sql)
+	if tail != nil {
+		rest = int(uintptr(unsafe.Pointer(tail)) - uintptr(unsafe.Pointer(base)))
+	}
+	return stmt, rest, nil
+}
+
+func (h *handle) changes() int64      { return int64(C.sqlite3_changes64(h.db)) }
+func (h *handle) lastInsertID() int64 { return int64(C.sqlite3_last_insert_rowid(h.db)) }
+func (h *handle) autocommit() bool    { return C.sqlite3_get_autocommit(h.db) != 0 }
+
+// cancel interrupts the running statement and any busy wait; safe to call
+// from any goroutine.
+func (h *handle) cancel() { C.gl_cancel(h.db, h.busy) }
+
+// clearCancel rearms the connection after a cancelled operation.
+func (h *handle) clearCancel() { h.busy.cancelled = 0 }
+
+type stmtPtr = *C.sqlite3_stmt
+
+func stmtParamCount(s stmtPtr) int { return int(C.sqlite3_bind_parameter_count(s)) }
+
+func stmtParamIndex(s stmtPtr, name string) int {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	return int(C.sqlite3_bind_parameter_index(s, cname))
+}
+
+func argPointers(args []cArg, buf []byte) (*cArg, *C.char) {
+	var pargs *cArg
+	var pbuf *C.char
+	if len(args) > 0 {
+		pargs = &args[0]
+	}
+	if len(buf) > 0 {
+		pbuf = (*C.char)(unsafe.Pointer(&buf[0]))
+	}
+	return pargs, pbuf
+}
+
+// stmtExec binds args and runs s to completion.
+func (h *handle) stmtExec(s stmtPtr, args []cArg, buf []byte) (rc int, changes, lastID int64) {
+	pargs, pbuf := argPointers(args, buf)
+	var ch, id C.int64_t
+	r := C.gl_exec(h.db, s, pargs, C.int(len(args)), pbuf, &ch, &id)
+	return int(r), int64(ch), int64(id)
+}
+
+// stmtQuery binds args and takes the first step, decoding the row into cells
+// when it fits.
+func stmtQuery(s stmtPtr, args []cArg, buf []byte, cells []cCell) (rc, ncol, reprepared int) {
+	pargs, pbuf := argPointers(args, buf)
+	var n, rp C.int
+	var p *cCell
+	if len(cells) > 0 {
+		p = &cells[0]
+	}
+	r := C.gl_query(s, pargs, C.int(len(args)), pbuf, p, C.int(len(cells)), &n, &rp)
+	return int(r), int(n), int(rp)
+}
+
+// stmtStep steps once and decodes the row into cells when it fits.
+func stmtStep(s stmtPtr, cells []cCell) (rc, ncol, reprepared int) {
+	var n, rp C.int
+	var p *cCell
+	if len(cells) > 0 {
+		p = &cells[0]
+	}
+	r := C.gl_step(s, p, C.int(len(cells)), &n, &rp)
+	return int(r), int(n), int(rp)
+}
+
+// stmtRow decodes the current row into cells, which must hold every column.
+func stmtRow(s stmtPtr, cells []cCell) { C.gl_row(s, &cells[0], C.int(len(cells))) }
+
+func stmtReset(s stmtPtr)           { C.sqlite3_reset(s) }
+func stmtFinalize(s stmtPtr)        { C.sqlite3_finalize(s) }
+func stmtReadOnly(s stmtPtr) bool   { return C.sqlite3_stmt_readonly(s) != 0 }
+func stmtColumnCount(s stmtPtr) int { return int(C.sqlite3_column_count(s)) }
+
+// stmtColumns reads every column's name and declared type in one crossing.
+func stmtColumns(s stmtPtr) (names, declTypes []string) {
+	n := stmtColumnCount(s)
+	if n == 0 {
+		return nil, nil
+	}
+	ptrs := (**C.char)(C.malloc(C.size_t(2*n) * C.size_t(unsafe.Sizeof(uintptr(0)))))
+	defer C.free(unsafe.Pointer(ptrs))
+	all := unsafe.Slice(ptrs, 2*n)
+	C.gl_columns(s, C.int(n), &all[0], &all[n])
+	names = make([]string, n)
+	declTypes = make([]string, n)
+	for i := 0; i < n; i++ {
+		names[i] = C.GoString(all[i])
+		if all[n+i] != nil {
+			declTypes[i] = C.GoString(all[n+i])
+		}
+	}
+	return names, declTypes
+}

@@ -1,0 +1,497 @@
+package driver
+
+import (
+	"container/list"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+)
+
+// conn is one SQLite connection with its compiled-statement cache.
+type conn struct {
+	h    *handle
+	opts *Options
+
+	cache   map[string]*list.Element // of *stmt, most recently used first
+	lru     list.List
+	inTx    bool
+	txRO    bool
+	args    []cArg
+	argBuf  []byte
+	argPos  []int
+	bad     bool
+	closing bool
+}
+
+var (
+	_ driver.Conn               = (*conn)(nil)
+	_ driver.ConnBeginTx        = (*conn)(nil)
+	_ driver.ExecerContext      = (*conn)(nil)
+	_ driver.QueryerContext     = (*conn)(nil)
+	_ driver.ConnPrepareContext = (*conn)(nil)
+	_ driver.NamedValueChecker  = (*conn)(nil)
+	_ driver.SessionResetter    = (*conn)(nil)
+	_ driver.Validator          = (*conn)(nil)
+	_ driver.Pinger             = (*conn)(nil)
+)
+
+func newConn(h *handle, opts *Options) *conn {
+	return &conn{h: h, opts: opts, cache: make(map[string]*list.Element)}
+}
+
+// stmt is a compiled statement and what is known of its result columns.
+type stmt struct {
+	ptr        stmtPtr
+	sql        string
+	tailAt     int
+	nparams    int
+	cached     bool
+	busy       bool
+	colsValid  bool
+	reprepared int
+	names      []string
+	declTypes  []string
+	kinds      []columnKind
+}
+
+func (s *stmt) setColumns(reprepared int) {
+	s.names, s.declTypes = stmtColumns(s.ptr)
+	s.kinds = make([]columnKind, len(s.declTypes))
+	for i, d := range s.declTypes {
+		s.kinds[i] = kindOfDeclType(d)
+	}
+	s.reprepared = reprepared
+	s.colsValid = true
+}
+
+// acquire returns a compiled statement for the first statement in query,
+// from the cache when it is free there. A nil stmt means query holds no
+// statement (only blanks or comments).
+func (c *conn) acquire(query string) (*stmt, error) {
+	if el, ok := c.cache[query]; ok {
+		s := el.Value.(*stmt)
+		if !s.busy {
+			c.lru.MoveToFront(el)
+			s.busy = true
+			return s, nil
+		}
+	}
+	ptr, tailAt, err := c.h.prepare(query, true)
+	if err != nil || ptr == nil {
+		return nil, err
+	}
+	s := &stmt{ptr: ptr, sql: query, tailAt: tailAt, nparams: stmtParamCount(ptr), busy: true}
+	// Only a whole single statement is cached, keyed by its exact text.
+	if tailAt == len(query) && c.opts.StatementCacheSize > 0 {
+		if _, taken := c.cache[query]; !taken {
+			s.cached = true
+			c.cache[query] = c.lru.PushFront(s)
+			c.evict()
+		}
+	}
+	return s, nil
+}
+
+func (c *conn) evict() {
+	for el := c.lru.Back(); el != nil && c.lru.Len() > c.opts.StatementCacheSize; {
+		prev := el.Prev()
+		if s := el.Value.(*stmt); !s.busy {
+			c.lru.Remove(el)
+			delete(c.cache, s.sql)
+			stmtFinalize(s.ptr)
+		}
+		el = prev
+	}
+}
+
+// release returns s after use: reset for the cache, or finalized.
+func (c *conn) release(s *stmt) {
+	stmtReset(s.ptr)
+	s.busy = false
+	if !s.cached || c.closing {
+		stmtFinalize(s.ptr)
+	}
+}
+
+// bindArgs encodes the arguments s takes from args, by name or position,
+// and returns how many it used.
+func (c *conn) bindArgs(s *stmt, args []driver.NamedValue) (int, error) {
+	n := s.nparams
+	named := false
+	for i := range args {
+		if args[i].Name != "" {
+			named = true
+			break
+		}
+	}
+	c.argPos = c.argPos[:0]
+	if named {
+		// Named arguments are looked up in this statement; every argument is
+		// offered to every statement of a multi-statement text.
+		use := args[:0:0]
+		for i, a := range args {
+			pos := i + 1
+			if a.Name != "" {
+				pos = 0
+				for _, prefix := range [...]string{":", "@", "$"} {
+					if pos = stmtParamIndex(s.ptr, prefix+a.Name); pos > 0 {
+						break
+					}
+				}
+				if pos == 0 {
+					continue
+				}
+			} else if pos > n {
+				continue
+			}
+			use = append(use, a)
+			c.argPos = append(c.argPos, pos)
+		}
+		var err error
+		c.args, c.argBuf, err = encodeArgs(use, c.argPos, c.args, c.argBuf)
+		return 0, err
+	}
+	if n > len(args) {
+		return 0, fmt.Errorf("libsql: statement takes %d arguments, %d given", n, len(args))
+	}
+	for i := 0; i < n; i++ {
+		c.argPos = append(c.argPos, i+1)
+	}
+	var err error
+	c.args, c.argBuf, err = encodeArgs(args[:n], c.argPos, c.args, c.argBuf)
+	return n, err
+}
+
+// watch arms cancellation of the running statement when ctx ends. The
+// returned function disarms it and must run before the connection is reused.
+func (c *conn) watch(ctx context.Context) (func(), error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if ctx.Done() == nil {
+		return disarmed, nil
+	}
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		c.h.cancel()
+		close(fired)
+	})
+	return func() {
+		if !stop() {
+			<-fired
+			c.h.clearCancel()
+		}
+	}, nil
+}
+
+func disarmed() {}
+
+// stepError builds the error for a failed step, preferring the context's
+// error when the failure was caused by its cancellation.
+func (c *conn) stepError(ctx context.Context, rc int) error {
+	err := c.h.lastError(rc)
+	if ctxErr := ctx.Err(); ctxErr != nil && (err.Primary() == CodeInterrupt || err.Primary() == CodeBusy) {
+		return ctxErr
+	}
+	return err
+}
+
+type result struct{ lastID, changes int64 }
+
+func (r result) LastInsertId() (int64, error) { return r.lastID, nil }
+func (r result) RowsAffected() (int64, error) { return r.changes, nil }
+
+// ExecContext runs every statement in query; statements that return rows
+// are run to completion and their rows discarded.
+func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	disarm, err := c.watch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer disarm()
+	return c.exec(ctx, query, args)
+}
+
+func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	var res result
+	for rest := query; ; {
+		s, err := c.acquire(rest)
+		if err != nil {
+			return nil, err
+		}
+		if s == nil {
+			break
+		}
+		used, err := c.bindArgs(s, args)
+		if err != nil {
+			c.release(s)
+			return nil, err
+		}
+		rc, changes, lastID := c.h.stmtExec(s.ptr, c.args, c.argBuf)
+		if rc != sqliteDone {
+			err := c.stepError(ctx, rc)
+			c.release(s)
+			return nil, err
+		}
+		res.changes, res.lastID = changes, lastID
+		rest = rest[s.tailAt:]
+		args = args[used:]
+		c.release(s)
+	}
+	if len(args) > 0 && args[0].Name == "" {
+		return nil, fmt.Errorf("libsql: %d arguments were not used by the statement", len(args))
+	}
+	return res, nil
+}
+
+// QueryContext runs the statements before the last one as Exec would and
+// returns the rows of the last one.
+func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	disarm, err := c.watch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for rest := query; ; {
+		s, err := c.acquire(rest)
+		if err != nil {
+			disarm()
+			return nil, err
+		}
+		if s == nil {
+			disarm()
+			return nil, errors.New("libsql: query holds no statement")
+		}
+		if s.tailAt < len(rest) && !blank(rest[s.tailAt:]) {
+			used, err := c.bindArgs(s, args)
+			if err == nil {
+				if rc, _, _ := c.h.stmtExec(s.ptr, c.args, c.argBuf); rc != sqliteDone {
+					err = c.stepError(ctx, rc)
+				}
+			}
+			rest = rest[s.tailAt:]
+			c.release(s)
+			if err != nil {
+				disarm()
+				return nil, err
+			}
+			args = args[used:]
+			continue
+		}
+		if _, err := c.bindArgs(s, args); err != nil {
+			c.release(s)
+			disarm()
+			return nil, err
+		}
+		r, err := c.startRows(ctx, s, disarm)
+		if err != nil {
+			c.release(s)
+			disarm()
+			return nil, err
+		}
+		return r, nil
+	}
+}
+
+// blank reports whether the rest of a query holds no statement, without
+// compiling it: only white space and a trailing semicolon are common there.
+func blank(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\n', '\r', ';':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func (c *conn) startRows(ctx context.Context, s *stmt, disarm func()) (*rows, error) {
+	width := len(s.kinds)
+	if !s.colsValid {
+		width = stmtColumnCount(s.ptr)
+	}
+	cells := make([]cCell, width)
+	rc, ncol, reprepared := stmtQuery(s.ptr, c.args, c.argBuf, cells)
+	if rc != sqliteRow && rc != sqliteDone {
+		return nil, c.stepError(ctx, rc)
+	}
+	if !s.colsValid || reprepared != s.reprepared || ncol != len(s.kinds) {
+		s.setColumns(reprepared)
+	}
+	r := &rows{c: c, s: s, done: ctx.Done(), ctx: ctx, disarm: disarm}
+	if ncol > len(cells) {
+		cells = make([]cCell, ncol)
+		if rc == sqliteRow {
+			stmtRow(s.ptr, cells)
+		}
+	}
+	r.cells = cells[:ncol]
+	r.pending = rc == sqliteRow
+	r.finished = rc == sqliteDone
+	return r, nil
+}
+
+// PrepareContext compiles query once to report errors early; the returned
+// statement runs through the connection's statement cache.
+func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s, err := c.acquire(query)
+	if err != nil {
+		return nil, err
+	}
+	if s != nil {
+		c.release(s)
+	}
+	return &preparedStmt{c: c, query: query}, nil
+}
+
+// Prepare implements driver.Conn.
+func (c *conn) Prepare(query string) (driver.Stmt, error) {
+	return c.PrepareContext(context.Background(), query)
+}
+
+// CheckNamedValue implements driver.NamedValueChecker.
+func (c *conn) CheckNamedValue(nv *driver.NamedValue) error { return checkNamedValue(nv) }
+
+// BeginTx starts a transaction. Read-write transactions take the write lock
+// at BEGIN (TxLock, IMMEDIATE by default): a transaction that read first and
+// then tried to write could otherwise fail with "database is locked" no
+// matter how long it waited.
+func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	switch sql.IsolationLevel(opts.Isolation) {
+	case sql.LevelDefault, sql.LevelSerializable:
+	default:
+		return nil, fmt.Errorf("libsql: isolation level %s is not supported (SQLite transactions are serializable)", sql.IsolationLevel(opts.Isolation))
+	}
+	mode := c.opts.TxLock
+	if opts.ReadOnly {
+		if _, err := c.ExecContext(ctx, "PRAGMA query_only=1", nil); err != nil {
+			return nil, err
+		}
+		c.txRO = true
+		mode = "DEFERRED"
+	}
+	if _, err := c.ExecContext(ctx, "BEGIN "+mode, nil); err != nil {
+		c.endReadOnly()
+		return nil, err
+	}
+	c.inTx = true
+	return tx{c}, nil
+}
+
+// Begin implements driver.Conn.
+func (c *conn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
+
+func (c *conn) endReadOnly() {
+	if c.txRO {
+		if _, err := c.exec(context.Background(), "PRAGMA query_only=0", nil); err != nil {
+			c.bad = true
+		}
+		c.txRO = false
+	}
+}
+
+func (c *conn) finishTx(query string) error {
+	defer c.endReadOnly()
+	c.inTx = false
+	if c.h.autocommit() {
+		// SQLite already rolled the transaction back (after a failed
+		// statement such as a full disk or an interrupt).
+		if query == "ROLLBACK" {
+			return nil
+		}
+		return errors.New("libsql: commit failed: the transaction was already rolled back by an earlier error")
+	}
+	_, err := c.exec(context.Background(), query, nil)
+	if err != nil && query == "COMMIT" && !c.h.autocommit() {
+		// A failed COMMIT (e.g. a deferred foreign key violation) leaves the
+		// transaction open; end it so the connection goes back clean.
+		if _, rbErr := c.exec(context.Background(), "ROLLBACK", nil); rbErr != nil {
+			c.bad = true
+		}
+	}
+	return err
+}
+
+type tx struct{ c *conn }
+
+func (t tx) Commit() error   { return t.c.finishTx("COMMIT") }
+func (t tx) Rollback() error { return t.c.finishTx("ROLLBACK") }
+
+// ResetSession implements driver.SessionResetter: a connection whose
+// transaction was left open is not handed out again.
+func (c *conn) ResetSession(ctx context.Context) error {
+	if c.bad || !c.h.autocommit() {
+		return driver.ErrBadConn
+	}
+	return nil
+}
+
+// IsValid implements driver.Validator.
+func (c *conn) IsValid() bool { return !c.bad && c.h != nil }
+
+// Ping implements driver.Pinger.
+func (c *conn) Ping(ctx context.Context) error {
+	_, err := c.ExecContext(ctx, "SELECT 1", nil)
+	return err
+}
+
+// Close finalizes the cached statements and closes the connection.
+func (c *conn) Close() error {
+	if c.h == nil {
+		return nil
+	}
+	c.closing = true
+	for el := c.lru.Front(); el != nil; el = el.Next() {
+		if s := el.Value.(*stmt); !s.busy {
+			stmtFinalize(s.ptr)
+		}
+	}
+	c.lru.Init()
+	c.cache = nil
+	c.h.close()
+	c.h = nil
+	return nil
+}
+
+// preparedStmt is a statement prepared through database/sql.
+type preparedStmt struct {
+	c     *conn
+	query string
+}
+
+func (p *preparedStmt) Close() error  { return nil }
+func (p *preparedStmt) NumInput() int { return -1 }
+
+func (p *preparedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	return p.c.ExecContext(ctx, p.query, args)
+}
+
+func (p *preparedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	return p.c.QueryContext(ctx, p.query, args)
+}
+
+func (p *preparedStmt) Exec(args []driver.Value) (driver.Result, error) {
+	return p.ExecContext(context.Background(), named(args))
+}
+
+func (p *preparedStmt) Query(args []driver.Value) (driver.Rows, error) {
+	return p.QueryContext(context.Background(), named(args))
+}
+
+// CheckNamedValue implements driver.NamedValueChecker.
+func (p *preparedStmt) CheckNamedValue(nv *driver.NamedValue) error { return checkNamedValue(nv) }
+
+func named(args []driver.Value) []driver.NamedValue {
+	out := make([]driver.NamedValue, len(args))
+	for i, v := range args {
+		out[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+	}
+	return out
+}

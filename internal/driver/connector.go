@@ -1,0 +1,208 @@
+// Package driver is the database/sql driver behind the dialect's local mode:
+// it calls the SQLite C API compiled into libSQL's static library directly,
+// so that it owns how values are bound and decoded (see the README's "How
+// the driver layer works").
+package driver
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configures local connections. The dialect fills it from its Config.
+type Options struct {
+	// Path is a file path, a "file:" URI, or ":memory:".
+	Path string
+	// BusyTimeout bounds how long a statement waits for a lock.
+	BusyTimeout time.Duration
+	// JournalMode is applied to files ("WAL", "DELETE", …); empty keeps the file's.
+	JournalMode string
+	// Synchronous is applied to every connection ("NORMAL", "FULL", …); empty keeps SQLite's.
+	Synchronous string
+	// ForeignKeys turns on foreign key enforcement on every connection.
+	ForeignKeys bool
+	// TxLock is the BEGIN mode of read-write transactions: "IMMEDIATE", "DEFERRED" or "EXCLUSIVE".
+	TxLock string
+	// EncryptionKey, when set, is applied before the file is read.
+	EncryptionKey string
+	// Pragmas are extra "name=value" settings run on every new connection.
+	Pragmas []string
+	// ReadOnly opens the database read-only.
+	ReadOnly bool
+	// StatementCacheSize is how many compiled statements each connection keeps.
+	StatementCacheSize int
+}
+
+var memoryDBSeq atomic.Uint64
+
+// Connector opens connections to one local database. It implements
+// driver.Connector and io.Closer, so sql.DB.Close releases it.
+type Connector struct {
+	opts  Options
+	path  string
+	flags int
+	init  []string
+
+	mu     sync.Mutex
+	keeper *conn
+}
+
+// NewConnector validates opts and opens a first connection, so that a bad
+// path, a wrong key or a file that is not a database fails here.
+func NewConnector(opts Options) (*Connector, error) {
+	if opts.Path == "" {
+		return nil, errors.New("libsql: no database path given")
+	}
+	lock := strings.ToUpper(opts.TxLock)
+	switch lock {
+	case "":
+		lock = "IMMEDIATE"
+	case "IMMEDIATE", "DEFERRED", "EXCLUSIVE":
+	default:
+		return nil, fmt.Errorf("libsql: unknown transaction lock %q (want IMMEDIATE, DEFERRED or EXCLUSIVE)", opts.TxLock)
+	}
+	opts.TxLock = lock
+	if opts.StatementCacheSize == 0 {
+		opts.StatementCacheSize = 64
+	}
+	c := &Connector{opts: opts, path: opts.Path, flags: openURI | openNoMutex}
+	if opts.ReadOnly {
+		c.flags |= openReadOnly
+	} else {
+		c.flags |= openReadWrite | openCreate
+	}
+	memory := IsMemory(opts.Path)
+	if memory {
+		// A named memdb database is shared by every connection of this
+		// process that opens it, and it keeps normal locking; the name is
+		// unique so that each Connector has its own database.
+		c.path = fmt.Sprintf("file:/gorm-libsql-memory-%d?vfs=memdb", memoryDBSeq.Add(1))
+	}
+	c.init = c.initStatements(memory)
+	first, err := c.open(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	if memory {
+		// The database lives while one connection is open: hold one for the
+		// Connector's lifetime so that an idle pool does not drop the data.
+		c.keeper = first
+	} else {
+		first.Close()
+	}
+	return c, nil
+}
+
+// IsMemory reports whether path names a private in-memory database.
+func IsMemory(path string) bool {
+	return path == ":memory:" || path == "file::memory:" || strings.HasPrefix(path, "file::memory:?")
+}
+
+func (c *Connector) initStatements(memory bool) []string {
+	var stmts []string
+	if c.opts.JournalMode != "" && !memory && !c.opts.ReadOnly {
+		stmts = append(stmts, "PRAGMA journal_mode="+c.opts.JournalMode)
+	}
+	if c.opts.Synchronous != "" {
+		stmts = append(stmts, "PRAGMA synchronous="+c.opts.Synchronous)
+	}
+	if c.opts.ForeignKeys {
+		stmts = append(stmts, "PRAGMA foreign_keys=ON")
+	}
+	for _, p := range c.opts.Pragmas {
+		stmts = append(stmts, "PRAGMA "+p)
+	}
+	return stmts
+}
+
+// Connect opens a new connection and applies the connection settings.
+func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
+	return c.open(ctx)
+}
+
+func (c *Connector) open(ctx context.Context) (*conn, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	h, err := openHandle(c.path, c.flags, int(c.opts.BusyTimeout/time.Millisecond))
+	if err != nil {
+		return nil, fmt.Errorf("libsql: open %s: %w", c.opts.Path, err)
+	}
+	cn := newConn(h, &c.opts)
+	if c.opts.EncryptionKey != "" {
+		if err := h.key(c.opts.EncryptionKey); err != nil {
+			cn.Close()
+			return nil, fmt.Errorf("libsql: apply encryption key: %w", err)
+		}
+	}
+	// Reading the schema proves the file is a database this key opens.
+	if _, err := cn.exec(ctx, "SELECT count(*) FROM sqlite_master", nil); err != nil {
+		cn.Close()
+		var e *Error
+		if errors.As(err, &e) && e.Primary() == CodeNotADB {
+			if c.opts.EncryptionKey != "" {
+				return nil, fmt.Errorf("libsql: open %s: the encryption key is wrong or the file is not a database: %w", c.opts.Path, err)
+			}
+			return nil, fmt.Errorf("libsql: open %s: the file is encrypted or is not a database: %w", c.opts.Path, err)
+		}
+		return nil, fmt.Errorf("libsql: open %s: %w", c.opts.Path, err)
+	}
+	for _, s := range c.init {
+		if _, err := cn.exec(ctx, s, nil); err != nil {
+			cn.Close()
+			return nil, fmt.Errorf("libsql: %s: %w", s, err)
+		}
+	}
+	return cn, nil
+}
+
+// Driver returns the database/sql driver, for sql.DB.Driver.
+func (c *Connector) Driver() driver.Driver { return Driver{} }
+
+// Close releases the in-memory database, if any.
+func (c *Connector) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.keeper != nil {
+		err := c.keeper.Close()
+		c.keeper = nil
+		return err
+	}
+	return nil
+}
+
+// Driver opens local databases by path, with default Options.
+type Driver struct{}
+
+// Open opens a connection to the database at name.
+func (Driver) Open(name string) (driver.Conn, error) {
+	c, err := Driver{}.OpenConnector(name)
+	if err != nil {
+		return nil, err
+	}
+	return c.Connect(context.Background())
+}
+
+// OpenConnector returns a Connector for the database at name with
+// production defaults.
+func (Driver) OpenConnector(name string) (driver.Connector, error) {
+	return NewConnector(DefaultOptions(name))
+}
+
+// DefaultOptions are the production defaults for a local database.
+func DefaultOptions(path string) Options {
+	return Options{
+		Path:        path,
+		BusyTimeout: 10 * time.Second,
+		JournalMode: "WAL",
+		Synchronous: "NORMAL",
+		ForeignKeys: true,
+		TxLock:      "IMMEDIATE",
+	}
+}

@@ -1,0 +1,103 @@
+package driver
+
+import (
+	"context"
+	"database/sql/driver"
+	"io"
+	"reflect"
+	"strings"
+	"time"
+)
+
+// rows streams the result of a query; a row is decoded in one cgo call.
+type rows struct {
+	c        *conn
+	s        *stmt
+	cells    []cCell
+	pending  bool // the first row is already decoded in cells
+	finished bool
+	closed   bool
+	ctx      context.Context
+	done     <-chan struct{}
+	disarm   func()
+}
+
+var (
+	_ driver.Rows                           = (*rows)(nil)
+	_ driver.RowsColumnTypeDatabaseTypeName = (*rows)(nil)
+	_ driver.RowsColumnTypeScanType         = (*rows)(nil)
+)
+
+func (r *rows) Columns() []string { return r.s.names }
+
+func (r *rows) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	r.c.release(r.s)
+	r.disarm()
+	return nil
+}
+
+func (r *rows) Next(dest []driver.Value) error {
+	if r.finished || r.closed {
+		return io.EOF
+	}
+	select {
+	case <-r.done:
+		r.finished = true
+		return r.ctx.Err()
+	default:
+	}
+	if r.pending {
+		r.pending = false
+	} else {
+		rc, ncol, _ := stmtStep(r.s.ptr, r.cells)
+		switch rc {
+		case sqliteRow:
+		case sqliteDone:
+			r.finished = true
+			return io.EOF
+		default:
+			r.finished = true
+			return r.c.stepError(r.ctx, rc)
+		}
+		if ncol != len(r.cells) {
+			r.finished = true
+			return io.ErrUnexpectedEOF
+		}
+	}
+	kinds := r.s.kinds
+	for i := range dest {
+		dest[i] = decodeCell(&r.cells[i], kinds[i])
+	}
+	return nil
+}
+
+// ColumnTypeDatabaseTypeName reports the column's declared type, upper-cased.
+func (r *rows) ColumnTypeDatabaseTypeName(i int) string {
+	return strings.ToUpper(r.s.declTypes[i])
+}
+
+// ColumnTypeScanType reports the Go type a column's cells decode to, judged
+// from its declared type by SQLite's affinity rules.
+func (r *rows) ColumnTypeScanType(i int) reflect.Type {
+	if r.s.kinds[i] == kindTime {
+		return reflect.TypeOf(timeZero)
+	}
+	d := strings.ToUpper(r.s.declTypes[i])
+	switch {
+	case strings.Contains(d, "INT"):
+		return reflect.TypeOf(int64(0))
+	case strings.Contains(d, "CHAR"), strings.Contains(d, "CLOB"), strings.Contains(d, "TEXT"):
+		return reflect.TypeOf("")
+	case strings.Contains(d, "BLOB"):
+		return reflect.TypeOf([]byte(nil))
+	case strings.Contains(d, "REAL"), strings.Contains(d, "FLOA"), strings.Contains(d, "DOUB"):
+		return reflect.TypeOf(float64(0))
+	}
+	return reflect.TypeOf((*any)(nil)).Elem()
+}
+
+var timeZero time.Time

@@ -1,0 +1,259 @@
+package libsql
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Config selects the database and tunes the connections. The mode follows
+// from which fields are set (see Mode).
+type Config struct {
+	// Database is a local file path, a "file:" URI, or ":memory:". With URL
+	// set too, it is the embedded replica's local file.
+	Database string
+	// URL is the remote database: libsql://, https:// or http://.
+	URL string
+	// AuthToken authenticates to the remote database.
+	AuthToken string
+	// EncryptionKey encrypts a local file or replica at rest.
+	EncryptionKey string
+	// SyncInterval is how often an embedded replica pulls from the primary;
+	// 0 syncs only on demand.
+	SyncInterval time.Duration
+	// ReadYourWrites makes an embedded replica see its own writes at once.
+	// Nil means on.
+	ReadYourWrites *bool
+
+	// Conn is an existing pool to use instead of opening one; the other
+	// fields are then ignored.
+	Conn gorm.ConnPool
+
+	// BusyTimeout bounds how long a statement waits for a lock held by
+	// another connection. Default 10s.
+	BusyTimeout time.Duration
+	// JournalMode of a local file. Default "WAL", which lets readers work
+	// while a writer commits.
+	JournalMode string
+	// Synchronous level of local connections. Default "NORMAL", durable in
+	// WAL mode except for the last commits before a power loss.
+	Synchronous string
+	// DisableForeignKeys turns off foreign key enforcement, which is on by
+	// default on every connection.
+	DisableForeignKeys bool
+	// TxLock is how read-write transactions begin: "IMMEDIATE" (default)
+	// takes the write lock at BEGIN, so that concurrent writers queue instead
+	// of failing with "database is locked"; "DEFERRED" or "EXCLUSIVE".
+	TxLock string
+	// Pragmas are extra "name=value" settings applied to every connection.
+	Pragmas []string
+	// ReadOnly opens a local database read-only.
+	ReadOnly bool
+	// StatementCacheSize is how many compiled statements each connection
+	// keeps. Default 64; negative disables the cache.
+	StatementCacheSize int
+}
+
+// Mode is how a Config reaches its database.
+type Mode int
+
+// The modes, as chosen by Config.Mode.
+const (
+	ModeLocal Mode = iota + 1
+	ModeRemote
+	ModeEmbeddedReplica
+)
+
+func (m Mode) String() string {
+	switch m {
+	case ModeLocal:
+		return "local"
+	case ModeRemote:
+		return "remote"
+	case ModeEmbeddedReplica:
+		return "embedded replica"
+	}
+	return "unknown"
+}
+
+// Mode reports the mode the set fields select: Database alone is local, URL
+// alone remote, both an embedded replica.
+func (c Config) Mode() (Mode, error) {
+	switch {
+	case c.Database != "" && c.URL == "":
+		return ModeLocal, nil
+	case c.Database == "" && c.URL != "":
+		return ModeRemote, nil
+	case c.Database != "" && c.URL != "":
+		return ModeEmbeddedReplica, nil
+	}
+	return 0, errors.New("libsql: config names no database: set Database (a local file or :memory:), URL (a remote database), or both (an embedded replica)")
+}
+
+// ParseDSN reads a data source name into a Config.
+//
+// Local databases are a path or a "file:" URI, with optional settings as
+// query parameters: busy_timeout (milliseconds or a Go duration),
+// journal_mode, synchronous, foreign_keys (on/off), tx_lock,
+// encryption_key, statement_cache_size, and SQLite's own URI parameters
+// (mode, cache, vfs, immutable, nolock, psow), which are passed on:
+//
+//	app.db
+//	file:app.db?busy_timeout=5s&journal_mode=wal
+//	:memory:
+//
+// Remote databases are a libsql://, https:// or http:// URL with an
+// authToken parameter. Adding a replica parameter names the local file of
+// an embedded replica, with sync_interval and read_your_writes:
+//
+//	libsql://db.example.com?authToken=TOKEN
+//	libsql://db.example.com?authToken=TOKEN&replica=local.db&sync_interval=1m
+func ParseDSN(dsn string) (Config, error) {
+	dsn = strings.TrimSpace(dsn)
+	if dsn == "" {
+		return Config{}, errors.New("libsql: empty DSN")
+	}
+	scheme, _, hasScheme := strings.Cut(dsn, "://")
+	if hasScheme {
+		switch strings.ToLower(scheme) {
+		case "libsql", "https", "http", "wss", "ws":
+			return parseRemoteDSN(dsn)
+		}
+		return Config{}, fmt.Errorf("libsql: unknown URL scheme %q in DSN (want libsql://, https://, http://, file: or a path)", scheme)
+	}
+	return parseLocalDSN(dsn)
+}
+
+// sqliteURIParams are passed through to SQLite in a file: URI.
+var sqliteURIParams = map[string]bool{"mode": true, "cache": true, "vfs": true, "immutable": true, "nolock": true, "psow": true}
+
+func parseLocalDSN(dsn string) (Config, error) {
+	path, rawQuery, _ := strings.Cut(dsn, "?")
+	cfg := Config{Database: path}
+	if rawQuery == "" {
+		return cfg, nil
+	}
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return Config{}, fmt.Errorf("libsql: DSN parameters: %w", err)
+	}
+	passOn := url.Values{}
+	for key, values := range q {
+		v := values[len(values)-1]
+		if sqliteURIParams[key] {
+			passOn[key] = values
+			continue
+		}
+		if err := cfg.setLocalParam(key, v); err != nil {
+			return Config{}, err
+		}
+	}
+	if len(passOn) > 0 {
+		if !strings.HasPrefix(path, "file:") {
+			path = "file:" + path
+		}
+		cfg.Database = path + "?" + passOn.Encode()
+	}
+	return cfg, nil
+}
+
+func (c *Config) setLocalParam(key, v string) error {
+	switch key {
+	case "busy_timeout", "_busy_timeout":
+		d, err := parseMillis(v)
+		if err != nil {
+			return fmt.Errorf("libsql: DSN busy_timeout=%q: %w", v, err)
+		}
+		c.BusyTimeout = d
+	case "journal_mode", "_journal_mode":
+		c.JournalMode = v
+	case "synchronous", "_synchronous":
+		c.Synchronous = v
+	case "foreign_keys", "_foreign_keys":
+		on, err := parseSwitch(v)
+		if err != nil {
+			return fmt.Errorf("libsql: DSN foreign_keys=%q: %w", v, err)
+		}
+		c.DisableForeignKeys = !on
+	case "tx_lock", "_txlock":
+		c.TxLock = v
+	case "encryption_key", "encryptionKey":
+		c.EncryptionKey = v
+	case "statement_cache_size":
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("libsql: DSN statement_cache_size=%q: %w", v, err)
+		}
+		c.StatementCacheSize = n
+	default:
+		return fmt.Errorf("libsql: unknown DSN parameter %q", key)
+	}
+	return nil
+}
+
+func parseRemoteDSN(dsn string) (Config, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return Config{}, fmt.Errorf("libsql: DSN is not a valid URL: %w", redactURLError(err))
+	}
+	q := u.Query()
+	u.RawQuery = ""
+	cfg := Config{URL: u.String()}
+	for key, values := range q {
+		v := values[len(values)-1]
+		switch key {
+		case "authToken", "auth_token":
+			cfg.AuthToken = v
+		case "replica":
+			cfg.Database = v
+		case "sync_interval", "syncInterval":
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return Config{}, fmt.Errorf("libsql: DSN sync_interval=%q: %w", v, err)
+			}
+			cfg.SyncInterval = d
+		case "read_your_writes", "readYourWrites":
+			on, err := parseSwitch(v)
+			if err != nil {
+				return Config{}, fmt.Errorf("libsql: DSN read_your_writes=%q: %w", v, err)
+			}
+			cfg.ReadYourWrites = &on
+		default:
+			if err := cfg.setLocalParam(key, v); err != nil {
+				return Config{}, err
+			}
+		}
+	}
+	return cfg, nil
+}
+
+// redactURLError drops the URL (and so any token in it) from a parse error.
+func redactURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func parseMillis(v string) (time.Duration, error) {
+	if n, err := strconv.Atoi(v); err == nil {
+		return time.Duration(n) * time.Millisecond, nil
+	}
+	return time.ParseDuration(v)
+}
+
+func parseSwitch(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "1", "on", "true", "yes":
+		return true, nil
+	case "0", "off", "false", "no":
+		return false, nil
+	}
+	return false, errors.New("want on or off")
+}

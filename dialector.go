@@ -1,0 +1,285 @@
+// Package libsql is the GORM dialect for libSQL and Turso: local files and
+// :memory:, with the rest of the modes described on Config.
+package libsql
+
+import (
+	"database/sql"
+	sqldriver "database/sql/driver"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gorm-libsql/libsql/internal/driver"
+	"gorm.io/gorm"
+	"gorm.io/gorm/callbacks"
+	"gorm.io/gorm/clause"
+	"gorm.io/gorm/logger"
+	"gorm.io/gorm/migrator"
+	"gorm.io/gorm/schema"
+)
+
+// DialectName is what Name reports: GORM and the tools around it
+// (gorm.io/datatypes, gorm gen, atlas) switch on "sqlite" to pick SQLite's
+// SQL, which libSQL speaks. Use IsLibSQL to tell libSQL apart.
+const DialectName = "sqlite"
+
+// Dialector is the GORM dialector for libSQL.
+type Dialector struct {
+	Config
+	// dsnErr is a DSN parse error, reported by Initialize as GORM expects.
+	dsnErr error
+}
+
+// Open returns a dialector for a Config or for a DSN string (see ParseDSN):
+//
+//	gorm.Open(libsql.Open(libsql.Config{Database: "app.db"}), &gorm.Config{})
+//	gorm.Open(libsql.Open("file:app.db?busy_timeout=5s"), &gorm.Config{})
+func Open[T Config | string](cfg T) gorm.Dialector {
+	switch c := any(cfg).(type) {
+	case Config:
+		return &Dialector{Config: c}
+	case string:
+		parsed, err := ParseDSN(c)
+		return &Dialector{Config: parsed, dsnErr: err}
+	}
+	panic("unreachable")
+}
+
+// IsLibSQL reports whether db runs on this dialect. Name reports "sqlite" for
+// compatibility, so this is the way to tell libSQL from SQLite.
+func IsLibSQL(db *gorm.DB) bool {
+	_, ok := db.Dialector.(*Dialector)
+	return ok
+}
+
+// Name implements gorm.Dialector; see DialectName.
+func (d Dialector) Name() string { return DialectName }
+
+// Initialize opens the pool and registers GORM's callbacks with the clauses
+// libSQL supports, RETURNING included.
+func (d *Dialector) Initialize(db *gorm.DB) error {
+	if d.dsnErr != nil {
+		return d.dsnErr
+	}
+	if d.Conn != nil {
+		db.ConnPool = d.Conn
+	} else {
+		connector, err := d.connector()
+		if err != nil {
+			return err
+		}
+		db.ConnPool = sql.OpenDB(connector)
+	}
+	callbacks.RegisterDefaultCallbacks(db, &callbacks.Config{
+		CreateClauses:        []string{"INSERT", "VALUES", "ON CONFLICT", "RETURNING"},
+		UpdateClauses:        []string{"UPDATE", "SET", "FROM", "WHERE", "RETURNING"},
+		DeleteClauses:        []string{"DELETE", "FROM", "WHERE", "RETURNING"},
+		LastInsertIDReversed: true,
+	})
+	for name, build := range clauseBuilders {
+		if _, taken := db.ClauseBuilders[name]; !taken {
+			db.ClauseBuilders[name] = build
+		}
+	}
+	return nil
+}
+
+func (d *Dialector) connector() (sqldriver.Connector, error) {
+	mode, err := d.Config.Mode()
+	if err != nil {
+		return nil, err
+	}
+	switch mode {
+	case ModeLocal:
+		opts, err := d.Config.localOptions()
+		if err != nil {
+			return nil, err
+		}
+		return driver.NewConnector(opts)
+	}
+	return nil, fmt.Errorf("libsql: %s mode is not supported by this version of the dialect", mode)
+}
+
+var journalModes = map[string]bool{"DELETE": true, "TRUNCATE": true, "PERSIST": true, "MEMORY": true, "WAL": true, "OFF": true}
+var synchronousLevels = map[string]bool{"OFF": true, "NORMAL": true, "FULL": true, "EXTRA": true, "0": true, "1": true, "2": true, "3": true}
+
+// localOptions applies the defaults and checks the local settings, which end
+// up in PRAGMA statements and so must be known words.
+func (c Config) localOptions() (driver.Options, error) {
+	opts := driver.DefaultOptions(c.Database)
+	if c.BusyTimeout < 0 {
+		return opts, fmt.Errorf("libsql: BusyTimeout %s is negative", c.BusyTimeout)
+	}
+	if c.BusyTimeout > 0 {
+		opts.BusyTimeout = c.BusyTimeout
+	}
+	if c.JournalMode != "" {
+		opts.JournalMode = strings.ToUpper(c.JournalMode)
+		if !journalModes[opts.JournalMode] {
+			return opts, fmt.Errorf("libsql: unknown JournalMode %q (want WAL, DELETE, TRUNCATE, PERSIST, MEMORY or OFF)", c.JournalMode)
+		}
+	}
+	if c.Synchronous != "" {
+		opts.Synchronous = strings.ToUpper(c.Synchronous)
+		if !synchronousLevels[opts.Synchronous] {
+			return opts, fmt.Errorf("libsql: unknown Synchronous %q (want OFF, NORMAL, FULL or EXTRA)", c.Synchronous)
+		}
+	}
+	opts.ForeignKeys = !c.DisableForeignKeys
+	if c.TxLock != "" {
+		opts.TxLock = c.TxLock
+	}
+	opts.EncryptionKey = c.EncryptionKey
+	opts.Pragmas = c.Pragmas
+	opts.ReadOnly = c.ReadOnly
+	switch {
+	case c.StatementCacheSize < 0:
+		opts.StatementCacheSize = 0
+	case c.StatementCacheSize > 0:
+		opts.StatementCacheSize = c.StatementCacheSize
+	default:
+		opts.StatementCacheSize = 64
+	}
+	return opts, nil
+}
+
+var clauseBuilders = map[string]clause.ClauseBuilder{
+	// SQLite has no alias form "INSERT INTO t u"; GORM would write one for
+	// db.Table("t u").
+	"INSERT": func(c clause.Clause, builder clause.Builder) {
+		insert, ok := c.Expression.(clause.Insert)
+		stmt, isStmt := builder.(*gorm.Statement)
+		if !ok || !isStmt {
+			c.Build(builder)
+			return
+		}
+		stmt.WriteString("INSERT ")
+		if insert.Modifier != "" {
+			stmt.WriteString(insert.Modifier)
+			stmt.WriteByte(' ')
+		}
+		stmt.WriteString("INTO ")
+		if insert.Table.Name != "" {
+			stmt.WriteQuoted(insert.Table.Name)
+		} else {
+			stmt.WriteQuoted(stmt.Table)
+		}
+	},
+	// SQLite needs a LIMIT before OFFSET; -1 means no limit.
+	"LIMIT": func(c clause.Clause, builder clause.Builder) {
+		limit, ok := c.Expression.(clause.Limit)
+		if !ok {
+			c.Build(builder)
+			return
+		}
+		n := -1
+		if limit.Limit != nil && *limit.Limit >= 0 {
+			n = *limit.Limit
+		}
+		if n < 0 && limit.Offset <= 0 {
+			return
+		}
+		builder.WriteString("LIMIT ")
+		builder.WriteString(strconv.Itoa(n))
+		if limit.Offset > 0 {
+			builder.WriteString(" OFFSET ")
+			builder.WriteString(strconv.Itoa(limit.Offset))
+		}
+	},
+	// SQLite locks the whole database, not rows: FOR UPDATE / FOR SHARE are
+	// dropped, and write transactions already hold the write lock.
+	"FOR": func(c clause.Clause, builder clause.Builder) {
+		if _, ok := c.Expression.(clause.Locking); ok {
+			return
+		}
+		c.Build(builder)
+	},
+}
+
+// Migrator implements gorm.Dialector.
+func (d *Dialector) Migrator(db *gorm.DB) gorm.Migrator {
+	return Migrator{migrator.Migrator{Config: migrator.Config{
+		DB:                          db,
+		Dialector:                   d,
+		CreateIndexAfterCreateTable: true,
+	}}}
+}
+
+// DataTypeOf maps a field to its column type; see the README's type table.
+func (d Dialector) DataTypeOf(field *schema.Field) string {
+	switch field.DataType {
+	case schema.Bool:
+		return "numeric"
+	case schema.Int, schema.Uint:
+		if field.AutoIncrement {
+			return "integer PRIMARY KEY AUTOINCREMENT"
+		}
+		return "integer"
+	case schema.Float:
+		return "real"
+	case schema.String:
+		return "text"
+	case schema.Time:
+		if t, ok := field.TagSettings["TYPE"]; ok {
+			return t
+		}
+		return "datetime"
+	case schema.Bytes:
+		return "blob"
+	}
+	return string(field.DataType)
+}
+
+// DefaultValueOf is what a batch insert writes for a row that leaves a
+// defaulted field unset. SQLite has no DEFAULT keyword in VALUES, so the
+// column's default expression is written out.
+func (d Dialector) DefaultValueOf(field *schema.Field) clause.Expression {
+	if field.AutoIncrement || field.DefaultValue == "" {
+		return clause.Expr{SQL: "NULL"}
+	}
+	return clause.Expr{SQL: field.DefaultValue}
+}
+
+// BindVarTo implements gorm.Dialector.
+func (d Dialector) BindVarTo(writer clause.Writer, _ *gorm.Statement, _ any) {
+	writer.WriteByte('?')
+}
+
+// QuoteTo writes an identifier in backticks; a dotted name is quoted part by
+// part, and parts that are already quoted are kept.
+func (d Dialector) QuoteTo(writer clause.Writer, name string) {
+	for i, part := range strings.Split(name, ".") {
+		if i > 0 {
+			writer.WriteByte('.')
+		}
+		if len(part) >= 2 && (part[0] == '`' && part[len(part)-1] == '`' || part[0] == '"' && part[len(part)-1] == '"') {
+			writer.WriteString(part)
+			continue
+		}
+		writer.WriteByte('`')
+		writer.WriteString(strings.ReplaceAll(part, "`", "``"))
+		writer.WriteByte('`')
+	}
+}
+
+// Explain renders SQL with its arguments inlined, for logs.
+func (d Dialector) Explain(sql string, vars ...any) string {
+	return logger.ExplainSQL(sql, nil, `'`, vars...)
+}
+
+// SavePoint implements gorm.SavePointerDialectorInterface; unlike the
+// SQLite driver it reports failures.
+func (d Dialector) SavePoint(tx *gorm.DB, name string) error {
+	return tx.Exec("SAVEPOINT " + quoteIdent(name)).Error
+}
+
+// RollbackTo implements gorm.SavePointerDialectorInterface.
+func (d Dialector) RollbackTo(tx *gorm.DB, name string) error {
+	return tx.Exec("ROLLBACK TO SAVEPOINT " + quoteIdent(name)).Error
+}
+
+func quoteIdent(name string) string {
+	var b strings.Builder
+	Dialector{}.QuoteTo(&b, name)
+	return b.String()
+}

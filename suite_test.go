@@ -1,0 +1,34 @@
+package libsql_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/gorm-libsql/libsql"
+	"github.com/gorm-libsql/libsql/internal/suite"
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// openLocal opens a fresh database file in the test's temporary folder.
+func openLocal(t testing.TB, cfg *gorm.Config) *gorm.DB {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = logger.Discard
+	}
+	db, err := gorm.Open(libsql.Open(libsql.Config{Database: filepath.Join(t.TempDir(), "test.db")}), cfg)
+	require.NoError(t, err)
+	sqlDB, err := db.DB()
+	require.NoError(t, err)
+	t.Cleanup(func() { sqlDB.Close() })
+	return db
+}
+
+func TestSuiteLocal(t *testing.T) {
+	suite.Run(t, suite.Env{
+		Mode:     "local",
+		Open:     func(t testing.TB) *gorm.DB { return openLocal(t, &gorm.Config{TranslateError: true}) },
+		OpenWith: openLocal,
+	})
+}

@@ -226,6 +226,10 @@ func (d Dialector) DataTypeOf(field *schema.Field) string {
 		return "datetime"
 	case schema.Bytes:
 		return "blob"
+	case vectorDataType:
+		if field.Size > 0 {
+			return fmt.Sprintf("F32_BLOB(%d)", field.Size)
+		}
 	}
 	return string(field.DataType)
 }

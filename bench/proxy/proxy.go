@@ -1,0 +1,127 @@
+// Package proxy is a loopback HTTP reverse proxy that counts the requests a
+// client makes to a server and can delay each one, so that the benchmarks
+// can report round trips per operation and show what a network would cost.
+package proxy
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Proxy forwards requests from its own 127.0.0.1 address to one target.
+type Proxy struct {
+	target   *url.URL
+	listener net.Listener
+	server   *http.Server
+	latency  atomic.Int64 // nanoseconds added before each request is forwarded
+	requests atomic.Int64
+
+	mu     sync.Mutex
+	byPath map[string]int64
+}
+
+// New starts a proxy to target, which must be a loopback http:// URL: the
+// benchmarks never send traffic anywhere else.
+func New(target string) (*Proxy, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: target: %w", err)
+	}
+	switch u.Scheme {
+	case "http":
+	case "libsql":
+		// libsql:// means TLS to a hosted server; on loopback sqld speaks
+		// plain HTTP.
+		u.Scheme = "http"
+	default:
+		return nil, fmt.Errorf("proxy: target %q: want an http:// URL", target)
+	}
+	if !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("proxy: target host %q is not a loopback address", u.Hostname())
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("proxy: listen: %w", err)
+	}
+	p := &Proxy{target: u, listener: ln, byPath: map[string]int64{}}
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(u)
+			r.Out.Host = r.In.Host
+		},
+		// Replication streams frames; pass bytes on as they come.
+		FlushInterval: -1,
+	}
+	p.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.requests.Add(1)
+		p.mu.Lock()
+		p.byPath[r.Method+" "+r.URL.Path]++
+		p.mu.Unlock()
+		if d := time.Duration(p.latency.Load()); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		rp.ServeHTTP(w, r)
+	})}
+	go p.server.Serve(ln)
+	return p, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// URL is the proxy's address, to use in place of the target's.
+func (p *Proxy) URL() string {
+	return p.target.Scheme + "://" + p.listener.Addr().String()
+}
+
+// SetLatency delays every later request by d before it is forwarded: a
+// simulated round trip to a server d away.
+func (p *Proxy) SetLatency(d time.Duration) { p.latency.Store(int64(d)) }
+
+// Requests is how many requests the proxy has received.
+func (p *Proxy) Requests() int64 { return p.requests.Load() }
+
+// Paths reports the requests received so far by "METHOD /path", sorted by
+// path, to show which endpoints a client uses.
+func (p *Proxy) Paths() []PathCount {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]PathCount, 0, len(p.byPath))
+	for k, n := range p.byPath {
+		out = append(out, PathCount{Path: k, Requests: n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// PathCount is the number of requests to one endpoint.
+type PathCount struct {
+	Path     string
+	Requests int64
+}
+
+// Close stops the proxy and drops open connections.
+func (p *Proxy) Close() error {
+	err := p.server.Close()
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,103 @@
+package proxy
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestProxyForwardsAndCounts(t *testing.T) {
+	var gotHost string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotHost = r.Host
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("X-Path", r.URL.Path)
+		w.Write([]byte(r.Method + " " + r.URL.RequestURI() + " " + string(body)))
+	}))
+	defer srv.Close()
+
+	p, err := New(srv.URL)
+	require.NoError(t, err)
+	defer p.Close()
+	require.NotEqual(t, srv.URL, p.URL())
+	require.True(t, strings.HasPrefix(p.URL(), "http://127.0.0.1:"))
+
+	resp, err := http.Post(p.URL()+"/v2/pipeline?x=1", "application/json", strings.NewReader(`{"a":1}`))
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	assert.Equal(t, `POST /v2/pipeline?x=1 {"a":1}`, string(body))
+	assert.Equal(t, "/v2/pipeline", resp.Header.Get("X-Path"))
+	assert.Equal(t, strings.TrimPrefix(p.URL(), "http://"), gotHost, "the Host header is the one the client sent")
+
+	for range 2 {
+		resp, err := http.Get(p.URL() + "/health")
+		require.NoError(t, err)
+		resp.Body.Close()
+	}
+	assert.EqualValues(t, 3, p.Requests())
+	assert.Equal(t, []PathCount{{"GET /health", 2}, {"POST /v2/pipeline", 1}}, p.Paths())
+}
+
+func TestProxyLatency(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	p, err := New(srv.URL)
+	require.NoError(t, err)
+	defer p.Close()
+
+	const d = 50 * time.Millisecond
+	p.SetLatency(d)
+	start := time.Now()
+	resp, err := http.Get(p.URL())
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.GreaterOrEqual(t, time.Since(start), d, "each request waits the set latency")
+	assert.EqualValues(t, 1, p.Requests())
+}
+
+func TestProxyStreams(t *testing.T) {
+	// A replication stream sends frames before the response ends; the proxy
+	// must pass each on at once rather than buffer the whole body.
+	next := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("frame1\n"))
+		w.(http.Flusher).Flush()
+		<-next
+		w.Write([]byte("frame2\n"))
+	}))
+	defer srv.Close()
+	p, err := New(srv.URL)
+	require.NoError(t, err)
+	defer p.Close()
+
+	resp, err := http.Get(p.URL())
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	buf := make([]byte, 7)
+	_, err = io.ReadFull(resp.Body, buf)
+	require.NoError(t, err)
+	assert.Equal(t, "frame1\n", string(buf))
+	close(next)
+	rest, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, "frame2\n", string(rest))
+}
+
+func TestProxyRefusesNonLoopbackTargets(t *testing.T) {
+	for _, target := range []string{"http://example.com", "http://10.0.0.1:8080", "https://127.0.0.1:8080", "ftp://127.0.0.1", "::"} {
+		_, err := New(target)
+		assert.Error(t, err, target)
+	}
+	p, err := New("libsql://127.0.0.1:1")
+	require.NoError(t, err, "libsql:// on loopback means plain HTTP")
+	assert.True(t, strings.HasPrefix(p.URL(), "http://"))
+	require.NoError(t, p.Close())
+}

@@ -1,0 +1,24 @@
+# Benchmarks. mattn/go-sqlite3 cannot be linked beside libSQL, so each side
+# is its own binary (bench-mattn is its own Go module); benchtable runs them
+# in interleaved rounds and prints the comparison table.
+
+GO ?= go
+ROUNDS ?= 3
+SCALE ?= 1
+BENCHTABLE_FLAGS ?=
+MICRO ?= .
+COUNT ?= 6
+
+.PHONY: bench bench-bins bench-micro
+
+bench: bench-bins
+	$(GO) run ./bench/cmd/benchtable -libsql bin/bench-libsql -mattn bin/bench-mattn \
+		-rounds $(ROUNDS) -scale $(SCALE) -out bin/bench-results.jsonl $(BENCHTABLE_FLAGS)
+
+bench-bins:
+	$(GO) build -o bin/bench-libsql ./bench/cmd/bench-libsql
+	cd bench/cmd/bench-mattn && $(GO) build -o ../../../bin/bench-mattn .
+
+# Micro-benchmarks of the hot paths, for benchstat: make bench-micro > new.txt
+bench-micro:
+	$(GO) test -run '^$$' -bench '$(MICRO)' -benchmem -count $(COUNT) ./internal/driver/ .

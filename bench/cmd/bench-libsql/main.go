@@ -1,0 +1,101 @@
+// Command bench-libsql measures the backends that link libSQL: GORM on this
+// dialect, and plain database/sql on go-libsql's own driver (the engine's
+// floor) and on the dialect's internal driver. mattn/go-sqlite3 cannot be
+// linked beside libSQL, so its backends live in bench/cmd/bench-mattn.
+// Run it through benchtable; see the README's benchmark section.
+package main
+
+import (
+	"database/sql"
+	"fmt"
+	"os"
+
+	"github.com/gorm-libsql/libsql"
+	"github.com/gorm-libsql/libsql/bench/runner"
+	"github.com/gorm-libsql/libsql/internal/driver"
+	golibsql "github.com/tursodatabase/go-libsql"
+	"gorm.io/gorm"
+)
+
+func main() {
+	if err := initGoLibSQL(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-libsql:", err)
+		os.Exit(1)
+	}
+	runner.Main([]*runner.Backend{
+		dialect("libsql", "local",
+			"dialect defaults: WAL, synchronous=NORMAL, busy_timeout=10s, BEGIN IMMEDIATE, foreign_keys=ON",
+			func(env runner.Env) libsql.Config { return libsql.Config{Database: env.Path} }),
+		{
+			Name: "libsql-sql", Mode: "local", API: "sql",
+			Settings: "database/sql on the dialect's internal driver, same defaults as libsql",
+			Open: func(env runner.Env, _ *gorm.Config) (runner.Opened, error) {
+				c, err := driver.NewConnector(driver.DefaultOptions(env.Path))
+				if err != nil {
+					return runner.Opened{}, err
+				}
+				return runner.Opened{SQL: sql.OpenDB(c)}, nil
+			},
+		},
+		{
+			Name: "golibsql-sql", Mode: "local", API: "sql",
+			Settings: "database/sql on go-libsql, its defaults: journal_mode=DELETE, synchronous=FULL, no busy timeout",
+			Open: func(env runner.Env, _ *gorm.Config) (runner.Opened, error) {
+				db, err := sql.Open("libsql", "file:"+env.Path)
+				return runner.Opened{SQL: db}, err
+			},
+		},
+		dialect("libsql-remote", "remote", "dialect remote mode",
+			func(env runner.Env) libsql.Config { return libsql.Config{URL: env.URL, AuthToken: env.AuthToken} }),
+		{
+			Name: "golibsql-sql-remote", Mode: "remote", API: "sql",
+			Settings: "database/sql on go-libsql's remote connector",
+			Open: func(env runner.Env, _ *gorm.Config) (runner.Opened, error) {
+				db, err := sql.Open("libsql", env.URL+"?authToken="+env.AuthToken)
+				return runner.Opened{SQL: db}, err
+			},
+		},
+		dialect("libsql-replica", "replica", "dialect embedded replica, syncing on demand",
+			func(env runner.Env) libsql.Config {
+				return libsql.Config{Database: env.Path, URL: env.URL, AuthToken: env.AuthToken}
+			}),
+		{
+			Name: "golibsql-sql-replica", Mode: "replica", API: "sql",
+			Settings: "database/sql on go-libsql's embedded replica connector, syncing on demand",
+			Open: func(env runner.Env, _ *gorm.Config) (runner.Opened, error) {
+				c, err := golibsql.NewEmbeddedReplicaConnector(env.Path, env.URL, golibsql.WithAuthToken(env.AuthToken))
+				if err != nil {
+					return runner.Opened{}, err
+				}
+				return runner.Opened{SQL: sql.OpenDB(c), Sync: func() error {
+					_, err := c.Sync()
+					return err
+				}}, nil
+			},
+		},
+	})
+}
+
+// initGoLibSQL makes go-libsql's first connection before the dialect's
+// driver touches the engine: go-libsql configures SQLite's threading mode on
+// its first connect and aborts the process (a Rust assertion) if SQLite was
+// already initialized by another caller.
+func initGoLibSQL() error {
+	db, err := sql.Open("libsql", ":memory:")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.Ping()
+}
+
+// dialect is a GORM backend on this dialect.
+func dialect(name, mode, settings string, config func(runner.Env) libsql.Config) *runner.Backend {
+	return &runner.Backend{
+		Name: name, Mode: mode, API: "gorm", Settings: settings,
+		Open: func(env runner.Env, cfg *gorm.Config) (runner.Opened, error) {
+			db, err := gorm.Open(libsql.Open(config(env)), cfg)
+			return runner.Opened{GORM: db}, err
+		},
+	}
+}

@@ -1,0 +1,44 @@
+// Command bench-mattn measures GORM on gorm.io/driver/sqlite (mattn/go-sqlite3),
+// the driver GORM users pick today, and plain database/sql on mattn. It is
+// its own Go module because mattn's SQLite and libSQL define the same C
+// symbols and cannot be linked into one binary; benchtable runs it beside
+// bench-libsql and compares them.
+package main
+
+import (
+	"database/sql"
+
+	"github.com/gorm-libsql/libsql/bench/runner"
+	_ "github.com/mattn/go-sqlite3"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+)
+
+// equalSettings gives mattn the dialect's defaults, so that the comparison
+// shows the libraries rather than their journal modes.
+const equalSettings = "?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_txlock=immediate&_foreign_keys=1"
+
+func main() {
+	runner.Main([]*runner.Backend{
+		gormBackend("mattn", "", "gorm.io/driver/sqlite defaults: journal_mode=DELETE, synchronous=FULL, busy_timeout=5s, BEGIN DEFERRED, foreign_keys=OFF"),
+		gormBackend("mattn-wal", equalSettings, "equal settings: "+equalSettings),
+		{
+			Name: "mattn-sql", Mode: "local", API: "sql",
+			Settings: "database/sql on mattn/go-sqlite3 with the equal settings",
+			Open: func(env runner.Env, _ *gorm.Config) (runner.Opened, error) {
+				db, err := sql.Open("sqlite3", env.Path+equalSettings)
+				return runner.Opened{SQL: db}, err
+			},
+		},
+	})
+}
+
+func gormBackend(name, params, settings string) *runner.Backend {
+	return &runner.Backend{
+		Name: name, Mode: "local", API: "gorm", Settings: settings,
+		Open: func(env runner.Env, cfg *gorm.Config) (runner.Opened, error) {
+			db, err := gorm.Open(sqlite.Open(env.Path+params), cfg)
+			return runner.Opened{GORM: db}, err
+		},
+	}
+}

@@ -89,6 +89,9 @@ func (d *Dialector) connector() (sqldriver.Connector, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := d.Config.validate(mode); err != nil {
+		return nil, err
+	}
 	switch mode {
 	case ModeLocal:
 		opts, err := d.Config.localOptions()
@@ -96,6 +99,8 @@ func (d *Dialector) connector() (sqldriver.Connector, error) {
 			return nil, err
 		}
 		return driver.NewConnector(opts)
+	case ModeRemote:
+		return d.Config.remoteConnector()
 	}
 	return nil, fmt.Errorf("libsql: %s mode is not supported by this version of the dialect", mode)
 }

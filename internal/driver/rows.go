@@ -6,7 +6,6 @@ import (
 	"io"
 	"reflect"
 	"strings"
-	"time"
 )
 
 // rows streams the result of a query; a row is decoded in one cgo call.
@@ -80,24 +79,5 @@ func (r *rows) ColumnTypeDatabaseTypeName(i int) string {
 	return strings.ToUpper(r.s.declTypes[i])
 }
 
-// ColumnTypeScanType reports the Go type a column's cells decode to, judged
-// from its declared type by SQLite's affinity rules.
-func (r *rows) ColumnTypeScanType(i int) reflect.Type {
-	if r.s.kinds[i] == kindTime {
-		return reflect.TypeOf(timeZero)
-	}
-	d := strings.ToUpper(r.s.declTypes[i])
-	switch {
-	case strings.Contains(d, "INT"):
-		return reflect.TypeOf(int64(0))
-	case strings.Contains(d, "CHAR"), strings.Contains(d, "CLOB"), strings.Contains(d, "TEXT"):
-		return reflect.TypeOf("")
-	case strings.Contains(d, "BLOB"):
-		return reflect.TypeOf([]byte(nil))
-	case strings.Contains(d, "REAL"), strings.Contains(d, "FLOA"), strings.Contains(d, "DOUB"):
-		return reflect.TypeOf(float64(0))
-	}
-	return reflect.TypeOf((*any)(nil)).Elem()
-}
-
-var timeZero time.Time
+// ColumnTypeScanType reports the Go type a column's cells decode to.
+func (r *rows) ColumnTypeScanType(i int) reflect.Type { return ScanType(r.s.declTypes[i]) }

@@ -1,0 +1,542 @@
+package hrana
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	local "github.com/gorm-libsql/libsql/internal/driver"
+)
+
+// conn is one Hrana stream on the server: the server's connection, kept
+// between statements by its baton. A stream the server dropped while idle
+// is replaced transparently outside a transaction.
+type conn struct {
+	cl      *client
+	txLock  string
+	baton   *string
+	baseURL string
+
+	inTx bool
+	// begin holds the statements that open the transaction. They are sent in
+	// one batch with the transaction's first statement, which saves a round
+	// trip; a transaction that runs nothing sends nothing.
+	begin []string
+	// endTx runs after COMMIT or ROLLBACK (undoing a read-only setting).
+	endTx []string
+	// txLost is set when the stream of an open transaction is gone.
+	txLost bool
+	bad    bool
+}
+
+var (
+	_ driver.Conn               = (*conn)(nil)
+	_ driver.ConnBeginTx        = (*conn)(nil)
+	_ driver.ExecerContext      = (*conn)(nil)
+	_ driver.QueryerContext     = (*conn)(nil)
+	_ driver.ConnPrepareContext = (*conn)(nil)
+	_ driver.NamedValueChecker  = (*conn)(nil)
+	_ driver.SessionResetter    = (*conn)(nil)
+	_ driver.Validator          = (*conn)(nil)
+	_ driver.Pinger             = (*conn)(nil)
+)
+
+// streamLost reports whether err says the server no longer knows the
+// stream: it expired while idle, or the server restarted.
+func streamLost(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.Status != 400 {
+		return false
+	}
+	return e.Code == "STREAM_EXPIRED" || strings.Contains(strings.ToLower(e.Message), "baton")
+}
+
+// do sends reqs on the connection's stream. Outside a transaction a lost
+// stream is replaced and the requests resent: the server refused them
+// before running any.
+func (c *conn) do(ctx context.Context, reqs []request) ([]pipelineResult, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	req := &pipelineRequest{Baton: c.baton, Requests: reqs}
+	resp, err := c.cl.send(ctx, c.baseURL, req)
+	if err != nil && c.baton != nil && !c.inTx && streamLost(err) {
+		c.baton, c.baseURL = nil, ""
+		req.Baton = nil
+		resp, err = c.cl.send(ctx, "", req)
+	}
+	if err != nil {
+		// Whether the server ran the requests is unknown and the next baton
+		// was not received: the stream cannot be used again.
+		c.baton, c.baseURL = nil, ""
+		if c.inTx {
+			c.txLost = true
+		}
+		return nil, err
+	}
+	c.baton = resp.Baton
+	if resp.BaseURL != nil && *resp.BaseURL != "" {
+		c.baseURL = strings.TrimSuffix(*resp.BaseURL, "/") + pipelinePath
+	}
+	return resp.Results, nil
+}
+
+// resultOf reads the outcome of one request.
+func resultOf(r pipelineResult) (*response, error) {
+	if r.Type == "error" || r.Error != nil {
+		if r.Error == nil {
+			return nil, &Error{Message: "the server reported an error without details"}
+		}
+		return nil, ServerError(r.Error.Code, r.Error.Message)
+	}
+	if r.Response == nil {
+		return nil, &Error{Message: "the server sent an empty response"}
+	}
+	return r.Response, nil
+}
+
+func errTxLost() error {
+	return errors.New("libsql: the transaction was lost: its stream on the server expired or the connection failed; roll back and retry")
+}
+
+// runStmt executes one statement, opening the pending transaction in the
+// same request.
+func (c *conn) runStmt(ctx context.Context, st statement) (*stmtResult, error) {
+	if c.txLost {
+		return nil, errTxLost()
+	}
+	if len(c.begin) == 0 {
+		results, err := c.do(ctx, []request{{Type: "execute", Stmt: &st}})
+		if err != nil {
+			return nil, err
+		}
+		resp, err := resultOf(results[0])
+		if err != nil {
+			return nil, err
+		}
+		return resp.Result, nil
+	}
+	steps := make([]batchStep, 0, len(c.begin)+1)
+	for _, s := range c.begin {
+		steps = append(steps, batchStep{Stmt: statement{SQL: s}, Condition: afterOK(len(steps))})
+	}
+	steps = append(steps, batchStep{Stmt: st, Condition: afterOK(len(steps))})
+	br, err := c.runBatch(ctx, steps)
+	if err != nil {
+		return nil, err
+	}
+	for i := range c.begin {
+		if e := br.StepErrors[i]; e != nil {
+			return nil, fmt.Errorf("libsql: begin transaction: %w", ServerError(e.Code, e.Message))
+		}
+	}
+	c.begin = nil
+	last := len(steps) - 1
+	if e := br.StepErrors[last]; e != nil {
+		return nil, ServerError(e.Code, e.Message)
+	}
+	if br.StepResults[last] == nil {
+		return nil, &Error{Message: "the server skipped the statement"}
+	}
+	return br.StepResults[last], nil
+}
+
+// afterOK makes a batch step run only if the previous one succeeded.
+func afterOK(step int) *condition {
+	if step == 0 {
+		return nil
+	}
+	prev := step - 1
+	return &condition{Type: "ok", Step: &prev}
+}
+
+func (c *conn) runBatch(ctx context.Context, steps []batchStep) (*batchResult, error) {
+	results, err := c.do(ctx, []request{{Type: "batch", Batch: &batch{Steps: steps}}})
+	if err != nil {
+		return nil, err
+	}
+	resp, err := resultOf(results[0])
+	if err != nil {
+		return nil, err
+	}
+	br := resp.BatchResult
+	if br == nil || len(br.StepErrors) != len(steps) || len(br.StepResults) != len(steps) {
+		return nil, &Error{Message: "the server sent a malformed batch result"}
+	}
+	return br, nil
+}
+
+// flushBegin opens the pending transaction on its own, for requests that
+// cannot share a batch with it.
+func (c *conn) flushBegin(ctx context.Context) error {
+	if len(c.begin) == 0 {
+		return nil
+	}
+	steps := make([]batchStep, 0, len(c.begin))
+	for _, s := range c.begin {
+		steps = append(steps, batchStep{Stmt: statement{SQL: s}, Condition: afterOK(len(steps))})
+	}
+	br, err := c.runBatch(ctx, steps)
+	if err != nil {
+		return err
+	}
+	for _, e := range br.StepErrors {
+		if e != nil {
+			return fmt.Errorf("libsql: begin transaction: %w", ServerError(e.Code, e.Message))
+		}
+	}
+	c.begin = nil
+	return nil
+}
+
+func makeStatement(query string, args []driver.NamedValue, wantRows bool) (statement, error) {
+	st := statement{SQL: query, WantRows: wantRows}
+	for _, a := range args {
+		v, err := encodeValue(a.Value)
+		if err != nil {
+			return st, fmt.Errorf("libsql: argument %d: %w", a.Ordinal, err)
+		}
+		if a.Name != "" {
+			st.NamedArgs = append(st.NamedArgs, namedArg{Name: a.Name, Value: v})
+		} else {
+			st.Args = append(st.Args, v)
+		}
+	}
+	if len(st.Args) > 0 && len(st.NamedArgs) > 0 {
+		return st, errors.New("libsql: a remote statement takes either positional or named arguments, not both")
+	}
+	return st, nil
+}
+
+type result struct{ lastID, changes int64 }
+
+func (r result) LastInsertId() (int64, error) { return r.lastID, nil }
+func (r result) RowsAffected() (int64, error) { return r.changes, nil }
+
+// ExecContext runs query. Text holding several statements (and no
+// arguments) runs as one sequence on the server.
+func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if len(args) == 0 && multiStatement(query) {
+		return c.execSequence(ctx, query)
+	}
+	st, err := makeStatement(query, args, false)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.runStmt(ctx, st)
+	if err != nil {
+		return nil, c.refine(ctx, err)
+	}
+	out := result{changes: res.AffectedRows}
+	if res.LastInsertRowid != nil {
+		out.lastID, _ = strconv.ParseInt(*res.LastInsertRowid, 10, 64)
+	}
+	return out, nil
+}
+
+func (c *conn) execSequence(ctx context.Context, query string) (driver.Result, error) {
+	if c.txLost {
+		return nil, errTxLost()
+	}
+	if err := c.flushBegin(ctx); err != nil {
+		return nil, err
+	}
+	results, err := c.do(ctx, []request{{Type: "sequence", SQL: &query}})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := resultOf(results[0]); err != nil {
+		return nil, err
+	}
+	return result{}, nil
+}
+
+// QueryContext runs query and returns its rows, which the server sends
+// whole.
+func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	st, err := makeStatement(query, args, true)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.runStmt(ctx, st)
+	if err != nil {
+		return nil, c.refine(ctx, err)
+	}
+	return newRows(res), nil
+}
+
+// refine gives a remote UNIQUE violation the extended code SQLite gives it
+// locally: the server reports only SQLITE_CONSTRAINT, and a duplicate
+// primary key reads "UNIQUE constraint failed" too. One more request, on
+// this error only, compares the columns with the table's primary key.
+func (c *conn) refine(ctx context.Context, err error) error {
+	var e *local.Error
+	if !errors.As(err, &e) || e.Code != local.CodeConstraint || c.txLost {
+		return err
+	}
+	detail, ok := strings.CutPrefix(e.Message, "UNIQUE constraint failed: ")
+	if !ok {
+		return err
+	}
+	var table string
+	var cols []string
+	for _, part := range strings.Split(detail, ",") {
+		t, col, ok := strings.Cut(strings.TrimSpace(part), ".")
+		if !ok || (table != "" && t != table) {
+			return err
+		}
+		table = t
+		cols = append(cols, col)
+	}
+	name := "name"
+	st := statement{SQL: "SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", WantRows: true}
+	st.Args = []value{{Type: "text", Value: mustJSON(table)}}
+	res, qerr := c.runStmt(ctx, st)
+	if qerr != nil || len(res.Cols) != 1 || res.Cols[0].Name == nil || *res.Cols[0].Name != name || len(res.Rows) != len(cols) {
+		e.Code = local.CodeConstraintUnique
+		return err
+	}
+	for i, row := range res.Rows {
+		v, derr := row[0].decode(false)
+		if s, ok := v.(string); derr != nil || !ok || s != cols[i] {
+			e.Code = local.CodeConstraintUnique
+			return err
+		}
+	}
+	e.Code = local.CodeConstraintPrimaryKey
+	return err
+}
+
+// PrepareContext returns a statement that runs through the connection; the
+// server compiles it on every run, so there is nothing to send now.
+func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	return &stmt{c: c, query: query}, ctx.Err()
+}
+
+// Prepare implements driver.Conn.
+func (c *conn) Prepare(query string) (driver.Stmt, error) {
+	return c.PrepareContext(context.Background(), query)
+}
+
+// CheckNamedValue implements driver.NamedValueChecker with the local rules.
+func (c *conn) CheckNamedValue(nv *driver.NamedValue) error { return local.CheckNamedValue(nv) }
+
+// BeginTx starts a transaction; nothing is sent until its first statement.
+// Read-write transactions take the write lock at BEGIN (TxLock), as locally.
+func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	switch sql.IsolationLevel(opts.Isolation) {
+	case sql.LevelDefault, sql.LevelSerializable:
+	default:
+		return nil, fmt.Errorf("libsql: isolation level %s is not supported (SQLite transactions are serializable)", sql.IsolationLevel(opts.Isolation))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if opts.ReadOnly {
+		c.begin = []string{"PRAGMA query_only=1", "BEGIN DEFERRED"}
+		c.endTx = []string{"PRAGMA query_only=0"}
+	} else {
+		c.begin = []string{"BEGIN " + c.txLock}
+		c.endTx = nil
+	}
+	c.inTx, c.txLost = true, false
+	return tx{c}, nil
+}
+
+// Begin implements driver.Conn.
+func (c *conn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
+
+// finishTx sends COMMIT or ROLLBACK. A COMMIT that fails and leaves the
+// transaction open (a deferred foreign key violation) is rolled back in
+// the same request, so the stream goes back clean.
+func (c *conn) finishTx(verb string) error {
+	defer func() { c.inTx, c.begin, c.endTx, c.txLost = false, nil, nil, false }()
+	if len(c.begin) > 0 {
+		return nil
+	}
+	if c.txLost {
+		c.bad = true
+		if verb == "ROLLBACK" {
+			return nil
+		}
+		return errTxLost()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), endTxTimeout)
+	defer cancel()
+	steps := []batchStep{{Stmt: statement{SQL: verb}}}
+	if verb == "COMMIT" {
+		zero := 0
+		steps = append(steps, batchStep{Stmt: statement{SQL: "ROLLBACK"},
+			Condition: &condition{Type: "not", Cond: &condition{Type: "ok", Step: &zero}}})
+	}
+	for _, s := range c.endTx {
+		steps = append(steps, batchStep{Stmt: statement{SQL: s}})
+	}
+	br, err := c.runBatch(ctx, steps)
+	if err != nil {
+		c.bad = true
+		if verb == "ROLLBACK" && streamLost(err) {
+			// The server dropped the stream, and its transaction with it.
+			return nil
+		}
+		return err
+	}
+	if e := br.StepErrors[0]; e != nil {
+		err := ServerError(e.Code, e.Message)
+		if verb == "ROLLBACK" && strings.Contains(e.Message, "no transaction is active") {
+			return nil
+		}
+		return err
+	}
+	return nil
+}
+
+// endTxTimeout bounds COMMIT and ROLLBACK, which database/sql gives no
+// context.
+const endTxTimeout = 30 * time.Second
+
+type tx struct{ c *conn }
+
+func (t tx) Commit() error   { return t.c.finishTx("COMMIT") }
+func (t tx) Rollback() error { return t.c.finishTx("ROLLBACK") }
+
+// ResetSession implements driver.SessionResetter.
+func (c *conn) ResetSession(ctx context.Context) error {
+	if c.bad || c.inTx {
+		return driver.ErrBadConn
+	}
+	return nil
+}
+
+// IsValid implements driver.Validator.
+func (c *conn) IsValid() bool { return !c.bad }
+
+// Ping checks that the server answers and accepts the token.
+func (c *conn) Ping(ctx context.Context) error {
+	_, err := c.ExecContext(ctx, "SELECT 1", nil)
+	return err
+}
+
+// Close ends the stream on the server, if one is open, so that the server
+// does not keep it until it expires.
+func (c *conn) Close() error {
+	if c.baton == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	_, err := c.cl.send(ctx, c.baseURL, &pipelineRequest{Baton: c.baton, Requests: []request{{Type: "close"}}})
+	c.baton = nil
+	if err != nil && !streamLost(err) && !errors.Is(err, ErrUnreachable) {
+		return err
+	}
+	return nil
+}
+
+// closeTimeout bounds the courtesy close of a stream.
+const closeTimeout = 5 * time.Second
+
+// stmt is a statement prepared through database/sql.
+type stmt struct {
+	c     *conn
+	query string
+}
+
+func (s *stmt) Close() error  { return nil }
+func (s *stmt) NumInput() int { return -1 }
+
+func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	return s.c.ExecContext(ctx, s.query, args)
+}
+
+func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	return s.c.QueryContext(ctx, s.query, args)
+}
+
+func (s *stmt) Exec(args []driver.Value) (driver.Result, error) {
+	return s.ExecContext(context.Background(), named(args))
+}
+
+func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
+	return s.QueryContext(context.Background(), named(args))
+}
+
+// CheckNamedValue implements driver.NamedValueChecker.
+func (s *stmt) CheckNamedValue(nv *driver.NamedValue) error { return local.CheckNamedValue(nv) }
+
+func named(args []driver.Value) []driver.NamedValue {
+	out := make([]driver.NamedValue, len(args))
+	for i, v := range args {
+		out[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+	}
+	return out
+}
+
+// rows holds a whole result as the server sent it.
+type rows struct {
+	names    []string
+	decl     []string
+	timeCols []bool
+	data     [][]value
+	next     int
+}
+
+var (
+	_ driver.Rows                           = (*rows)(nil)
+	_ driver.RowsColumnTypeDatabaseTypeName = (*rows)(nil)
+	_ driver.RowsColumnTypeScanType         = (*rows)(nil)
+)
+
+func newRows(res *stmtResult) *rows {
+	r := &rows{data: res.Rows}
+	r.names = make([]string, len(res.Cols))
+	r.decl = make([]string, len(res.Cols))
+	r.timeCols = make([]bool, len(res.Cols))
+	for i, col := range res.Cols {
+		if col.Name != nil {
+			r.names[i] = *col.Name
+		}
+		if col.DeclType != nil {
+			r.decl[i] = *col.DeclType
+			r.timeCols[i] = local.IsTimeDeclType(*col.DeclType)
+		}
+	}
+	return r
+}
+
+func (r *rows) Columns() []string { return r.names }
+func (r *rows) Close() error      { r.data = nil; return nil }
+
+func (r *rows) Next(dest []driver.Value) error {
+	if r.next >= len(r.data) {
+		return io.EOF
+	}
+	row := r.data[r.next]
+	r.next++
+	if len(row) != len(dest) {
+		return fmt.Errorf("libsql: the server sent a row of %d values for %d columns", len(row), len(dest))
+	}
+	for i := range row {
+		v, err := row[i].decode(r.timeCols[i])
+		if err != nil {
+			return err
+		}
+		dest[i] = v
+	}
+	return nil
+}
+
+// ColumnTypeDatabaseTypeName reports the column's declared type, upper-cased.
+func (r *rows) ColumnTypeDatabaseTypeName(i int) string { return strings.ToUpper(r.decl[i]) }
+
+// ColumnTypeScanType reports the Go type a column decodes to.
+func (r *rows) ColumnTypeScanType(i int) reflect.Type { return local.ScanType(r.decl[i]) }

@@ -1,0 +1,122 @@
+// Package hrana is the database/sql driver behind the dialect's remote mode:
+// a client of libSQL's Hrana protocol over HTTP. Each connection is a
+// server-side stream; statements of a transaction share one, and the
+// transaction's BEGIN travels with its first statement.
+package hrana
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Options configures remote connections. The dialect fills it from its Config.
+type Options struct {
+	// URL is the database: libsql:// (HTTPS), https://, http://; ws:// and
+	// wss:// name the same server over HTTP.
+	URL string
+	// AuthToken is sent as a bearer token; empty sends none.
+	AuthToken string
+	// TxLock is the BEGIN mode of read-write transactions: "IMMEDIATE"
+	// (default), "DEFERRED" or "EXCLUSIVE".
+	TxLock string
+	// Observe, when set, is called before every HTTP request.
+	Observe func()
+}
+
+const pipelinePath = "/v3/pipeline"
+
+// Connector opens streams on one server. It implements driver.Connector and
+// io.Closer.
+type Connector struct {
+	cl     *client
+	txLock string
+}
+
+// NewConnector checks opts. It sends nothing: database/sql's Ping (which
+// GORM runs at Open) is the first request.
+func NewConnector(opts Options) (*Connector, error) {
+	base, err := BaseURL(opts.URL)
+	if err != nil {
+		return nil, err
+	}
+	lock := strings.ToUpper(opts.TxLock)
+	switch lock {
+	case "":
+		lock = "IMMEDIATE"
+	case "IMMEDIATE", "DEFERRED", "EXCLUSIVE":
+	default:
+		return nil, fmt.Errorf("libsql: unknown transaction lock %q (want IMMEDIATE, DEFERRED or EXCLUSIVE)", opts.TxLock)
+	}
+	cl := &client{http: newHTTPClient(), pipeline: base + pipelinePath, token: opts.AuthToken, observe: opts.Observe}
+	if opts.AuthToken != "" {
+		cl.auth = "Bearer " + opts.AuthToken
+	}
+	return &Connector{cl: cl, txLock: lock}, nil
+}
+
+// BaseURL checks a database URL and returns the HTTP URL it names.
+// libsql:// is Turso's name for HTTPS.
+func BaseURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return "", fmt.Errorf("libsql: URL is not valid: %w", err)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "libsql", "https", "wss":
+		u.Scheme = "https"
+	case "http", "ws":
+		u.Scheme = "http"
+	case "":
+		return "", errors.New("libsql: URL has no scheme; want libsql://, https:// or http://")
+	default:
+		return "", fmt.Errorf("libsql: unknown URL scheme %q; want libsql://, https:// or http://", u.Scheme)
+	}
+	if u.Host == "" {
+		return "", errors.New("libsql: URL names no host")
+	}
+	if u.User != nil {
+		return "", errors.New("libsql: URL must not hold credentials; set AuthToken instead")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", errors.New("libsql: URL must not hold query parameters; set them as Config fields")
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
+}
+
+// Connect returns a connection; its stream opens with its first statement.
+func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return &conn{cl: c.cl, txLock: c.txLock}, nil
+}
+
+// Driver implements driver.Connector.
+func (c *Connector) Driver() driver.Driver { return Driver{} }
+
+// Close releases idle HTTP connections.
+func (c *Connector) Close() error {
+	c.cl.http.CloseIdleConnections()
+	return nil
+}
+
+// Driver opens remote databases from a URL alone, without a token; the
+// dialect uses Connector.
+type Driver struct{}
+
+// Open implements driver.Driver.
+func (Driver) Open(name string) (driver.Conn, error) {
+	c, err := NewConnector(Options{URL: name})
+	if err != nil {
+		return nil, err
+	}
+	return c.Connect(context.Background())
+}

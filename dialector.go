@@ -6,8 +6,10 @@ import (
 	"database/sql"
 	sqldriver "database/sql/driver"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorm-libsql/libsql/internal/driver"
 	"gorm.io/gorm"
@@ -271,9 +273,41 @@ func (d Dialector) QuoteTo(writer clause.Writer, name string) {
 	}
 }
 
-// Explain renders SQL with its arguments inlined, for logs.
+// Explain renders SQL with its arguments inlined, for logs and ToSQL. Times
+// are written the way the driver stores them (UTC, full nanoseconds), so
+// that a logged statement run by hand compares against the same text.
 func (d Dialector) Explain(sql string, vars ...any) string {
-	return logger.ExplainSQL(sql, nil, `'`, vars...)
+	inlined := make([]any, len(vars))
+	for i, v := range vars {
+		inlined[i] = v
+		if t, ok := boundTime(v); ok {
+			if text, err := driver.AppendTime(nil, t); err == nil {
+				inlined[i] = string(text)
+			}
+		}
+	}
+	return logger.ExplainSQL(sql, nil, `'`, inlined...)
+}
+
+// boundTime reports the time an argument is bound as, if it is one.
+func boundTime(v any) (time.Time, bool) {
+	switch x := v.(type) {
+	case time.Time:
+		return x, true
+	case *time.Time:
+		if x != nil {
+			return *x, true
+		}
+	case sqldriver.Valuer:
+		if rv := reflect.ValueOf(x); rv.Kind() == reflect.Pointer && rv.IsNil() {
+			return time.Time{}, false
+		}
+		if val, err := x.Value(); err == nil {
+			t, ok := val.(time.Time)
+			return t, ok
+		}
+	}
+	return time.Time{}, false
 }
 
 // SavePoint implements gorm.SavePointerDialectorInterface; unlike the

@@ -88,7 +88,9 @@ static int gl_bind(sqlite3_stmt* s, const gl_arg* args, int n, const char* buf) 
 		case GL_NULL: rc = sqlite3_bind_null(s, a->pos); break;
 		case GL_INT: rc = sqlite3_bind_int64(s, a->pos, a->i); break;
 		case GL_FLOAT: rc = sqlite3_bind_double(s, a->pos, a->f); break;
-		case GL_TEXT: rc = sqlite3_bind_text64(s, a->pos, buf + a->off, (uint64_t)a->len, SQLITE_TRANSIENT, SQLITE_UTF8); break;
+		// An empty text may come with no buffer at all, and a NULL pointer
+		// would bind SQL NULL instead of ''.
+		case GL_TEXT: rc = sqlite3_bind_text64(s, a->pos, a->len ? buf + a->off : "", (uint64_t)a->len, SQLITE_TRANSIENT, SQLITE_UTF8); break;
 		case GL_BLOB: rc = sqlite3_bind_blob64(s, a->pos, buf + a->off, (uint64_t)a->len, SQLITE_TRANSIENT); break;
 		case GL_ZEROBLOB: rc = sqlite3_bind_zeroblob(s, a->pos, 0); break;
 		}

@@ -108,7 +108,9 @@ func kindOfDeclType(decl string) columnKind {
 // and refuses values SQLite cannot hold instead of wrapping them.
 func checkNamedValue(nv *driver.NamedValue) error {
 	switch v := nv.Value.(type) {
-	case nil, int64, float64, bool, string, []byte, time.Time:
+	case nil, int64, bool, string, []byte, time.Time:
+	case float64:
+		return checkFloat(nv.Ordinal, v)
 	case int:
 		nv.Value = int64(v)
 	case int8:
@@ -129,8 +131,18 @@ func checkNamedValue(nv *driver.NamedValue) error {
 		return checkUint(nv, v)
 	case float32:
 		nv.Value = float64(v)
+		return checkFloat(nv.Ordinal, float64(v))
 	default:
 		return driver.ErrSkip
+	}
+	return nil
+}
+
+// checkFloat refuses NaN: SQLite stores it as NULL, which would lose the
+// value without a word. ±Inf are stored as such.
+func checkFloat(ordinal int, f float64) error {
+	if math.IsNaN(f) {
+		return fmt.Errorf("libsql: argument %d: NaN cannot be stored (SQLite would store NULL)", ordinal)
 	}
 	return nil
 }
@@ -157,6 +169,10 @@ func encodeArgs(args []driver.NamedValue, positions []int, cargs []cArg, buf []b
 		case int64:
 			c.kind, c.i = argInt, cInt64(v)
 		case float64:
+			// A Valuer's result reaches here without CheckNamedValue.
+			if err := checkFloat(a.Ordinal, v); err != nil {
+				return nil, nil, err
+			}
 			c.kind, c.f = argFloat, cDouble(v)
 		case bool:
 			c.kind = argInt

@@ -1,82 +1,875 @@
 package libsql
 
 import (
+	"context"
+	"database/sql"
+	sqldriver "database/sql/driver"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 	"gorm.io/gorm/migrator"
+	"gorm.io/gorm/schema"
 )
 
-// Migrator implements gorm.Migrator for libSQL.
+// Migrator implements gorm.Migrator for libSQL. Every call that changes the
+// schema runs in one transaction on one connection, so a failure leaves
+// schema and data as they were; see the README's migrator section.
 type Migrator struct {
 	migrator.Migrator
+}
+
+// session is the state of one migrator call, shared by the nested calls
+// GORM makes through db.Migrator() while it runs.
+type session struct {
+	// fkOff is set when foreign keys are off on the session's connection,
+	// so that dropping a table in a rebuild cannot fire ON DELETE actions.
+	fkOff bool
+	// fkEnforced is set when the database enforces foreign keys; the
+	// tables in fkCheck are then checked before commit.
+	fkEnforced bool
+	fkCheck    map[string]bool
+}
+
+type sessionKey struct{}
+
+func sessionOf(db *gorm.DB) *session {
+	if db.Statement == nil || db.Statement.Context == nil {
+		return nil
+	}
+	s, _ := db.Statement.Context.Value(sessionKey{}).(*session)
+	return s
+}
+
+// bound returns the migrator working on db.
+func (m Migrator) bound(db *gorm.DB) Migrator {
+	m.DB = db
+	return m
+}
+
+// run runs fn in the call's transaction, starting one unless a migrator
+// call is already running. With fkOff, foreign keys are turned off on the
+// pinned connection for the duration (SQLite ignores the pragma inside a
+// transaction), the touched tables are checked with foreign_key_check before
+// commit, and the connection never returns to the pool with them off.
+func (m Migrator) run(fkOff bool, fn func(Migrator) error) error {
+	if sessionOf(m.DB) != nil || m.DB.DryRun {
+		return fn(m)
+	}
+	s := &session{fkCheck: map[string]bool{}}
+	ctx := context.WithValue(m.DB.Statement.Context, sessionKey{}, s)
+	db := m.DB.Session(&gorm.Session{Context: ctx})
+
+	body := func(tx *gorm.DB) error {
+		if err := fn(m.bound(tx)); err != nil {
+			return err
+		}
+		return m.bound(tx).checkForeignKeys(s)
+	}
+
+	if _, inTx := db.Statement.ConnPool.(gorm.TxCommitter); inTx {
+		// The caller's transaction: the pragma cannot change here, so
+		// rebuilds of referenced tables are refused (see rebuild); a
+		// savepoint still makes this call all or nothing.
+		on, err := pragmaInt(db, "foreign_keys")
+		if err != nil {
+			return err
+		}
+		s.fkEnforced = on == 1
+		return db.Transaction(body)
+	}
+
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	db.Statement.ConnPool = conn
+
+	on, err := pragmaInt(db, "foreign_keys")
+	if err != nil {
+		return err
+	}
+	s.fkEnforced = on == 1
+	if !fkOff || !s.fkEnforced {
+		s.fkOff = !s.fkEnforced
+		return db.Transaction(body)
+	}
+	if err := db.Exec("PRAGMA foreign_keys = OFF").Error; err != nil {
+		return err
+	}
+	s.fkOff = true
+	restored := false
+	defer func() {
+		if !restored {
+			// A panic, or a failed restore: close the connection rather
+			// than pool one that does not enforce foreign keys.
+			_ = conn.Raw(func(any) error { return sqldriver.ErrBadConn })
+		}
+	}()
+	err = db.Transaction(body)
+	if restoreErr := db.Session(&gorm.Session{NewDB: true}).Exec("PRAGMA foreign_keys = ON").Error; restoreErr != nil {
+		return errors.Join(err, fmt.Errorf("libsql: turning foreign keys back on: %w", restoreErr))
+	}
+	restored = true
+	return err
+}
+
+// checkForeignKeys runs foreign_key_check on every table a rebuild touched,
+// failing the call (and so rolling it back) on any violation.
+func (m Migrator) checkForeignKeys(s *session) error {
+	if !s.fkEnforced || len(s.fkCheck) == 0 {
+		return nil
+	}
+	tables := make([]string, 0, len(s.fkCheck))
+	for t := range s.fkCheck {
+		tables = append(tables, t)
+	}
+	sort.Strings(tables)
+	for _, t := range tables {
+		var violations []struct {
+			Table  string
+			Rowid  sql.NullInt64
+			Parent string
+		}
+		if err := m.DB.Raw(`SELECT "table" AS "table", rowid, parent FROM pragma_foreign_key_check(?)`, t).Scan(&violations).Error; err != nil {
+			return fmt.Errorf("libsql: foreign key check of table %s: %w", t, err)
+		}
+		if len(violations) > 0 {
+			v := violations[0]
+			return fmt.Errorf("libsql: migration rolled back: %d rows of table %s would violate their foreign key to %s (first rowid %d)",
+				len(violations), v.Table, v.Parent, v.Rowid.Int64)
+		}
+	}
+	return nil
+}
+
+func pragmaInt(db *gorm.DB, name string) (int, error) {
+	var v int
+	err := db.Session(&gorm.Session{NewDB: true}).Raw("PRAGMA " + name).Row().Scan(&v)
+	return v, err
+}
+
+// AutoMigrate creates missing tables and brings existing ones in line with
+// the models, all in one transaction: an error leaves the database as it was.
+func (m Migrator) AutoMigrate(values ...any) error {
+	return m.run(true, func(m Migrator) error { return m.Migrator.AutoMigrate(values...) })
 }
 
 // CurrentDatabase reports the name of the main schema.
 func (m Migrator) CurrentDatabase() string {
 	var seq int
 	var name, file string
-	m.DB.Raw("PRAGMA database_list").Row().Scan(&seq, &name, &file)
+	if err := m.DB.Raw("PRAGMA database_list").Row().Scan(&seq, &name, &file); err != nil {
+		return "main"
+	}
 	return name
+}
+
+// typeAliases groups the type names SQLite treats alike, so that a model
+// declaring "int" does not alter a column declared "integer".
+var typeAliases = [][]string{
+	{"integer", "int", "bigint"},
+	{"real", "double", "float"},
+	{"text", "varchar", "string"},
+	{"numeric", "boolean", "bool"},
+	{"datetime", "timestamp"},
+}
+
+// GetTypeAliases returns the other names of a column type.
+func (m Migrator) GetTypeAliases(databaseTypeName string) []string {
+	for _, group := range typeAliases {
+		for _, name := range group {
+			if strings.EqualFold(name, databaseTypeName) {
+				return group
+			}
+		}
+	}
+	return nil
+}
+
+// CreateTable creates the models' tables with their indexes, in one
+// transaction.
+func (m Migrator) CreateTable(values ...any) error {
+	return m.run(false, func(m Migrator) error { return m.Migrator.CreateTable(values...) })
+}
+
+// DropTable drops the models' tables, dependents first, in one transaction.
+// Foreign keys act as SQLite defines for DROP TABLE.
+func (m Migrator) DropTable(values ...any) error {
+	return m.run(false, func(m Migrator) error { return m.Migrator.DropTable(values...) })
 }
 
 // HasTable reports whether the model's table exists.
 func (m Migrator) HasTable(value any) bool {
 	var count int
-	m.RunWithValue(value, func(stmt *gorm.Statement) error {
+	_ = m.RunWithValue(value, func(stmt *gorm.Statement) error {
 		return m.DB.Raw("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", stmt.Table).Row().Scan(&count)
 	})
 	return count > 0
 }
 
+// RenameTable renames a table; SQLite rewrites the references to it in
+// foreign keys, triggers and views.
+func (m Migrator) RenameTable(oldName, newName any) error {
+	return m.run(false, func(m Migrator) error {
+		if err := m.Migrator.RenameTable(oldName, newName); err != nil {
+			return fmt.Errorf("libsql: renaming table %v to %v: %w", tableName(oldName), tableName(newName), err)
+		}
+		return nil
+	})
+}
+
+func tableName(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// internalTables matches the tables SQLite and libSQL keep for themselves,
+// vector index shadow tables included.
+const internalTables = `(name LIKE 'sqlite\_%' ESCAPE '\' OR name LIKE 'libsql\_%' ESCAPE '\'
+	OR name IN (SELECT i.name || '_shadow' FROM sqlite_master i WHERE i.type = 'index' AND i.sql LIKE '%libsql\_vector\_idx%' ESCAPE '\'))`
+
 // GetTables lists user tables, hiding SQLite's and libSQL's own.
 func (m Migrator) GetTables() (tables []string, err error) {
-	err = m.DB.Raw(`SELECT name FROM sqlite_master WHERE type = 'table'
-		AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name NOT LIKE 'libsql\_%' ESCAPE '\'
-		AND name NOT LIKE '%\_shadow' ESCAPE '\' ORDER BY name`).Scan(&tables).Error
+	err = m.DB.Raw(`SELECT name FROM sqlite_master WHERE type = 'table' AND NOT ` + internalTables + ` ORDER BY name`).Scan(&tables).Error
 	return tables, err
+}
+
+// TableType reports whether the model's name is a "table" or a "view".
+func (m Migrator) TableType(value any) (gorm.TableType, error) {
+	var tt migrator.TableType
+	err := m.RunWithValue(value, func(stmt *gorm.Statement) error {
+		var kind []string
+		if err := m.DB.Raw("SELECT type FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?", stmt.Table).Scan(&kind).Error; err != nil {
+			return err
+		}
+		if len(kind) == 0 {
+			return fmt.Errorf("libsql: no table or view named %s", stmt.Table)
+		}
+		tt = migrator.TableType{SchemaValue: "main", NameValue: stmt.Table, TypeValue: kind[0]}
+		return nil
+	})
+	return tt, err
+}
+
+// AddColumn adds the field's column. A unique field also gets its UNIQUE
+// constraint, which SQLite can only add by rebuilding the table.
+func (m Migrator) AddColumn(value any, name string) error {
+	return m.run(true, func(m Migrator) error {
+		return m.RunWithValue(value, func(stmt *gorm.Statement) error {
+			if stmt.Schema == nil {
+				return fmt.Errorf("libsql: AddColumn on table %s needs a model", stmt.Table)
+			}
+			f := stmt.Schema.LookUpField(name)
+			if f == nil {
+				return fmt.Errorf("libsql: model of table %s has no field %s", stmt.Table, name)
+			}
+			if f.IgnoreMigration {
+				return nil
+			}
+			if err := m.DB.Exec("ALTER TABLE ? ADD COLUMN ? ?", m.CurrentTable(stmt), clause.Column{Name: f.DBName}, m.FullDataTypeOf(f)).Error; err != nil {
+				return fmt.Errorf("libsql: adding column %s.%s: %w", stmt.Table, f.DBName, err)
+			}
+			if f.Unique {
+				return m.CreateConstraint(value, m.DB.NamingStrategy.UniqueName(stmt.Table, f.DBName))
+			}
+			return nil
+		})
+	})
+}
+
+// columnName resolves a field name or column name of the model.
+func columnName(stmt *gorm.Statement, name string) string {
+	if stmt.Schema != nil {
+		if f := stmt.Schema.LookUpField(name); f != nil {
+			return f.DBName
+		}
+	}
+	return name
+}
+
+// DropColumn drops a column, natively when SQLite allows it and otherwise
+// (the column is indexed, unique, or in a foreign key) by a rebuild that
+// drops the indexes and constraints over the column with it.
+func (m Migrator) DropColumn(value any, name string) error {
+	return m.run(true, func(m Migrator) error {
+		return m.RunWithValue(value, func(stmt *gorm.Statement) error {
+			col := columnName(stmt, name)
+			def, err := m.tableDef(stmt.Table)
+			if err != nil {
+				return err
+			}
+			if def.column(col) == nil {
+				return fmt.Errorf("libsql: table %s has no column %s", stmt.Table, col)
+			}
+			sp := "libsql_drop_column"
+			if err := m.DB.Exec("SAVEPOINT " + sp).Error; err != nil {
+				return err
+			}
+			nativeErr := m.DB.Exec("ALTER TABLE ? DROP COLUMN ?", clause.Table{Name: stmt.Table}, clause.Column{Name: col}).Error
+			if nativeErr == nil {
+				return m.DB.Exec("RELEASE " + sp).Error
+			}
+			if err := m.DB.Exec("ROLLBACK TO " + sp).Error; err != nil {
+				return err
+			}
+			if msg := nativeErr.Error(); strings.Contains(msg, "error in view") || strings.Contains(msg, "error in trigger") {
+				return fmt.Errorf("libsql: dropping column %s.%s: a view or trigger uses it: %w", stmt.Table, col, nativeErr)
+			}
+			if err := def.dropColumn(col); err != nil {
+				return fmt.Errorf("libsql: dropping column %s.%s: %w", stmt.Table, col, err)
+			}
+			return m.rebuild(stmt.Table, def, col)
+		})
+	})
+}
+
+// AlterColumn brings the column's type, NOT NULL and DEFAULT in line with
+// the field, keeping its other constraints. It uses libSQL's ALTER COLUMN
+// and checks the existing rows against the new definition; see
+// applyColumn for when it rebuilds instead.
+func (m Migrator) AlterColumn(value any, field string) error {
+	return m.run(true, func(m Migrator) error {
+		return m.RunWithValue(value, func(stmt *gorm.Statement) error {
+			if stmt.Schema == nil {
+				return fmt.Errorf("libsql: AlterColumn on table %s needs a model", stmt.Table)
+			}
+			f := stmt.Schema.LookUpField(field)
+			if f == nil {
+				return fmt.Errorf("libsql: model of table %s has no field %s", stmt.Table, field)
+			}
+			def, err := m.tableDef(stmt.Table)
+			if err != nil {
+				return err
+			}
+			old := def.column(f.DBName)
+			if old == nil {
+				return fmt.Errorf("libsql: table %s has no column %s", stmt.Table, f.DBName)
+			}
+			want, err := parseColumn(f.DBName, m.FullDataTypeOf(f).SQL)
+			if err != nil {
+				return fmt.Errorf("libsql: column %s.%s: %w", stmt.Table, f.DBName, err)
+			}
+			return m.applyColumn(stmt.Table, def, old, mergeColumn(old, want))
+		})
+	})
+}
+
+// MigrateColumn compares the field with the column and alters what
+// differs, in one transaction. Unlike GORM's generic version it also makes
+// a nullable column NOT NULL when the model asks for it.
+func (m Migrator) MigrateColumn(value any, field *schema.Field, columnType gorm.ColumnType) error {
+	return m.run(true, func(m Migrator) error {
+		if nullable, ok := columnType.Nullable(); ok && nullable && field.NotNull && !field.PrimaryKey && !field.IgnoreMigration {
+			if err := m.AlterColumn(value, field.DBName); err != nil {
+				return err
+			}
+		}
+		return m.Migrator.MigrateColumn(value, field, columnType)
+	})
+}
+
+// MigrateColumnUnique adds or drops the field's UNIQUE constraint.
+func (m Migrator) MigrateColumnUnique(value any, field *schema.Field, columnType gorm.ColumnType) error {
+	return m.run(true, func(m Migrator) error { return m.Migrator.MigrateColumnUnique(value, field, columnType) })
 }
 
 // HasColumn reports whether the model's table has the column (a field name
 // or a column name).
 func (m Migrator) HasColumn(value any, field string) bool {
 	var count int
-	m.RunWithValue(value, func(stmt *gorm.Statement) error {
-		name := field
-		if stmt.Schema != nil {
-			if f := stmt.Schema.LookUpField(field); f != nil {
-				name = f.DBName
-			}
-		}
-		return m.DB.Raw("SELECT count(*) FROM pragma_table_xinfo(?) WHERE name = ?", stmt.Table, name).Row().Scan(&count)
+	_ = m.RunWithValue(value, func(stmt *gorm.Statement) error {
+		return m.DB.Raw("SELECT count(*) FROM pragma_table_xinfo(?) WHERE name = ? COLLATE NOCASE", stmt.Table, columnName(stmt, field)).Row().Scan(&count)
 	})
 	return count > 0
+}
+
+// RenameColumn renames a column; SQLite rewrites the indexes, triggers and
+// views that use it.
+func (m Migrator) RenameColumn(value any, oldName, newName string) error {
+	return m.run(false, func(m Migrator) error {
+		return m.RunWithValue(value, func(stmt *gorm.Statement) error {
+			from, to := columnName(stmt, oldName), columnName(stmt, newName)
+			if err := m.DB.Exec("ALTER TABLE ? RENAME COLUMN ? TO ?", m.CurrentTable(stmt), clause.Column{Name: from}, clause.Column{Name: to}).Error; err != nil {
+				return fmt.Errorf("libsql: renaming column %s.%s to %s: %w", stmt.Table, from, to, err)
+			}
+			return nil
+		})
+	})
+}
+
+// ColumnTypes describes the table's columns from the schema: SQLite's
+// result-column metadata cannot say nullability, keys or defaults.
+func (m Migrator) ColumnTypes(value any) ([]gorm.ColumnType, error) {
+	var out []gorm.ColumnType
+	err := m.RunWithValue(value, func(stmt *gorm.Statement) error {
+		var cols []struct {
+			Name    string
+			Type    string
+			NotNull bool
+			Dflt    sql.NullString
+			Pk      int
+		}
+		if err := m.DB.Raw(`SELECT name, type, "notnull" AS not_null, dflt_value AS dflt, pk FROM pragma_table_xinfo(?) ORDER BY cid`, stmt.Table).Scan(&cols).Error; err != nil {
+			return err
+		}
+		if len(cols) == 0 {
+			return fmt.Errorf("libsql: no table named %s", stmt.Table)
+		}
+		unique, err := m.uniqueColumns(stmt.Table)
+		if err != nil {
+			return err
+		}
+		pks := 0
+		for _, c := range cols {
+			if c.Pk > 0 {
+				pks++
+			}
+		}
+		for _, c := range cols {
+			rowid := c.Pk > 0 && pks == 1 && strings.EqualFold(c.Type, "integer")
+			ct := migrator.ColumnType{
+				NameValue:          sql.NullString{String: c.Name, Valid: true},
+				ColumnTypeValue:    sql.NullString{String: c.Type, Valid: true},
+				PrimaryKeyValue:    sql.NullBool{Bool: c.Pk > 0, Valid: true},
+				UniqueValue:        sql.NullBool{Bool: unique[strings.ToLower(c.Name)], Valid: true},
+				AutoIncrementValue: sql.NullBool{Bool: rowid, Valid: true},
+				NullableValue:      sql.NullBool{Bool: !c.NotNull && !rowid, Valid: true},
+				ScanTypeValue:      scanTypeOf(c.Type),
+			}
+			base, args := splitTypeArgs(c.Type)
+			ct.DataTypeValue = sql.NullString{String: base, Valid: true}
+			if len(args) > 0 {
+				if isDecimal(base) {
+					ct.DecimalSizeValue = sql.NullInt64{Int64: args[0], Valid: true}
+					if len(args) > 1 {
+						ct.ScaleValue = sql.NullInt64{Int64: args[1], Valid: true}
+					}
+				} else {
+					ct.LengthValue = sql.NullInt64{Int64: args[0], Valid: true}
+				}
+			}
+			if c.Dflt.Valid && !strings.EqualFold(c.Dflt.String, "NULL") {
+				ct.DefaultValueValue = sql.NullString{String: unquoteLiteral(c.Dflt.String), Valid: true}
+			}
+			out = append(out, ct)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// uniqueColumns lists the columns with a single-column UNIQUE constraint;
+// unique indexes do not count, as GORM expects.
+func (m Migrator) uniqueColumns(table string) (map[string]bool, error) {
+	var cols []string
+	err := m.DB.Raw(`SELECT ii.name FROM pragma_index_list(?) il, pragma_index_info(il.name) ii
+		WHERE il.origin = 'u' AND il."unique" AND (SELECT count(*) FROM pragma_index_info(il.name)) = 1`, table).Scan(&cols).Error
+	out := map[string]bool{}
+	for _, c := range cols {
+		out[strings.ToLower(c)] = true
+	}
+	return out, err
+}
+
+func isDecimal(base string) bool {
+	return strings.EqualFold(base, "decimal") || strings.EqualFold(base, "numeric")
+}
+
+// splitTypeArgs splits "varchar(255)" into "varchar" and [255].
+func splitTypeArgs(typ string) (string, []int64) {
+	open := strings.IndexByte(typ, '(')
+	if open < 0 || !strings.HasSuffix(typ, ")") {
+		return strings.TrimSpace(typ), nil
+	}
+	var args []int64
+	for _, a := range strings.Split(typ[open+1:len(typ)-1], ",") {
+		n, err := strconv.ParseInt(strings.TrimSpace(a), 10, 64)
+		if err != nil {
+			return strings.TrimSpace(typ[:open]), nil
+		}
+		args = append(args, n)
+	}
+	return strings.TrimSpace(typ[:open]), args
+}
+
+// unquoteLiteral turns a stored string literal default back into its
+// value, the form GORM compares with a field's default.
+func unquoteLiteral(v string) string {
+	if len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'' {
+		return strings.ReplaceAll(v[1:len(v)-1], "''", "'")
+	}
+	return v
+}
+
+func scanTypeOf(declared string) reflect.Type {
+	lower := strings.ToLower(declared)
+	if strings.Contains(lower, "date") || strings.Contains(lower, "time") {
+		return reflect.TypeOf(time.Time{})
+	}
+	switch affinity(declared) {
+	case "INTEGER":
+		return reflect.TypeOf(int64(0))
+	case "REAL", "NUMERIC":
+		return reflect.TypeOf(float64(0))
+	case "TEXT":
+		return reflect.TypeOf("")
+	}
+	return reflect.TypeOf([]byte(nil))
+}
+
+// affinity applies SQLite's rules for the affinity of a declared type.
+func affinity(declared string) string {
+	t := strings.ToUpper(declared)
+	switch {
+	case strings.Contains(t, "INT"):
+		return "INTEGER"
+	case strings.Contains(t, "CHAR"), strings.Contains(t, "CLOB"), strings.Contains(t, "TEXT"):
+		return "TEXT"
+	case t == "" || strings.Contains(t, "BLOB"):
+		return "BLOB"
+	case strings.Contains(t, "REAL"), strings.Contains(t, "FLOA"), strings.Contains(t, "DOUB"):
+		return "REAL"
+	}
+	return "NUMERIC"
+}
+
+// CreateView creates a view from option.Query; with Replace, an existing
+// view of that name is replaced in the same transaction. SQLite views have
+// no CHECK OPTION, so a CheckOption is refused.
+func (m Migrator) CreateView(name string, option gorm.ViewOption) error {
+	if option.Query == nil {
+		return gorm.ErrSubQueryRequired
+	}
+	if option.CheckOption != "" {
+		return fmt.Errorf("libsql: view %s: SQLite views do not support CheckOption %q", name, option.CheckOption)
+	}
+	return m.run(false, func(m Migrator) error {
+		var query strings.Builder
+		stmt := &gorm.Statement{DB: m.DB}
+		stmt.AddVar(&query, option.Query)
+		if option.Replace {
+			if err := m.DB.Exec("DROP VIEW IF EXISTS ?", clause.Table{Name: name}).Error; err != nil {
+				return fmt.Errorf("libsql: replacing view %s: %w", name, err)
+			}
+		}
+		// Views cannot take parameters, so the values are written inline.
+		if err := m.DB.Exec("CREATE VIEW " + quoteIdent(name) + " AS " + m.Explain(query.String(), stmt.Vars...)).Error; err != nil {
+			return fmt.Errorf("libsql: creating view %s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// DropView drops a view if it exists.
+func (m Migrator) DropView(name string) error {
+	return m.run(false, func(m Migrator) error { return m.Migrator.DropView(name) })
+}
+
+// CreateConstraint adds a model's CHECK, FOREIGN KEY or UNIQUE constraint.
+// CHECK and single-column foreign keys are attached to their column with
+// ALTER COLUMN, after which the existing rows are checked; UNIQUE and
+// multi-column foreign keys need a rebuild.
+func (m Migrator) CreateConstraint(value any, name string) error {
+	return m.run(true, func(m Migrator) error {
+		return m.RunWithValue(value, func(stmt *gorm.Statement) error {
+			constraint, table := m.GuessConstraintInterfaceAndTable(stmt, name)
+			if constraint == nil {
+				return fmt.Errorf("libsql: model of table %s has no constraint %s", stmt.Table, name)
+			}
+			def, err := m.tableDef(table)
+			if err != nil {
+				return err
+			}
+			if t, c, _ := def.constraintNamed(constraint.GetName()); t != nil || c != nil {
+				return fmt.Errorf("libsql: table %s already has a constraint named %s", table, constraint.GetName())
+			}
+			cname := quoteIdent(constraint.GetName())
+			switch c := constraint.(type) {
+			case *schema.CheckConstraint:
+				text := "CONSTRAINT " + cname + " CHECK (" + c.Constraint + ")"
+				if c.Field != nil && def.column(c.Field.DBName) != nil {
+					return m.addColumnClause(table, def, c.Field.DBName, text)
+				}
+				def.constraints = append(def.constraints, &tableConstraint{name: c.Name, kind: "CHECK", text: text})
+				return m.rebuild(table, def, "")
+			case *schema.Constraint:
+				refs := make([]string, len(c.References))
+				for i, f := range c.References {
+					refs[i] = quoteIdent(f.DBName)
+				}
+				actions := ""
+				if c.OnDelete != "" {
+					actions += " ON DELETE " + c.OnDelete
+				}
+				if c.OnUpdate != "" {
+					actions += " ON UPDATE " + c.OnUpdate
+				}
+				target := " REFERENCES " + quoteIdent(c.ReferenceSchema.Table) + " (" + strings.Join(refs, ", ") + ")" + actions
+				if len(c.ForeignKeys) == 1 && def.column(c.ForeignKeys[0].DBName) != nil {
+					return m.addColumnClause(table, def, c.ForeignKeys[0].DBName, "CONSTRAINT "+cname+target)
+				}
+				keys := make([]string, len(c.ForeignKeys))
+				for i, f := range c.ForeignKeys {
+					keys[i] = quoteIdent(f.DBName)
+				}
+				def.constraints = append(def.constraints, &tableConstraint{name: c.Name, kind: "FOREIGN",
+					text: "CONSTRAINT " + cname + " FOREIGN KEY (" + strings.Join(keys, ", ") + ")" + target})
+				return m.rebuild(table, def, "")
+			case *schema.UniqueConstraint:
+				def.constraints = append(def.constraints, &tableConstraint{name: c.Name, kind: "UNIQUE",
+					columns: []string{c.Field.DBName}, text: "CONSTRAINT " + cname + " UNIQUE (" + quoteIdent(c.Field.DBName) + ")"})
+				return m.rebuild(table, def, "")
+			}
+			return fmt.Errorf("libsql: constraint %s of table %s has an unsupported kind %T", name, table, constraint)
+		})
+	})
+}
+
+// addColumnClause attaches a column constraint with ALTER COLUMN.
+func (m Migrator) addColumnClause(table string, def *tableDef, column, text string) error {
+	old := def.column(column)
+	extra, err := parseColumn(column, "x "+text)
+	if err != nil {
+		return fmt.Errorf("libsql: constraint on %s.%s: %w", table, column, err)
+	}
+	updated := *old
+	updated.clauses = append(append([]clauseDef(nil), old.clauses...), extra.clauses...)
+	return m.applyColumn(table, def, old, &updated)
+}
+
+// DropConstraint drops a named constraint: a column-level CHECK or
+// REFERENCES with ALTER COLUMN, anything else by a rebuild.
+func (m Migrator) DropConstraint(value any, name string) error {
+	return m.run(true, func(m Migrator) error {
+		return m.RunWithValue(value, func(stmt *gorm.Statement) error {
+			constraint, table := m.GuessConstraintInterfaceAndTable(stmt, name)
+			if constraint != nil {
+				name = constraint.GetName()
+			}
+			def, err := m.tableDef(table)
+			if err != nil {
+				return err
+			}
+			tc, col, at := def.constraintNamed(name)
+			switch {
+			case tc != nil:
+				kept := def.constraints[:0]
+				for _, c := range def.constraints {
+					if c != tc {
+						kept = append(kept, c)
+					}
+				}
+				def.constraints = kept
+				return m.rebuild(table, def, "")
+			case col != nil:
+				updated := *col
+				updated.clauses = append(append([]clauseDef(nil), col.clauses[:at]...), col.clauses[at+1:]...)
+				return m.applyColumn(table, def, col, &updated)
+			}
+			return fmt.Errorf("libsql: table %s has no constraint named %s", table, name)
+		})
+	})
+}
+
+// HasConstraint reports whether the table declares a constraint of that
+// name, at table or column level.
+func (m Migrator) HasConstraint(value any, name string) bool {
+	found := false
+	_ = m.RunWithValue(value, func(stmt *gorm.Statement) error {
+		constraint, table := m.GuessConstraintInterfaceAndTable(stmt, name)
+		if constraint != nil {
+			name = constraint.GetName()
+		}
+		def, err := m.tableDef(table)
+		if err != nil {
+			return err
+		}
+		tc, col, _ := def.constraintNamed(name)
+		found = tc != nil || col != nil
+		return nil
+	})
+	return found
+}
+
+// CreateIndex creates a model's index: unique, composite, partial (where),
+// over expressions, with sort order and collation. SQLite has no index
+// classes other than UNIQUE, no index options and no prefix lengths, so
+// those are refused; USING and COMMENT are ignored.
+func (m Migrator) CreateIndex(value any, name string) error {
+	return m.run(false, func(m Migrator) error {
+		return m.RunWithValue(value, func(stmt *gorm.Statement) error {
+			if stmt.Schema == nil {
+				return fmt.Errorf("libsql: CreateIndex on table %s needs a model", stmt.Table)
+			}
+			idx := stmt.Schema.LookIndex(name)
+			if idx == nil {
+				return fmt.Errorf("libsql: model of table %s has no index %s", stmt.Table, name)
+			}
+			var b strings.Builder
+			b.WriteString("CREATE ")
+			switch strings.ToUpper(idx.Class) {
+			case "":
+			case "UNIQUE":
+				b.WriteString("UNIQUE ")
+			default:
+				return fmt.Errorf("libsql: index %s on table %s: SQLite has no %s indexes", idx.Name, stmt.Table, idx.Class)
+			}
+			if idx.Option != "" {
+				return fmt.Errorf("libsql: index %s on table %s: SQLite does not support the index option %q", idx.Name, stmt.Table, idx.Option)
+			}
+			b.WriteString("INDEX ")
+			b.WriteString(quoteIdent(idx.Name))
+			b.WriteString(" ON ")
+			b.WriteString(quoteIdent(stmt.Table))
+			b.WriteString(" (")
+			for i, opt := range idx.Fields {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				if opt.Length > 0 {
+					return fmt.Errorf("libsql: index %s on table %s: SQLite has no prefix indexes (length %d)", idx.Name, stmt.Table, opt.Length)
+				}
+				if opt.Expression != "" {
+					b.WriteString(opt.Expression)
+				} else {
+					b.WriteString(quoteIdent(opt.DBName))
+				}
+				if opt.Collate != "" {
+					b.WriteString(" COLLATE " + opt.Collate)
+				}
+				if opt.Sort != "" {
+					b.WriteString(" " + opt.Sort)
+				}
+			}
+			b.WriteString(")")
+			if idx.Where != "" {
+				b.WriteString(" WHERE " + idx.Where)
+			}
+			if err := m.DB.Exec(b.String()).Error; err != nil {
+				return fmt.Errorf("libsql: creating index %s on table %s: %w", idx.Name, stmt.Table, err)
+			}
+			return nil
+		})
+	})
+}
+
+func indexName(stmt *gorm.Statement, name string) string {
+	if stmt.Schema != nil {
+		if idx := stmt.Schema.LookIndex(name); idx != nil {
+			return idx.Name
+		}
+	}
+	return name
+}
+
+// DropIndex drops an index of the model's table.
+func (m Migrator) DropIndex(value any, name string) error {
+	return m.run(false, func(m Migrator) error {
+		return m.RunWithValue(value, func(stmt *gorm.Statement) error {
+			name = indexName(stmt, name)
+			if !m.HasIndex(value, name) {
+				return fmt.Errorf("libsql: table %s has no index %s", stmt.Table, name)
+			}
+			if err := m.DB.Exec("DROP INDEX ?", clause.Column{Name: name}).Error; err != nil {
+				return fmt.Errorf("libsql: dropping index %s of table %s: %w", name, stmt.Table, err)
+			}
+			return nil
+		})
+	})
 }
 
 // HasIndex reports whether the index exists on the model's table.
 func (m Migrator) HasIndex(value any, name string) bool {
 	var count int
-	m.RunWithValue(value, func(stmt *gorm.Statement) error {
-		if stmt.Schema != nil {
-			if idx := stmt.Schema.LookIndex(name); idx != nil {
-				name = idx.Name
-			}
-		}
-		return m.DB.Raw("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name = ?", stmt.Table, name).Row().Scan(&count)
+	_ = m.RunWithValue(value, func(stmt *gorm.Statement) error {
+		return m.DB.Raw("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name = ?", stmt.Table, indexName(stmt, name)).Row().Scan(&count)
 	})
 	return count > 0
 }
 
-// HasConstraint reports whether the table's DDL declares the named constraint.
-func (m Migrator) HasConstraint(value any, name string) bool {
-	var count int
-	m.RunWithValue(value, func(stmt *gorm.Statement) error {
-		constraint, table := m.GuessConstraintInterfaceAndTable(stmt, name)
-		if constraint != nil {
-			name = constraint.GetName()
-		}
-		return m.DB.Raw("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND tbl_name = ? AND (sql LIKE ? OR sql LIKE ? OR sql LIKE ?)",
-			table, "%CONSTRAINT \""+name+"\" %", "%CONSTRAINT `"+name+"` %", "%CONSTRAINT "+strings.TrimSpace(name)+" %").Row().Scan(&count)
+// RenameIndex renames an index. SQLite cannot, so the index is dropped and
+// created again under the new name from its stored definition, in one
+// transaction.
+func (m Migrator) RenameIndex(value any, oldName, newName string) error {
+	return m.run(false, func(m Migrator) error {
+		return m.RunWithValue(value, func(stmt *gorm.Statement) error {
+			oldName = indexName(stmt, oldName)
+			var defs []sql.NullString
+			if err := m.DB.Raw("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name = ?", stmt.Table, oldName).Scan(&defs).Error; err != nil {
+				return err
+			}
+			if len(defs) == 0 {
+				return fmt.Errorf("libsql: table %s has no index %s", stmt.Table, oldName)
+			}
+			if !defs[0].Valid {
+				return fmt.Errorf("libsql: index %s of table %s belongs to a UNIQUE or PRIMARY KEY constraint and cannot be renamed", oldName, stmt.Table)
+			}
+			idx, err := parseCreateIndex(defs[0].String)
+			if err != nil {
+				return fmt.Errorf("libsql: index %s of table %s: %w", oldName, stmt.Table, err)
+			}
+			text := defs[0].String
+			created := text[:idx.nameTok.start] + quoteIdent(newName) + text[idx.nameTok.end:]
+			if err := m.DB.Exec("DROP INDEX ?", clause.Column{Name: oldName}).Error; err != nil {
+				return fmt.Errorf("libsql: renaming index %s of table %s: %w", oldName, stmt.Table, err)
+			}
+			if err := m.DB.Exec(created).Error; err != nil {
+				return fmt.Errorf("libsql: renaming index %s of table %s to %s: %w", oldName, stmt.Table, newName, err)
+			}
+			return nil
+		})
 	})
-	return count > 0
+}
+
+// GetIndexes lists the table's indexes, those behind UNIQUE and PRIMARY
+// KEY constraints included. An expression is reported as a column in its
+// source form; Option holds a partial index's WHERE condition.
+func (m Migrator) GetIndexes(value any) ([]gorm.Index, error) {
+	var out []gorm.Index
+	err := m.RunWithValue(value, func(stmt *gorm.Statement) error {
+		var list []struct {
+			Name   string
+			Unique bool
+			Origin string
+			SQL    sql.NullString
+		}
+		if err := m.DB.Raw(`SELECT il.name, il."unique", il.origin, m.sql FROM pragma_index_list(?) il
+			LEFT JOIN sqlite_master m ON m.type = 'index' AND m.name = il.name ORDER BY il.name`, stmt.Table).Scan(&list).Error; err != nil {
+			return err
+		}
+		for _, l := range list {
+			idx := &migrator.Index{
+				TableName:       stmt.Table,
+				NameValue:       l.Name,
+				PrimaryKeyValue: sql.NullBool{Bool: l.Origin == "pk", Valid: true},
+				UniqueValue:     sql.NullBool{Bool: l.Unique, Valid: true},
+			}
+			if l.SQL.Valid {
+				parsed, err := parseCreateIndex(l.SQL.String)
+				if err != nil {
+					return fmt.Errorf("libsql: index %s of table %s: %w", l.Name, stmt.Table, err)
+				}
+				idx.ColumnList, idx.OptionValue = parsed.items, parsed.where
+			} else if err := m.DB.Raw("SELECT name FROM pragma_index_info(?) ORDER BY seqno", l.Name).Scan(&idx.ColumnList).Error; err != nil {
+				return err
+			}
+			out = append(out, idx)
+		}
+		return nil
+	})
+	return out, err
 }

@@ -1,0 +1,317 @@
+package libsql
+
+import (
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm/clause"
+)
+
+// tableDef reads and parses the table's CREATE TABLE statement.
+func (m Migrator) tableDef(table string) (*tableDef, error) {
+	var defs []string
+	if err := m.DB.Raw("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", table).Scan(&defs).Error; err != nil {
+		return nil, fmt.Errorf("libsql: reading the schema of table %s: %w", table, err)
+	}
+	if len(defs) == 0 {
+		return nil, fmt.Errorf("libsql: no table named %s", table)
+	}
+	def, err := parseCreateTable(defs[0])
+	if err != nil {
+		return nil, fmt.Errorf("libsql: parsing the schema of table %s: %w", table, err)
+	}
+	return def, nil
+}
+
+// parseColumn parses a column definition given without its name.
+func parseColumn(name, body string) (*columnDef, error) {
+	text := quoteIdent(name) + " " + body
+	toks, err := tokenize(text)
+	if err != nil {
+		return nil, err
+	}
+	return parseColumnDef(text, toks)
+}
+
+// mergeColumn is the column as the model wants it: type, NOT NULL and
+// DEFAULT from the model; the column's other constraints (CHECK,
+// REFERENCES, COLLATE, keys) kept unless the model's definition states
+// that kind itself.
+func mergeColumn(old, want *columnDef) *columnDef {
+	stated := map[string]bool{}
+	for _, c := range want.clauses {
+		stated[c.kind] = true
+	}
+	out := &columnDef{name: old.name, typ: want.typ}
+	out.clauses = append(out.clauses, want.clauses...)
+	for _, c := range old.clauses {
+		switch {
+		case c.kind == "NOT NULL" || c.kind == "NULL" || c.kind == "DEFAULT":
+		case stated[c.kind]:
+		default:
+			out.clauses = append(out.clauses, c)
+		}
+	}
+	return out
+}
+
+// clausesOf returns the texts of the column's constraints of a kind.
+func clausesOf(c *columnDef, kind string) []string {
+	var out []string
+	for _, cl := range c.clauses {
+		if cl.kind == kind {
+			out = append(out, cl.text)
+		}
+	}
+	return out
+}
+
+func sameClauses(a, b *columnDef, kind string) bool {
+	x, y := clausesOf(a, kind), clausesOf(b, kind)
+	if len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if !strings.EqualFold(x[i], y[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// applyColumn changes a column's definition from old to want. libSQL's
+// ALTER COLUMN only rewrites the schema, so the rows are checked against
+// what it added: NULLs for NOT NULL, CHECK expressions, and foreign keys
+// (before commit). A change of type affinity rewrites the table when stored
+// values would convert, as SQLite converts values only when they are
+// written. Keys, UNIQUE and generated columns cannot be altered and are
+// rebuilt.
+func (m Migrator) applyColumn(table string, def *tableDef, old, want *columnDef) error {
+	if strings.EqualFold(old.sql(), want.sql()) {
+		return nil
+	}
+	replace := func() {
+		for i, c := range def.columns {
+			if c == old {
+				def.columns[i] = want
+			}
+		}
+	}
+	for _, kind := range []string{"PRIMARY", "UNIQUE", "GENERATED"} {
+		if !sameClauses(old, want, kind) {
+			replace()
+			return m.rebuild(table, def, "")
+		}
+	}
+	alter := fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s TO %s", quoteIdent(table), quoteIdent(old.name), want.sql())
+	if err := m.DB.Exec(alter).Error; err != nil {
+		if strings.Contains(err.Error(), "cannot be altered") {
+			replace()
+			return m.rebuild(table, def, "")
+		}
+		return fmt.Errorf("libsql: altering column %s.%s: %w", table, old.name, err)
+	}
+	qt, qc := quoteIdent(table), quoteIdent(old.name)
+	if _, had := old.clause("NOT NULL"); !had {
+		if _, has := want.clause("NOT NULL"); has {
+			var n int64
+			// Not "IS NULL": the planner now takes the column's word for it.
+			if err := m.DB.Raw("SELECT count(*) FROM " + qt + " WHERE typeof(" + qc + ") = 'null'").Row().Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return fmt.Errorf("libsql: cannot make %s.%s NOT NULL: %d rows hold NULL", table, old.name, n)
+			}
+		}
+	}
+	oldChecks := strings.Join(clausesOf(old, "CHECK"), "\x00")
+	for _, chk := range want.clauses {
+		if chk.kind != "CHECK" || strings.Contains(oldChecks, chk.text) {
+			continue
+		}
+		var n int64
+		if err := m.DB.Raw("SELECT count(*) FROM " + qt + " WHERE NOT " + chk.body).Row().Scan(&n); err != nil {
+			return fmt.Errorf("libsql: checking %s on table %s: %w", chk.text, table, err)
+		}
+		if n > 0 {
+			return fmt.Errorf("libsql: cannot add %s to %s.%s: %d rows violate it", chk.text, table, old.name, n)
+		}
+	}
+	if s := sessionOf(m.DB); s != nil && !sameClauses(old, want, "REFERENCES") {
+		s.fkCheck[table] = true
+	}
+	if !sameClauses(old, want, "COLLATE") {
+		if err := m.DB.Exec("REINDEX " + qt).Error; err != nil {
+			return fmt.Errorf("libsql: reindexing table %s after a collation change: %w", table, err)
+		}
+	}
+	if from, to := affinity(old.typ), affinity(want.typ); from != to {
+		convertible := map[string]string{
+			"TEXT":    "'integer', 'real'",
+			"INTEGER": "'text', 'real'",
+			"NUMERIC": "'text', 'real'",
+			"REAL":    "'text'",
+		}[to]
+		if convertible != "" {
+			var n int64
+			if err := m.DB.Raw("SELECT count(*) FROM " + qt + " WHERE typeof(" + qc + ") IN (" + convertible + ")").Row().Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				fresh, err := m.tableDef(table)
+				if err != nil {
+					return err
+				}
+				return m.rebuild(table, fresh, "")
+			}
+		}
+	}
+	return nil
+}
+
+// dropColumn removes a column and the table constraints over it. A primary
+// key column is refused: dropping it would change what the rows are.
+func (d *tableDef) dropColumn(name string) error {
+	col := d.column(name)
+	if _, pk := col.clause("PRIMARY"); pk {
+		return fmt.Errorf("it is the primary key")
+	}
+	cols := d.columns[:0]
+	for _, c := range d.columns {
+		if c != col {
+			cols = append(cols, c)
+		}
+	}
+	d.columns = cols
+	kept := d.constraints[:0]
+	for _, c := range d.constraints {
+		if !mentions(c.text, name) {
+			kept = append(kept, c)
+			continue
+		}
+		if c.kind == "PRIMARY" {
+			return fmt.Errorf("it is part of the primary key")
+		}
+	}
+	d.constraints = kept
+	return nil
+}
+
+// mentions reports whether the SQL text uses the identifier.
+func mentions(text, ident string) bool {
+	toks, err := tokenize(text)
+	if err != nil {
+		return true
+	}
+	for _, t := range toks {
+		if (t.kind == tokWord || t.kind == tokQuoted) && strings.EqualFold(t.ident(), ident) {
+			return true
+		}
+	}
+	return false
+}
+
+// rebuild replaces the table by one created from def, the way SQLite's
+// documentation describes: create, copy, drop, rename, then recreate the
+// indexes and triggers (minus the indexes over a dropped column). Views
+// are kept: the rename runs with legacy_alter_table on, so that SQLite does
+// not reject views that name the table while it is missing. The session's
+// connection has foreign keys off, so dropping the old table fires no ON
+// DELETE action on its children; they are checked before commit.
+func (m Migrator) rebuild(table string, def *tableDef, dropped string) error {
+	s := sessionOf(m.DB)
+	fail := func(err error) error { return fmt.Errorf("libsql: rebuilding table %s: %w", table, err) }
+	var children []string
+	if err := m.DB.Raw(`SELECT DISTINCT t.name FROM sqlite_master t, pragma_foreign_key_list(t.name) f
+		WHERE t.type = 'table' AND f."table" = ? COLLATE NOCASE`, table).Scan(&children).Error; err != nil {
+		return fail(err)
+	}
+	if len(children) > 0 && (s == nil || !s.fkOff) {
+		return fmt.Errorf("libsql: table %s must be rebuilt, and tables %s reference it: SQLite cannot turn foreign keys off inside a transaction, so run this migration outside one",
+			table, strings.Join(children, ", "))
+	}
+	var saved []struct {
+		Type string
+		Name string
+		SQL  string
+	}
+	if err := m.DB.Raw(`SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = ? AND sql IS NOT NULL
+		ORDER BY type, name`, table).Scan(&saved).Error; err != nil {
+		return fail(err)
+	}
+	var seq []int64
+	var hasSeq int
+	if err := m.DB.Raw("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_sequence'").Row().Scan(&hasSeq); err != nil {
+		return fail(err)
+	}
+	if hasSeq > 0 {
+		if err := m.DB.Raw("SELECT seq FROM sqlite_sequence WHERE name = ?", table).Scan(&seq).Error; err != nil {
+			return fail(err)
+		}
+	}
+
+	tmp := "libsql_rebuild_" + table
+	if err := m.DB.Exec(def.sql(tmp)).Error; err != nil {
+		return fail(err)
+	}
+	var copied []string
+	if err := m.DB.Raw(`SELECT n.name FROM pragma_table_xinfo(?) n JOIN pragma_table_xinfo(?) o ON o.name = n.name COLLATE NOCASE
+		WHERE n.hidden = 0 AND o.hidden = 0 ORDER BY n.cid`, tmp, table).Scan(&copied).Error; err != nil {
+		return fail(err)
+	}
+	if len(copied) > 0 {
+		cols := make([]string, len(copied))
+		for i, c := range copied {
+			cols[i] = quoteIdent(c)
+		}
+		list := strings.Join(cols, ", ")
+		if err := m.DB.Exec("INSERT INTO " + quoteIdent(tmp) + " (" + list + ") SELECT " + list + " FROM " + quoteIdent(table)).Error; err != nil {
+			return fail(err)
+		}
+	}
+	if err := m.DB.Exec("DROP TABLE ?", clause.Table{Name: table}).Error; err != nil {
+		return fail(err)
+	}
+	legacy, err := pragmaInt(m.DB, "legacy_alter_table")
+	if err != nil {
+		return fail(err)
+	}
+	if err := m.DB.Exec("PRAGMA legacy_alter_table = ON").Error; err != nil {
+		return fail(err)
+	}
+	renameErr := m.DB.Exec("ALTER TABLE ? RENAME TO ?", clause.Table{Name: tmp}, clause.Table{Name: table}).Error
+	if err := m.DB.Exec(fmt.Sprintf("PRAGMA legacy_alter_table = %d", legacy)).Error; err != nil || renameErr != nil {
+		return fail(firstErr(renameErr, err))
+	}
+	for _, o := range saved {
+		if o.Type == "index" && dropped != "" {
+			if idx, err := parseCreateIndex(o.SQL); err == nil && mentions(strings.Join(idx.items, ",")+" "+idx.where, dropped) {
+				continue
+			}
+		}
+		if err := m.DB.Exec(o.SQL).Error; err != nil {
+			return fail(fmt.Errorf("recreating %s %s: %w", o.Type, o.Name, err))
+		}
+	}
+	if len(seq) > 0 {
+		if err := m.DB.Exec("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", seq[0], table).Error; err != nil {
+			return fail(err)
+		}
+	}
+	if s != nil {
+		s.fkCheck[table] = true
+		for _, c := range children {
+			s.fkCheck[c] = true
+		}
+	}
+	return nil
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

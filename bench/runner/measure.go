@@ -3,7 +3,9 @@ package runner
 import (
 	"context"
 	"math"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -38,6 +40,9 @@ type Result struct {
 	Failed string `json:"failed,omitempty"`
 }
 
+// profiling, when set, receives a CPU profile of the timed operations.
+var profiling *os.File
+
 // measure runs warm operations untimed, then ops timed operations spread
 // over workers goroutines. Latency is per operation; allocations are the
 // whole process's during the timed part, divided by ops.
@@ -56,6 +61,12 @@ func measure(ctx context.Context, op workload.Op, warm, ops, workers int, reques
 	var firstErr atomic.Pointer[string]
 	var wg sync.WaitGroup
 	runtime.ReadMemStats(&before)
+	if profiling != nil {
+		// Profiles accumulate only the timed operations, not setup.
+		if err := pprof.StartCPUProfile(profiling); err != nil {
+			return Result{Failed: "cpu profile: " + err.Error()}
+		}
+	}
 	reqBefore := requests()
 	start := time.Now()
 	for w := range workers {
@@ -80,6 +91,9 @@ func measure(ctx context.Context, op workload.Op, warm, ops, workers int, reques
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	if profiling != nil {
+		pprof.StopCPUProfile()
+	}
 	reqAfter := requests()
 	runtime.ReadMemStats(&after)
 

@@ -57,16 +57,17 @@ type Env struct {
 // Main parses the command line and runs the measurements.
 func Main(backends []*Backend) {
 	var (
-		workloads = flag.String("workloads", "", "comma-separated workloads to run (default all)")
-		only      = flag.String("backends", "", "comma-separated backends to run (default every local one, and remote/replica ones when -sqld-url is set)")
-		round     = flag.Int("round", 0, "round number, recorded in results and used to rotate the backend order")
-		scale     = flag.Float64("scale", 1, "multiplies every workload's operation count")
-		dir       = flag.String("dir", "", "directory for database files (default a new temporary one)")
-		sqldURL   = flag.String("sqld-url", "", "sqld to measure remote and replica backends against (http:// on loopback)")
-		authToken = flag.String("auth-token", "", "auth token for -sqld-url")
-		latency   = flag.Duration("latency", 0, "delay the proxy adds to each request to the server")
-		maxIdle   = flag.Int("max-idle", 8, "sql.DB idle connections kept by every backend (database/sql defaults to 2, which makes the concurrent workloads reopen connections)")
-		list      = flag.Bool("list", false, "print the backends and workloads and exit")
+		workloads  = flag.String("workloads", "", "comma-separated workloads to run (default all)")
+		only       = flag.String("backends", "", "comma-separated backends to run (default every local one, and remote/replica ones when -sqld-url is set)")
+		round      = flag.Int("round", 0, "round number, recorded in results and used to rotate the backend order")
+		scale      = flag.Float64("scale", 1, "multiplies every workload's operation count")
+		dir        = flag.String("dir", "", "directory for database files (default a new temporary one)")
+		sqldURL    = flag.String("sqld-url", "", "sqld to measure remote and replica backends against (http:// on loopback)")
+		authToken  = flag.String("auth-token", "", "auth token for -sqld-url")
+		latency    = flag.Duration("latency", 0, "delay the proxy adds to each request to the server")
+		maxIdle    = flag.Int("max-idle", 8, "sql.DB idle connections kept by every backend (database/sql defaults to 2, which makes the concurrent workloads reopen connections)")
+		cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the timed operations to this file")
+		list       = flag.Bool("list", false, "print the backends and workloads and exit")
 	)
 	flag.Parse()
 	if *list {
@@ -80,7 +81,7 @@ func Main(backends []*Backend) {
 	}
 	if err := run(config{
 		workloads: *workloads, backends: *only, round: *round, scale: *scale, dir: *dir,
-		sqldURL: *sqldURL, authToken: *authToken, latency: *latency, maxIdle: *maxIdle,
+		sqldURL: *sqldURL, authToken: *authToken, latency: *latency, maxIdle: *maxIdle, cpuProfile: *cpuProfile,
 	}, backends); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -95,6 +96,7 @@ type config struct {
 	sqldURL, authToken  string
 	latency             time.Duration
 	maxIdle             int
+	cpuProfile          string
 }
 
 func run(cfg config, all []*Backend) error {
@@ -125,6 +127,17 @@ func run(cfg config, all []*Backend) error {
 		p.SetLatency(cfg.latency)
 		serverURL = p.URL()
 		requests = p.Requests
+	}
+	if cfg.cpuProfile != "" {
+		if len(ws) != 1 || len(bs) != 1 {
+			return fmt.Errorf("-cpuprofile profiles one measurement: choose one workload and one backend")
+		}
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		profiling = f
 	}
 	enc := json.NewEncoder(os.Stdout)
 	for _, w := range ws {

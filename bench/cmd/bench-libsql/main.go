@@ -6,9 +6,12 @@
 package main
 
 import (
+	"context"
 	"database/sql"
+	sqldriver "database/sql/driver"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/gorm-libsql/libsql"
 	"github.com/gorm-libsql/libsql/bench/runner"
@@ -43,6 +46,17 @@ func main() {
 			Open: func(env runner.Env, _ *gorm.Config) (runner.Opened, error) {
 				db, err := sql.Open("libsql", "file:"+env.Path)
 				return runner.Opened{SQL: db}, err
+			},
+		},
+		{
+			Name: "golibsql-sql-wal", Mode: "local", API: "sql",
+			Settings: "database/sql on go-libsql with the dialect's settings: " + strings.Join(equalPragmas, "; "),
+			Open: func(env runner.Env, _ *gorm.Config) (runner.Opened, error) {
+				c, err := goLibSQLConnector("file:" + env.Path)
+				if err != nil {
+					return runner.Opened{}, err
+				}
+				return runner.Opened{SQL: sql.OpenDB(pragmaConnector{c, equalPragmas})}, nil
 			},
 		},
 		dialect("libsql-remote", "remote", "dialect remote mode",
@@ -87,6 +101,51 @@ func initGoLibSQL() error {
 	}
 	defer db.Close()
 	return db.Ping()
+}
+
+// equalPragmas give go-libsql the dialect's default settings.
+var equalPragmas = []string{"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=10000", "PRAGMA foreign_keys=ON"}
+
+// goLibSQLConnector opens a connector of go-libsql's registered driver,
+// which the package does not export.
+func goLibSQLConnector(name string) (sqldriver.Connector, error) {
+	db, err := sql.Open("libsql", name)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return db.Driver().(sqldriver.DriverContext).OpenConnector(name)
+}
+
+// pragmaConnector runs settings on each new connection, as the dialect's
+// driver does, since go-libsql takes none in its DSN.
+type pragmaConnector struct {
+	sqldriver.Connector
+	pragmas []string
+}
+
+func (p pragmaConnector) Connect(ctx context.Context) (sqldriver.Conn, error) {
+	c, err := p.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, ok := c.(sqldriver.QueryerContext)
+	if !ok {
+		c.Close()
+		return nil, fmt.Errorf("go-libsql connection %T cannot run statements directly", c)
+	}
+	for _, pragma := range p.pragmas {
+		// go-libsql's Exec refuses statements that return a row, as these do.
+		rows, err := q.QueryContext(ctx, pragma, nil)
+		if err == nil {
+			err = rows.Close()
+		}
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("%s: %w", pragma, err)
+		}
+	}
+	return c, nil
 }
 
 // dialect is a GORM backend on this dialect.

@@ -13,17 +13,17 @@ import (
 
 // The backends the summary compares. ours is GORM on this dialect; the
 // baselines are GORM on mattn with its defaults and with the dialect's
-// settings; floor is plain database/sql on go-libsql.
+// settings; floor is plain database/sql on go-libsql with the same settings.
 const (
 	ours       = "libsql"
 	mattn      = "mattn"
 	mattnEqual = "mattn-wal"
-	floor      = "golibsql-sql"
+	floor      = "golibsql-sql-wal"
 )
 
 // backendOrder is the row order of the detail table; others follow by name.
 var backendOrder = []string{
-	"libsql", "mattn", "mattn-wal", "golibsql-sql", "libsql-sql", "mattn-sql",
+	"libsql", "mattn", "mattn-wal", "golibsql-sql", "golibsql-sql-wal", "libsql-sql", "mattn-sql",
 	"libsql-remote", "golibsql-sql-remote", "libsql-replica", "golibsql-sql-replica",
 }
 
@@ -140,9 +140,12 @@ func printSummary(w io.Writer, s *summary) {
 		return
 	}
 	fmt.Fprintf(w, "GORM on this dialect (`%s`) as a multiple of the others' ops/s, median of per-round ratios (>= 1.00x: we are as fast or faster)\n\n", ours)
-	fmt.Fprintln(w, "| Workload | vs mattn defaults | vs mattn, equal settings | vs go-libsql database/sql | target >= 1.00x mattn |")
+	fmt.Fprintln(w, "| Workload | vs mattn defaults | vs mattn, equal settings | vs go-libsql database/sql, equal settings | target >= 1.00x mattn |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|:---:|")
 	for _, wl := range s.workloads {
+		if len(s.runs[[2]string{wl, ours}]) == 0 {
+			continue
+		}
 		cells := []string{title(wl)}
 		met := true
 		compared := false
@@ -191,14 +194,18 @@ func printRemote(w io.Writer, s *summary) {
 	fmt.Fprintln(w, "|---|"+strings.Repeat("---:|", len(server)))
 	for _, wl := range s.workloads {
 		cells := []string{title(wl)}
+		seen := false
 		for _, b := range server {
 			if v, ok := s.stat(wl, b, reqPerOp); ok && hasRequests(s, wl, b) {
 				cells = append(cells, fmt.Sprintf("%.2f", v))
+				seen = true
 			} else {
 				cells = append(cells, "–")
 			}
 		}
-		fmt.Fprintln(w, "| "+strings.Join(cells, " | ")+" |")
+		if seen {
+			fmt.Fprintln(w, "| "+strings.Join(cells, " | ")+" |")
+		}
 	}
 	fmt.Fprintln(w)
 }
@@ -297,6 +304,7 @@ func printFailures(w io.Writer, s *summary) {
 }
 
 func shorten(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > 160 {
 		return s[:160] + "…"
 	}

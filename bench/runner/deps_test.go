@@ -1,0 +1,24 @@
+package runner
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// mattn/go-sqlite3 and libSQL define the same C symbols: no package of the
+// main module may depend on mattn, which lives in the bench-mattn module.
+func TestMainModuleDoesNotDependOnMattn(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-test", "github.com/gorm-libsql/libsql/...").CombinedOutput()
+	require.NoError(t, err, string(out))
+	deps := strings.Fields(string(out))
+	require.Contains(t, deps, "github.com/tursodatabase/go-libsql", "the listing covers the packages that link libSQL")
+	require.Contains(t, deps, "github.com/gorm-libsql/libsql/bench/cmd/bench-libsql")
+	for _, d := range deps {
+		assert.NotContains(t, d, "mattn/go-sqlite3")
+		assert.NotContains(t, d, "gorm.io/driver/sqlite")
+	}
+}

@@ -451,4 +451,52 @@ func init() {
 		assert.False(t, m.HasTable(&Order{}))
 		assert.Equal(t, "main", m.CurrentDatabase())
 	})
+	register("MigratorForeignKeyCheckRollsBack", func(t *testing.T, env Env) {
+		type MigShelf struct {
+			ID uint
+		}
+		type MigBook struct {
+			ID         uint
+			MigShelfID uint
+			Shelf      MigShelf `gorm:"foreignKey:MigShelfID"`
+		}
+		db := env.OpenWith(t, &gorm.Config{DisableForeignKeyConstraintWhenMigrating: true, Logger: logger.Discard})
+		require.NoError(t, db.AutoMigrate(&MigShelf{}, &MigBook{}))
+		require.NoError(t, db.Exec("INSERT INTO mig_shelves (id) VALUES (1)").Error)
+		require.NoError(t, db.Exec("INSERT INTO mig_books (id, mig_shelf_id) VALUES (1, 1), (2, 7)").Error)
+		err := db.Migrator().CreateConstraint(&MigBook{}, "Shelf")
+		require.Error(t, err, "an orphan row must fail the foreign_key_check")
+		assert.Contains(t, err.Error(), "mig_books")
+		assert.False(t, db.Migrator().HasConstraint(&MigBook{}, "Shelf"))
+		assert.Equal(t, int64(2), countRows(t, db, "mig_books"))
+	})
+
+	register("MigratorInCallersTransaction", func(t *testing.T, env Env) {
+		type MigHouse struct {
+			ID   uint
+			Name string
+		}
+		type MigRoom struct {
+			ID         uint
+			MigHouseID uint
+			House      MigHouse `gorm:"foreignKey:MigHouseID;constraint:OnDelete:CASCADE"`
+		}
+		db := env.Open(t)
+		require.NoError(t, db.AutoMigrate(&MigHouse{}, &MigRoom{}))
+		require.NoError(t, db.Exec("INSERT INTO mig_houses (id, name) VALUES (1, 'a')").Error)
+		require.NoError(t, db.Exec("INSERT INTO mig_rooms (id, mig_house_id) VALUES (1, 1)").Error)
+		type MigHouseV2 struct {
+			ID   uint
+			Name string `gorm:"unique"`
+		}
+		err := db.Transaction(func(tx *gorm.DB) error {
+			require.NoError(t, tx.Exec("INSERT INTO mig_houses (id, name) VALUES (2, 'b')").Error)
+			return tx.Table("mig_houses").AutoMigrate(&MigHouseV2{})
+		})
+		require.Error(t, err, "a rebuild of a referenced table cannot run with foreign keys on")
+		assert.Contains(t, err.Error(), "mig_houses")
+		assert.Equal(t, int64(1), countRows(t, db, "mig_rooms"))
+		assert.Equal(t, int64(1), countRows(t, db, "mig_houses"))
+		assert.False(t, db.Migrator().HasConstraint("mig_houses", "uni_mig_houses_name"))
+	})
 }

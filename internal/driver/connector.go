@@ -25,7 +25,7 @@ type Options struct {
 	JournalMode string
 	// Synchronous is applied to every connection ("NORMAL", "FULL", …); empty keeps SQLite's.
 	Synchronous string
-	// ForeignKeys turns on foreign key enforcement on every connection.
+	// ForeignKeys turns foreign key enforcement on, or off when false, on every connection.
 	ForeignKeys bool
 	// TxLock is the BEGIN mode of read-write transactions: "IMMEDIATE", "DEFERRED" or "EXCLUSIVE".
 	TxLock string
@@ -112,8 +112,12 @@ func (c *Connector) initStatements(memory bool) []string {
 	if c.opts.Synchronous != "" {
 		stmts = append(stmts, "PRAGMA synchronous="+c.opts.Synchronous)
 	}
+	// Set either way: libSQL's build enforces foreign keys by default, so
+	// leaving the pragma out would not turn enforcement off.
 	if c.opts.ForeignKeys {
 		stmts = append(stmts, "PRAGMA foreign_keys=ON")
+	} else {
+		stmts = append(stmts, "PRAGMA foreign_keys=OFF")
 	}
 	for _, p := range c.opts.Pragmas {
 		stmts = append(stmts, "PRAGMA "+p)

@@ -34,7 +34,8 @@ type ConstraintError struct {
 	// (SQLite does not for foreign keys).
 	Table   string
 	Columns []string
-	// Constraint is the CHECK constraint's name or expression.
+	// Constraint is the CHECK constraint's name or expression, or the name
+	// of a unique index on expressions.
 	Constraint string
 	// Err is the error as the engine or server reported it.
 	Err error
@@ -140,7 +141,12 @@ func ParseConstraintError(err error) *ConstraintError {
 			ce.Constraint = detail
 		case ConstraintForeignKey:
 		default:
-			ce.Table, ce.Columns = splitColumns(detail)
+			// A unique index on expressions is named, not its columns.
+			if name, ok := strings.CutPrefix(detail, "index '"); ok {
+				ce.Constraint = strings.TrimSuffix(name, "'")
+			} else {
+				ce.Table, ce.Columns = splitColumns(detail)
+			}
 		}
 		return ce
 	}

@@ -81,6 +81,13 @@ func init() {
 		ce = constraintOf(t, db.Create(&orphan).Error, libsql.ConstraintForeignKey, gorm.ErrForeignKeyViolated)
 		assert.Empty(t, ce.Columns, "SQLite does not name the foreign key")
 
+		// A unique index on an expression is reported by name.
+		require.NoError(t, db.Exec("CREATE UNIQUE INDEX idx_cons_lower_email ON cons_rows (lower(email))").Error)
+		upper := consRow{Email: "A@X", Region: "x", Number: 5, Price: 1, Note: &note}
+		ce = constraintOf(t, db.Create(&upper).Error, libsql.ConstraintUnique, gorm.ErrDuplicatedKey)
+		assert.Equal(t, "idx_cons_lower_email", ce.Constraint)
+		assert.Empty(t, ce.Columns)
+
 		// Updates and raw SQL are translated as well; other errors are not.
 		err := db.Model(&consRow{}).Where("id = ?", base.ID).Update("price", 0).Error
 		constraintOf(t, err, libsql.ConstraintCheck, gorm.ErrCheckConstraintViolated)

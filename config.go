@@ -166,13 +166,22 @@ func (c *Config) setLocalParam(key, v string) error {
 	switch key {
 	case "busy_timeout", "_busy_timeout":
 		d, err := parseMillis(v)
+		if err == nil && d < 0 {
+			err = errors.New("negative")
+		}
 		if err != nil {
 			return fmt.Errorf("libsql: DSN busy_timeout=%q: %w", v, err)
 		}
 		c.BusyTimeout = d
 	case "journal_mode", "_journal_mode":
+		if !journalModes[strings.ToUpper(v)] {
+			return fmt.Errorf("libsql: DSN journal_mode=%q: want WAL, DELETE, TRUNCATE, PERSIST, MEMORY or OFF", v)
+		}
 		c.JournalMode = v
 	case "synchronous", "_synchronous":
+		if !synchronousLevels[strings.ToUpper(v)] {
+			return fmt.Errorf("libsql: DSN synchronous=%q: want OFF, NORMAL, FULL or EXTRA", v)
+		}
 		c.Synchronous = v
 	case "foreign_keys", "_foreign_keys":
 		on, err := parseSwitch(v)
@@ -181,6 +190,11 @@ func (c *Config) setLocalParam(key, v string) error {
 		}
 		c.DisableForeignKeys = !on
 	case "tx_lock", "_txlock":
+		switch strings.ToUpper(v) {
+		case "IMMEDIATE", "DEFERRED", "EXCLUSIVE":
+		default:
+			return fmt.Errorf("libsql: DSN tx_lock=%q: want IMMEDIATE, DEFERRED or EXCLUSIVE", v)
+		}
 		c.TxLock = v
 	case "encryption_key", "encryptionKey":
 		c.EncryptionKey = v

@@ -253,6 +253,12 @@ func TestLocalContextCancel(t *testing.T) {
 		// before the one-minute busy timeout.
 		err := db.WithContext(ctx).Create(&localEntry{Worker: 2}).Error
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
+
+		// Without a deadline the busy timeout ends the wait.
+		short := openConfig(t, libsql.Config{Database: path, BusyTimeout: 30 * time.Millisecond})
+		err = short.Create(&localEntry{Worker: 3}).Error
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "database is locked")
 	})
 
 	// After all that the connection still works.

@@ -66,7 +66,7 @@ func (d *Dialector) Initialize(db *gorm.DB) error {
 	if d.Conn != nil {
 		db.ConnPool = d.Conn
 	} else {
-		connector, err := d.connector()
+		connector, err := d.connector(db)
 		if err != nil {
 			return err
 		}
@@ -78,6 +78,9 @@ func (d *Dialector) Initialize(db *gorm.DB) error {
 		DeleteClauses:        []string{"DELETE", "FROM", "WHERE", "RETURNING"},
 		LastInsertIDReversed: true,
 	})
+	if err := registerSyncCallback(db); err != nil {
+		return err
+	}
 	for name, build := range clauseBuilders {
 		if _, taken := db.ClauseBuilders[name]; !taken {
 			db.ClauseBuilders[name] = build
@@ -86,7 +89,7 @@ func (d *Dialector) Initialize(db *gorm.DB) error {
 	return nil
 }
 
-func (d *Dialector) connector() (sqldriver.Connector, error) {
+func (d *Dialector) connector(db *gorm.DB) (sqldriver.Connector, error) {
 	mode, err := d.Config.Mode()
 	if err != nil {
 		return nil, err
@@ -103,6 +106,8 @@ func (d *Dialector) connector() (sqldriver.Connector, error) {
 		return driver.NewConnector(opts)
 	case ModeRemote:
 		return d.Config.remoteConnector()
+	case ModeEmbeddedReplica:
+		return d.Config.replicaConnector(db.Logger)
 	}
 	return nil, fmt.Errorf("libsql: %s mode is not supported by this version of the dialect", mode)
 }

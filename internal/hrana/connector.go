@@ -120,3 +120,16 @@ func (Driver) Open(name string) (driver.Conn, error) {
 	}
 	return c.Connect(context.Background())
 }
+
+// Check asks the server at url whether it accepts token, with one empty
+// pipeline. It returns nil, an error matching ErrAuth, or one matching
+// ErrUnreachable.
+func Check(ctx context.Context, url, token string) error {
+	c, err := NewConnector(Options{URL: url, AuthToken: token})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.cl.send(ctx, "", &pipelineRequest{})
+	return err
+}

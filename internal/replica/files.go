@@ -1,0 +1,66 @@
+package replica
+
+import (
+	"errors"
+	"os"
+	"strings"
+
+	"github.com/gorm-libsql/libsql/internal/hrana"
+)
+
+// sqliteHeader starts every unencrypted SQLite database file.
+var sqliteHeader = []byte("SQLite format 3\x00")
+
+// replicaSidecars are the metadata files libSQL keeps beside a replica
+// (versions differ in which).
+var replicaSidecars = []string{"-client_wal_index", "-info"}
+
+// notReplica reports whether path holds a database that is not a replica:
+// a non-empty file without the metadata file libSQL keeps beside a
+// replica. Opening it as a replica would replace its contents with the
+// primary's.
+func notReplica(path string) (bool, error) {
+	st, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if st.Size() == 0 {
+		return false, nil
+	}
+	for _, sidecar := range replicaSidecars {
+		if _, err := os.Stat(path + sidecar); err == nil {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// classify marks libSQL's error text with the dialect's sentinels: a
+// refused token, or a primary that cannot be reached.
+func classify(err error) error {
+	msg := strings.ToLower(err.Error())
+	switch {
+	case strings.Contains(msg, "401") || strings.Contains(msg, "403") ||
+		strings.Contains(msg, "unauthorized") || strings.Contains(msg, "unauthenticated") ||
+		strings.Contains(msg, "jwt") || strings.Contains(msg, "auth"):
+		return &sentinelError{err: err, is: hrana.ErrAuth, prefix: "authentication failed: "}
+	case strings.Contains(msg, "connection refused") || strings.Contains(msg, "error trying to connect") ||
+		strings.Contains(msg, "tcp connect") || strings.Contains(msg, "timed out") ||
+		strings.Contains(msg, "connection reset") || strings.Contains(msg, "broken pipe"):
+		return &sentinelError{err: err, is: hrana.ErrUnreachable, prefix: "cannot reach the primary: "}
+	}
+	return err
+}
+
+type sentinelError struct {
+	err    error
+	is     error
+	prefix string
+}
+
+func (e *sentinelError) Error() string        { return e.prefix + e.err.Error() }
+func (e *sentinelError) Unwrap() error        { return e.err }
+func (e *sentinelError) Is(target error) bool { return target == e.is }

@@ -1,0 +1,69 @@
+package libsql
+
+import (
+	"context"
+	"errors"
+
+	"github.com/gorm-libsql/libsql/internal/replica"
+	"gorm.io/gorm"
+)
+
+// Synced is what one sync of an embedded replica pulled: the frame number
+// reached and how many frames were applied.
+type Synced = replica.Synced
+
+// SyncStatus is the outcome of an embedded replica's last sync, background
+// or on demand: when it last succeeded, the frame it reached, and the error
+// of the last attempt if it failed.
+type SyncStatus = replica.Status
+
+// ErrNotReplica is returned by Sync, SyncContext, LastSync and
+// db.Exec("sync") on a database that is not an embedded replica.
+var ErrNotReplica = errors.New("libsql: sync needs an embedded replica (Database and URL both set); this database is not one")
+
+// Sync pulls new frames from the primary into an embedded replica. The same
+// happens for db.Exec("sync"), whose RowsAffected is the frames synced.
+func Sync(db *gorm.DB) (Synced, error) { return SyncContext(context.Background(), db) }
+
+// SyncContext is Sync bounded by ctx.
+func SyncContext(ctx context.Context, db *gorm.DB) (Synced, error) {
+	r, err := replicaOf(db)
+	if err != nil {
+		return Synced{}, err
+	}
+	return r.Sync(ctx)
+}
+
+// LastSync reports the outcome of an embedded replica's last sync. Failed
+// background syncs are also logged through GORM's logger.
+func LastSync(db *gorm.DB) (SyncStatus, error) {
+	r, err := replicaOf(db)
+	if err != nil {
+		return SyncStatus{}, err
+	}
+	return r.Status(), nil
+}
+
+func replicaOf(db *gorm.DB) (*replica.Replica, error) {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, ErrNotReplica
+	}
+	if r := replica.Of(sqlDB); r != nil {
+		return r, nil
+	}
+	return nil, ErrNotReplica
+}
+
+// registerSyncCallback makes db.Exec("sync") fail clearly on a database that
+// is not a replica; on a replica the driver runs the sync.
+func registerSyncCallback(db *gorm.DB) error {
+	return db.Callback().Raw().Before("gorm:raw").Register("libsql:sync", func(tx *gorm.DB) {
+		if tx.Error != nil || !replica.IsSync(tx.Statement.SQL.String()) {
+			return
+		}
+		if _, err := replicaOf(tx); err != nil {
+			tx.AddError(err)
+		}
+	})
+}

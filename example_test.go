@@ -1,0 +1,164 @@
+package libsql_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gorm-libsql/libsql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// exampleDir makes a folder for an example's database file.
+func exampleDir() string {
+	dir, err := os.MkdirTemp("", "libsql-example")
+	if err != nil {
+		panic(err)
+	}
+	return dir
+}
+
+// Open a local database file with a Config.
+func ExampleOpen() {
+	dir := exampleDir()
+	defer os.RemoveAll(dir)
+
+	type Product struct {
+		ID    uint
+		Code  string
+		Price int
+	}
+	db, err := gorm.Open(libsql.Open(libsql.Config{
+		Database:    filepath.Join(dir, "app.db"),
+		BusyTimeout: 5 * time.Second,
+	}), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		panic(err)
+	}
+	sqlDB, _ := db.DB()
+	defer sqlDB.Close()
+
+	if err := db.AutoMigrate(&Product{}); err != nil {
+		panic(err)
+	}
+	db.Create(&Product{Code: "D42", Price: 100})
+	var p Product
+	db.First(&p, "code = ?", "D42")
+	fmt.Println(p.ID, p.Code, p.Price)
+	// Output: 1 D42 100
+}
+
+// Open a local database with a DSN; settings are query parameters.
+func ExampleOpen_dsn() {
+	dir := exampleDir()
+	defer os.RemoveAll(dir)
+
+	dsn := "file:" + filepath.Join(dir, "app.db") + "?busy_timeout=5s&journal_mode=wal"
+	db, err := gorm.Open(libsql.Open(dsn), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		panic(err)
+	}
+	sqlDB, _ := db.DB()
+	defer sqlDB.Close()
+
+	var journal string
+	db.Raw("PRAGMA journal_mode").Scan(&journal)
+	fmt.Println(journal)
+	// Output: wal
+}
+
+// Open an in-memory database, shared by every connection of the pool.
+func ExampleOpen_memory() {
+	db, err := gorm.Open(libsql.Open(":memory:"), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		panic(err)
+	}
+	sqlDB, _ := db.DB()
+	defer sqlDB.Close()
+
+	db.Exec("CREATE TABLE notes (body TEXT)")
+	db.Exec("INSERT INTO notes VALUES (?)", "hello")
+	var body string
+	db.Raw("SELECT body FROM notes").Scan(&body)
+	fmt.Println(body)
+	// Output: hello
+}
+
+// The dialect reports the name "sqlite", so that tools written for SQLite
+// work unchanged; IsLibSQL tells the two apart.
+func ExampleIsLibSQL() {
+	db, err := gorm.Open(libsql.Open(":memory:"), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		panic(err)
+	}
+	sqlDB, _ := db.DB()
+	defer sqlDB.Close()
+
+	fmt.Println(db.Dialector.Name(), libsql.IsLibSQL(db))
+	// Output: sqlite true
+}
+
+func ExampleParseDSN() {
+	cfg, err := libsql.ParseDSN("file:app.db?busy_timeout=250&foreign_keys=off")
+	if err != nil {
+		panic(err)
+	}
+	mode, _ := cfg.Mode()
+	fmt.Println(mode, cfg.Database, cfg.BusyTimeout, cfg.DisableForeignKeys)
+
+	cfg, _ = libsql.ParseDSN("libsql://db.example.com?authToken=TOKEN")
+	mode, _ = cfg.Mode()
+	fmt.Println(mode, cfg.URL)
+
+	_, err = libsql.ParseDSN("app.db?journal_mode=fast")
+	fmt.Println(err)
+	// Output:
+	// local file:app.db 250ms true
+	// remote libsql://db.example.com
+	// libsql: DSN journal_mode="fast": want WAL, DELETE, TRUNCATE, PERSIST, MEMORY or OFF
+}
+
+// With TranslateError, constraint violations match GORM's sentinel errors,
+// and errors.As gives the table and columns.
+func ExampleConstraintError() {
+	type User struct {
+		ID    uint
+		Email string `gorm:"uniqueIndex"`
+	}
+	db, err := gorm.Open(libsql.Open(":memory:"), &gorm.Config{TranslateError: true, Logger: logger.Discard})
+	if err != nil {
+		panic(err)
+	}
+	sqlDB, _ := db.DB()
+	defer sqlDB.Close()
+	if err := db.AutoMigrate(&User{}); err != nil {
+		panic(err)
+	}
+
+	db.Create(&User{Email: "ann@example.com"})
+	err = db.Create(&User{Email: "ann@example.com"}).Error
+
+	fmt.Println(errors.Is(err, gorm.ErrDuplicatedKey))
+	var ce *libsql.ConstraintError
+	if errors.As(err, &ce) {
+		fmt.Println(ce.Kind, ce.Table, ce.Columns)
+	}
+	fmt.Println(err)
+	// Output:
+	// true
+	// UNIQUE users [email]
+	// libsql: UNIQUE constraint violated on users.email
+}
+
+// ParseConstraintError reads a violation from an error that was not
+// translated, in any mode.
+func ExampleParseConstraintError() {
+	err := errors.New("Hrana: `stream error: `Error { message: \"SQLite error: NOT NULL constraint failed: users.name\", code: \"SQLITE_CONSTRAINT\" }``")
+	if ce := libsql.ParseConstraintError(err); ce != nil {
+		fmt.Println(ce.Kind, ce.Table, ce.Columns, errors.Is(ce, libsql.ErrNotNullViolated))
+	}
+	// Output: NOT NULL users [name] true
+}

@@ -61,6 +61,18 @@ sqlite3_int64 sqlite3_last_insert_rowid(sqlite3*);
 void sqlite3_interrupt(sqlite3*);
 int sqlite3_get_autocommit(sqlite3*);
 int sqlite3_key_v2(sqlite3*, const char*, const void*, int);
+int sqlite3mc_cipher_index(const char*);
+int sqlite3mc_config(sqlite3*, const char*, int);
+
+// gl_key selects the cipher libSQL uses for its encrypted files (SQLite3
+// Multiple Ciphers' AES-256-CBC, which libSQL sets before keying) on this
+// connection, then applies the key. Without the first step the library's
+// default cipher would be used, and files would not open in libSQL.
+static int gl_key(sqlite3* db, const void* key, int n) {
+	int cipher = sqlite3mc_cipher_index("aes256cbc");
+	if (cipher <= 0 || sqlite3mc_config(db, "cipher", cipher) != cipher) return 1;
+	return sqlite3_key_v2(db, 0, key, n);
+}
 int sqlite3_bind_parameter_index(sqlite3_stmt*, const char*);
 int sqlite3_busy_handler(sqlite3*, int(*)(void*, int), void*);
 int sqlite3_sleep(int);
@@ -321,7 +333,7 @@ func (h *handle) lastError(rc int) *Error {
 
 // key applies an encryption key; it must run before anything reads the file.
 func (h *handle) key(k string) error {
-	if rc := C.sqlite3_key_v2(h.db, nil, unsafe.Pointer(unsafe.StringData(k)), C.int(len(k))); rc != sqliteOK {
+	if rc := C.gl_key(h.db, unsafe.Pointer(unsafe.StringData(k)), C.int(len(k))); rc != sqliteOK {
 		return h.lastError(int(rc))
 	}
 	return nil

@@ -5,9 +5,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	local "github.com/gorm-libsql/libsql/internal/driver"
 )
@@ -152,12 +154,18 @@ func encodeValue(v driver.Value) (value, error) {
 		}
 		return value{Type: "integer", Value: json.RawMessage(`"0"`)}, nil
 	case float64:
-		b, err := json.Marshal(x)
-		if err != nil {
-			return value{}, fmt.Errorf("libsql: float %v cannot be sent to the server: %w", x, err)
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return value{}, fmt.Errorf("libsql: float %v cannot be sent to a remote database (Hrana's JSON has no infinities or NaN)", x)
 		}
+		b, _ := json.Marshal(x)
 		return value{Type: "float", Value: b}, nil
 	case string:
+		if !utf8.ValidString(x) {
+			// JSON text is UTF-8 only and would replace the bad bytes; a blob
+			// keeps every byte, and reads back into a string field as sent.
+			s := base64.RawStdEncoding.EncodeToString([]byte(x))
+			return value{Type: "blob", Base64: &s}, nil
+		}
 		return value{Type: "text", Value: mustJSON(x)}, nil
 	case []byte:
 		if x == nil {

@@ -443,7 +443,10 @@ func (c *conn) translate(err error) error {
 		}
 		return hrana.ServerError(m, strings.TrimSpace(text))
 	}
-	return classify(fmt.Errorf("libsql: %w", err))
+	if c := classify(err); c != err {
+		return c
+	}
+	return fmt.Errorf("libsql: %w", err)
 }
 
 var codeName = regexp.MustCompile(`SQLITE_[A-Z_]+`)

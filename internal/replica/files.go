@@ -46,11 +46,11 @@ func classify(err error) error {
 	case strings.Contains(msg, "401") || strings.Contains(msg, "403") ||
 		strings.Contains(msg, "unauthorized") || strings.Contains(msg, "unauthenticated") ||
 		strings.Contains(msg, "jwt") || strings.Contains(msg, "auth"):
-		return &sentinelError{err: err, is: hrana.ErrAuth, prefix: "authentication failed: "}
+		return &sentinelError{err: err, is: hrana.ErrAuth, prefix: "libsql: authentication failed: "}
 	case strings.Contains(msg, "connection refused") || strings.Contains(msg, "error trying to connect") ||
 		strings.Contains(msg, "tcp connect") || strings.Contains(msg, "timed out") ||
 		strings.Contains(msg, "connection reset") || strings.Contains(msg, "broken pipe"):
-		return &sentinelError{err: err, is: hrana.ErrUnreachable, prefix: "cannot reach the primary: "}
+		return &sentinelError{err: err, is: hrana.ErrUnreachable, prefix: "libsql: cannot reach the primary: "}
 	}
 	return err
 }

@@ -178,7 +178,7 @@ func (r *Replica) Sync(ctx context.Context) (Synced, error) {
 // not: a refused token or an unreachable primary.
 func (r *Replica) explain(err error) error {
 	if c := classify(err); c != err {
-		return fmt.Errorf("libsql: sync with the primary failed: %w", c)
+		return c
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
 	defer cancel()

@@ -6,6 +6,8 @@ package proxy
 import (
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -57,6 +59,10 @@ func New(target string) (*Proxy, error) {
 			r.SetURL(u)
 			r.Out.Host = r.In.Host
 		},
+		Transport: protocolMatching(),
+		// A client that goes away mid-response is the client's error to
+		// report; the proxy's own log would only add noise to the table.
+		ErrorLog: log.New(io.Discard, "", 0),
 		// Replication streams frames; pass bytes on as they come.
 		FlushInterval: -1,
 	}
@@ -74,8 +80,32 @@ func New(target string) (*Proxy, error) {
 		}
 		rp.ServeHTTP(w, r)
 	})}
+	// Embedded replicas replicate over gRPC, which is cleartext HTTP/2 on
+	// loopback; queries use HTTP/1.1.
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	p.server.Protocols = &protocols
 	go p.server.Serve(ln)
 	return p, nil
+}
+
+// protocolMatching forwards each request with the HTTP version the client
+// used, so that HTTP/2 streams reach the server as HTTP/2.
+func protocolMatching() http.RoundTripper {
+	var h1, h2 http.Protocols
+	h1.SetHTTP1(true)
+	h2.SetUnencryptedHTTP2(true)
+	return &matching{h1: &http.Transport{Protocols: &h1}, h2: &http.Transport{Protocols: &h2}}
+}
+
+type matching struct{ h1, h2 *http.Transport }
+
+func (m *matching) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.ProtoMajor == 2 {
+		return m.h2.RoundTrip(r)
+	}
+	return m.h1.RoundTrip(r)
 }
 
 func isLoopback(host string) bool {

@@ -101,3 +101,34 @@ func TestProxyRefusesNonLoopbackTargets(t *testing.T) {
 	assert.True(t, strings.HasPrefix(p.URL(), "http://"))
 	require.NoError(t, p.Close())
 }
+
+func TestProxyForwardsHTTP2AsHTTP2(t *testing.T) {
+	// gRPC (replication) needs HTTP/2 end to end.
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(r.Proto))
+	}))
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	srv.Config.Protocols = &protocols
+	srv.Start()
+	defer srv.Close()
+	p, err := New(srv.URL)
+	require.NoError(t, err)
+	defer p.Close()
+
+	var h2 http.Protocols
+	h2.SetUnencryptedHTTP2(true)
+	client := &http.Client{Transport: &http.Transport{Protocols: &h2}}
+	for _, c := range []struct {
+		client *http.Client
+		want   string
+	}{{client, "HTTP/2.0"}, {http.DefaultClient, "HTTP/1.1"}} {
+		resp, err := c.client.Get(p.URL())
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		assert.Equal(t, c.want, string(body))
+	}
+}

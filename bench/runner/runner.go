@@ -57,17 +57,18 @@ type Env struct {
 // Main parses the command line and runs the measurements.
 func Main(backends []*Backend) {
 	var (
-		workloads  = flag.String("workloads", "", "comma-separated workloads to run (default all)")
-		only       = flag.String("backends", "", "comma-separated backends to run (default every local one, and remote/replica ones when -sqld-url is set)")
-		round      = flag.Int("round", 0, "round number, recorded in results and used to rotate the backend order")
-		scale      = flag.Float64("scale", 1, "multiplies every workload's operation count")
-		dir        = flag.String("dir", "", "directory for database files (default a new temporary one)")
-		sqldURL    = flag.String("sqld-url", "", "sqld to measure remote and replica backends against (http:// on loopback)")
-		authToken  = flag.String("auth-token", "", "auth token for -sqld-url")
-		latency    = flag.Duration("latency", 0, "delay the proxy adds to each request to the server")
-		maxIdle    = flag.Int("max-idle", 8, "sql.DB idle connections kept by every backend (database/sql defaults to 2, which makes the concurrent workloads reopen connections)")
-		cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the timed operations to this file")
-		list       = flag.Bool("list", false, "print the backends and workloads and exit")
+		workloads   = flag.String("workloads", "", "comma-separated workloads to run (default all)")
+		only        = flag.String("backends", "", "comma-separated backends to run (default every local one, and remote/replica ones when -sqld-url is set)")
+		round       = flag.Int("round", 0, "round number, recorded in results and used to rotate the backend order")
+		scale       = flag.Float64("scale", 1, "multiplies every workload's operation count")
+		dir         = flag.String("dir", "", "directory for database files (default a new temporary one)")
+		sqldURL     = flag.String("sqld-url", "", "sqld to measure remote and replica backends against (http:// on loopback)")
+		authToken   = flag.String("auth-token", "", "auth token for -sqld-url")
+		remoteScale = flag.Float64("remote-scale", 0.05, "further multiplies the operation count of remote and replica backends, whose operations are network round trips")
+		latency     = flag.Duration("latency", 0, "delay the proxy adds to each request to the server")
+		maxIdle     = flag.Int("max-idle", 8, "sql.DB idle connections kept by every backend (database/sql defaults to 2, which makes the concurrent workloads reopen connections)")
+		cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the timed operations to this file")
+		list        = flag.Bool("list", false, "print the backends and workloads and exit")
 	)
 	flag.Parse()
 	if *list {
@@ -80,7 +81,7 @@ func Main(backends []*Backend) {
 		return
 	}
 	if err := run(config{
-		workloads: *workloads, backends: *only, round: *round, scale: *scale, dir: *dir,
+		workloads: *workloads, backends: *only, round: *round, scale: *scale, remoteScale: *remoteScale, dir: *dir,
 		sqldURL: *sqldURL, authToken: *authToken, latency: *latency, maxIdle: *maxIdle, cpuProfile: *cpuProfile,
 	}, backends); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -91,7 +92,7 @@ func Main(backends []*Backend) {
 type config struct {
 	workloads, backends string
 	round               int
-	scale               float64
+	scale, remoteScale  float64
 	dir                 string
 	sqldURL, authToken  string
 	latency             time.Duration
@@ -216,7 +217,11 @@ func pickBackends(names string, haveServer bool, all []*Backend) ([]*Backend, er
 // runOne opens the backend on a fresh database, seeds it, and measures.
 func runOne(b *Backend, w *workload.Workload, env Env, cfg config, requests func() int64) Result {
 	ctx := context.Background()
-	ops := max(int(float64(w.Ops)*cfg.scale), w.Workers)
+	scale := cfg.scale
+	if b.Mode != "local" {
+		scale *= cfg.remoteScale
+	}
+	ops := max(int(float64(w.Ops)*scale), w.Workers)
 	warm := max(ops/10, 1)
 	total := warm + ops
 

@@ -69,10 +69,17 @@ func main() {
 				return runner.Opened{SQL: db}, err
 			},
 		},
-		dialect("libsql-replica", "replica", "dialect embedded replica, syncing on demand",
-			func(env runner.Env) libsql.Config {
-				return libsql.Config{Database: env.Path, URL: env.URL, AuthToken: env.AuthToken}
-			}),
+		{
+			Name: "libsql-replica", Mode: "replica", API: "gorm",
+			Settings: "dialect embedded replica, syncing on demand",
+			Open: func(env runner.Env, cfg *gorm.Config) (runner.Opened, error) {
+				db, err := gorm.Open(libsql.Open(libsql.Config{Database: env.Path, URL: env.URL, AuthToken: env.AuthToken}), cfg)
+				return runner.Opened{GORM: db, Sync: func() error {
+					_, err := libsql.Sync(db)
+					return err
+				}}, err
+			},
+		},
 		{
 			Name: "golibsql-sql-replica", Mode: "replica", API: "sql",
 			Settings: "database/sql on go-libsql's embedded replica connector, syncing on demand",

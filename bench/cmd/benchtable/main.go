@@ -27,6 +27,7 @@ import (
 
 	"github.com/gorm-libsql/libsql/bench/runner"
 	"github.com/gorm-libsql/libsql/bench/workload"
+	"github.com/gorm-libsql/libsql/internal/sqldtest"
 )
 
 func main() {
@@ -36,24 +37,17 @@ func main() {
 		rounds    = flag.Int("rounds", 3, "rounds; each runs every workload on every backend once")
 		scale     = flag.Float64("scale", 1, "multiplies every workload's operation count")
 		workloads = flag.String("workloads", "", "comma-separated workloads (default all)")
-		sqldURL   = flag.String("sqld-url", "", "sqld for the remote and replica backends (loopback http://)")
+		sqldURL   = flag.String("sqld-url", "", `sqld for the remote and replica backends (loopback http://), or "auto" to start one (scripts/install-sqld.sh installs it)`)
 		authToken = flag.String("auth-token", "", "auth token for -sqld-url")
 		latency   = flag.Duration("latency", 0, "latency the proxy adds to each request to sqld")
 		out       = flag.String("out", "", "also write the raw results (JSON lines) to this file")
 		in        = flag.String("in", "", "print the table from saved results instead of running")
 	)
 	flag.Parse()
-	var results []runner.Result
-	var err error
-	if *in != "" {
-		results, err = readFile(*in)
-	} else {
-		results, err = runRounds(roundsConfig{
-			bins:   []string{*libsqlBin, *mattnBin},
-			rounds: *rounds, scale: *scale, workloads: *workloads,
-			remote: remoteArgs(*sqldURL, *authToken, *latency),
-		})
-	}
+	results, err := collect(*in, *sqldURL, *authToken, roundsConfig{
+		bins:   []string{*libsqlBin, *mattnBin},
+		rounds: *rounds, scale: *scale, workloads: *workloads, latency: *latency,
+	})
 	if err == nil && *out != "" {
 		err = writeFile(*out, results)
 	}
@@ -64,11 +58,28 @@ func main() {
 	printTable(os.Stdout, results, header(*rounds, *scale, *latency))
 }
 
-func remoteArgs(url, token string, latency time.Duration) []string {
-	if url == "" {
-		return nil
+// collect reads saved results, or runs the rounds, starting sqld first when
+// asked to.
+func collect(in, sqldURL, authToken string, cfg roundsConfig) ([]runner.Result, error) {
+	if in != "" {
+		return readFile(in)
 	}
-	return []string{"-sqld-url", url, "-auth-token", token, "-latency", latency.String()}
+	if sqldURL == "auto" {
+		bin, err := sqldtest.Binary()
+		if err != nil {
+			return nil, err
+		}
+		srv, err := sqldtest.Start(bin)
+		if err != nil {
+			return nil, err
+		}
+		defer srv.Close()
+		sqldURL, authToken = srv.URL, srv.TokenExpiring(time.Now().Add(24*time.Hour))
+	}
+	if sqldURL != "" {
+		cfg.remote = []string{"-sqld-url", sqldURL, "-auth-token", authToken, "-latency", cfg.latency.String()}
+	}
+	return runRounds(cfg)
 }
 
 func header(rounds int, scale float64, latency time.Duration) string {
@@ -82,7 +93,9 @@ type roundsConfig struct {
 	rounds    int
 	scale     float64
 	workloads string
-	remote    []string
+	latency   time.Duration
+	// remote are the server flags passed to bench-libsql.
+	remote []string
 }
 
 // runRounds runs each workload on every binary, alternating which binary

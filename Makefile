@@ -8,12 +8,19 @@ SCALE ?= 1
 BENCHTABLE_FLAGS ?=
 MICRO ?= .
 COUNT ?= 6
+LATENCY ?= 0s
 
-.PHONY: bench bench-bins bench-micro
+.PHONY: bench bench-remote bench-bins bench-micro
 
 bench: bench-bins
 	$(GO) run ./bench/cmd/benchtable -libsql bin/bench-libsql -mattn bin/bench-mattn \
 		-rounds $(ROUNDS) -scale $(SCALE) -out bin/bench-results.jsonl $(BENCHTABLE_FLAGS)
+
+# Adds the remote and embedded-replica backends against a local sqld
+# (scripts/install-sqld.sh), with LATENCY added to every request.
+bench-remote: bench-bins
+	$(GO) run ./bench/cmd/benchtable -libsql bin/bench-libsql -mattn bin/bench-mattn \
+		-rounds $(ROUNDS) -scale $(SCALE) -sqld-url auto -latency $(LATENCY) -out bin/bench-results.jsonl $(BENCHTABLE_FLAGS)
 
 bench-bins:
 	$(GO) build -o bin/bench-libsql ./bench/cmd/bench-libsql

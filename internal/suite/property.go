@@ -66,8 +66,9 @@ func randFloat(r *rand.Rand) float64 {
 		default:
 			f = float64(r.Int64N(1<<53)) - 1<<52
 		}
-		// NaN is refused and -0 reads back as 0 (see Values/Floats).
-		if !math.IsNaN(f) && !(f == 0 && math.Signbit(f)) {
+		// NaN is refused, ±Inf only round-trips locally and -0 reads back
+		// as 0 (see Values/Floats).
+		if !math.IsNaN(f) && !math.IsInf(f, 0) && !(f == 0 && math.Signbit(f)) {
 			return f
 		}
 	}
@@ -87,8 +88,9 @@ func randRow(r *rand.Rand, seed uint64, pos int) propRow {
 		U64: r.Uint64N(math.MaxInt64) + 1, U16: uint16(r.Uint32()), F64: randFloat(r), F32: float32(randFloat(r)),
 		Bool: r.IntN(2) == 1, At: randTime(r),
 	}
-	if row.F32 == 0 {
-		row.F32 = 0 // a tiny negative float64 rounds to float32 -0
+	if row.F32 == 0 || math.IsInf(float64(row.F32), 0) {
+		// A float64 out of float32's range rounds to ±Inf or -0.
+		row.F32 = float32(r.NormFloat64())
 	}
 	if r.IntN(3) > 0 {
 		row.SP = &s

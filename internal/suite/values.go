@@ -348,16 +348,30 @@ type valFloat struct {
 	F32 float32
 }
 
-// testValueFloats pins the float rules: every finite value and ±Inf come
-// back bit for bit except that -0 reads back as 0 (SQLite keeps no sign on
-// zero), and NaN is refused, because SQLite would store it as NULL.
+// testValueFloats pins the float rules: every finite value comes back bit
+// for bit except that -0 reads back as 0 (SQLite keeps no sign on zero);
+// NaN is refused, because SQLite would store it as NULL. ±Inf round-trip on
+// local files and are refused over Hrana, whose JSON cannot carry them.
 func testValueFloats(t *testing.T, env Env) {
 	db := migrate(t, env, &valFloat{})
 	values := []float64{0, 1, -1, 0.1, 1.0 / 3, math.Pi, 1e308, -1e-30, math.SmallestNonzeroFloat64,
-		math.MaxFloat64, math.Inf(1), math.Inf(-1), 1 << 53, 1<<53 + 2, 123456789.125}
+		math.MaxFloat64, 1 << 53, 1<<53 + 2, 123456789.125}
+	if env.Mode == "local" {
+		values = append(values, math.Inf(1), math.Inf(-1))
+	} else {
+		for _, inf := range []float64{math.Inf(1), math.Inf(-1)} {
+			err := db.Create(&valFloat{Pos: -1, F: inf}).Error
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "Inf")
+		}
+	}
 	rows := make([]valFloat, len(values))
 	for i, v := range values {
-		rows[i] = valFloat{Pos: i, F: v, F32: float32(v)}
+		f32 := float32(v)
+		if math.IsInf(float64(f32), 0) && env.Mode != "local" {
+			f32 = float32(math.Copysign(math.MaxFloat32, v))
+		}
+		rows[i] = valFloat{Pos: i, F: v, F32: f32}
 	}
 	require.NoError(t, db.Create(&rows).Error)
 	var got []valFloat
@@ -365,11 +379,15 @@ func testValueFloats(t *testing.T, env Env) {
 	require.Len(t, got, len(values))
 	for i, v := range values {
 		assert.Equal(t, math.Float64bits(v), math.Float64bits(got[i].F), "float64 %d: %v != %v", i, got[i].F, v)
-		assert.Equal(t, math.Float32bits(float32(v)), math.Float32bits(got[i].F32), "float32 %d", i)
+		assert.Equal(t, math.Float32bits(rows[i].F32), math.Float32bits(got[i].F32), "float32 %d", i)
 	}
 	var n int64
 	require.NoError(t, db.Model(&valFloat{}).Where("f > ?", 1e300).Count(&n).Error)
-	assert.Equal(t, int64(3), n, "1e308, MaxFloat64 and +Inf")
+	want := int64(2) // 1e308 and MaxFloat64
+	if env.Mode == "local" {
+		want++ // +Inf
+	}
+	assert.Equal(t, want, n)
 
 	negZero := valFloat{Pos: 100, F: math.Copysign(0, -1)}
 	require.NoError(t, db.Create(&negZero).Error)

@@ -110,7 +110,7 @@ func TestParseConstraintErrorIgnoresOthers(t *testing.T) {
 
 func TestConstraintErrorMessage(t *testing.T) {
 	cases := map[string]*libsql.ConstraintError{
-		"libsql: UNIQUE constraint violated on t.a, t.b":  {Kind: libsql.ConstraintUnique, Table: "t", Columns: []string{"a", "b"}},
+		"libsql: UNIQUE constraint violated on t.a, t.b":   {Kind: libsql.ConstraintUnique, Table: "t", Columns: []string{"a", "b"}},
 		"libsql: CHECK constraint violated: price > 0":     {Kind: libsql.ConstraintCheck, Constraint: "price > 0"},
 		"libsql: FOREIGN KEY constraint violated":          {Kind: libsql.ConstraintForeignKey},
 		"libsql: NOT NULL constraint violated on note":     {Kind: libsql.ConstraintNotNull, Columns: []string{"note"}},

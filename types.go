@@ -1,15 +1,22 @@
 package libsql
 
 import (
-	"database/sql/driver"
+	sqldriver "database/sql/driver"
 	"encoding/binary"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 
+	"github.com/gorm-libsql/libsql/internal/driver"
 	"gorm.io/gorm/clause"
 )
+
+// TimeFormat is the text every time.Time is stored as: UTC, fixed width,
+// nanoseconds, so that text order is time order. Values computed by SQL
+// (SELECT max(created_at)) have no declared type and come back as this
+// text; parse them with time.Parse(libsql.TimeFormat, s).
+const TimeFormat = driver.TimeFormat
 
 // Vector32 is a libSQL vector of 32-bit floats, stored in an F32_BLOB column
 // as little-endian floats. Give the field its dimension with the size tag:
@@ -28,7 +35,7 @@ const vectorDataType = "F32_BLOB"
 func (Vector32) GormDataType() string { return vectorDataType }
 
 // Value implements driver.Valuer.
-func (v Vector32) Value() (driver.Value, error) {
+func (v Vector32) Value() (sqldriver.Value, error) {
 	if v == nil {
 		return nil, nil
 	}

@@ -1,6 +1,8 @@
 package libsql_test
 
 import (
+	"time"
+
 	"testing"
 
 	"github.com/gorm-libsql/libsql"
@@ -69,4 +71,20 @@ func TestVector32Parsing(t *testing.T) {
 	assert.ErrorContains(t, scanned.Scan(42), "cannot scan int")
 	require.NoError(t, scanned.Scan(nil))
 	assert.Nil(t, scanned)
+}
+
+func TestTimeFormatParsesAggregates(t *testing.T) {
+	db := openLocal(t, &gorm.Config{})
+	type event struct {
+		ID uint
+		At time.Time
+	}
+	require.NoError(t, db.AutoMigrate(&event{}))
+	later := time.Date(2024, 3, 1, 12, 0, 0, 5, time.FixedZone("x", 3600))
+	require.NoError(t, db.Create(&[]event{{At: later.Add(-time.Hour)}, {At: later}}).Error)
+	var text string
+	require.NoError(t, db.Model(&event{}).Select("max(at)").Row().Scan(&text))
+	got, err := time.Parse(libsql.TimeFormat, text)
+	require.NoError(t, err)
+	assert.True(t, got.Equal(later), "%s vs %s", got, later)
 }

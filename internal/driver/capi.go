@@ -78,6 +78,24 @@ int sqlite3_busy_handler(sqlite3*, int(*)(void*, int), void*);
 int sqlite3_sleep(int);
 const char* sqlite3_libversion(void);
 
+// libSQL configures SQLite's threading mode the first time it opens a
+// database and aborts the process if SQLite was initialized before. Opening
+// and closing a libSQL in-memory database first lets the embedded-replica
+// driver work in a process that also opens local files.
+typedef const struct libsql_database* libsql_database_t;
+int libsql_open_ext(const char*, libsql_database_t*, const char**);
+void libsql_close(libsql_database_t);
+void libsql_free_string(const char*);
+
+static int gl_init_libsql(void) {
+	libsql_database_t db = 0;
+	const char* err = 0;
+	int rc = libsql_open_ext(":memory:", &db, &err);
+	if (err) libsql_free_string(err);
+	if (rc == 0 && db) libsql_close(db);
+	return rc;
+}
+
 // A bound argument. Text and blob bytes live in one Go buffer passed beside
 // the array, addressed by offset, so that no Go pointer is stored in memory
 // handed to C and all arguments bind in one cgo call.
@@ -216,6 +234,7 @@ static void gl_columns(sqlite3_stmt* s, int n, const char** names, const char** 
 import "C"
 
 import (
+	"sync"
 	"unsafe"
 
 	// go-libsql brings the static libSQL library and its link flags; the
@@ -287,7 +306,10 @@ const (
 	openNoMutex   = 0x00008000
 )
 
+var libsqlInit sync.Once
+
 func openHandle(path string, flags int, busyTimeout int) (*handle, error) {
+	libsqlInit.Do(func() { C.gl_init_libsql() })
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
 	var db *C.sqlite3

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	local "github.com/gorm-libsql/libsql/internal/driver"
 	"github.com/gorm-libsql/libsql/internal/hrana"
@@ -215,8 +216,10 @@ func bind(s nativeStmt, i int, v driver.Value) error {
 	case float64:
 		return bindFloat(s, i, x)
 	case string:
-		if strings.IndexByte(x, 0) >= 0 {
-			return fmt.Errorf("argument %d: text with a NUL byte cannot be written through an embedded replica; store it as []byte", i)
+		if strings.IndexByte(x, 0) >= 0 || !utf8.ValidString(x) {
+			// libSQL takes text as a C string and forwards it as UTF-8: a
+			// blob keeps every byte, and reads back into a string as sent.
+			return bindBlob(s, i, []byte(x))
 		}
 		return bindText(s, i, x)
 	case []byte:

@@ -156,38 +156,60 @@ static void gl_row(sqlite3_stmt* s, gl_cell* cells, int n) {
 	}
 }
 
+// A statement's decoding state, kept in C memory so that no call hands Go
+// memory to C on the per-row path (which costs a pointer check per call and
+// forces out-parameters onto the heap).
+typedef struct {
+	int ncol;        // live column count after the last step
+	int reprepared;  // SQLITE_STMTSTATUS_REPREPARE after the last step
+	int cap;         // cells allocated
+	gl_cell* cells;
+	int64_t changes; // rows the last gl_exec changed
+	int64_t last_id;
+} gl_cursor;
+
+static void gl_cursor_free(gl_cursor* c) {
+	if (c) free(c->cells);
+	free(c);
+}
+
 // gl_step advances the statement and, on a row, decodes every column into
-// cells in the same call: one cgo crossing per row instead of several per cell.
-// ncol receives the live column count (it changes if the statement was
-// re-prepared after a schema change); a row wider than cap is left for gl_row.
-static int gl_step(sqlite3_stmt* s, gl_cell* cells, int cap, int* ncol, int* reprepared) {
+// the cursor's cells in the same call: one cgo crossing per row instead of
+// several per cell. The column count is read live, as it changes when SQLite
+// re-prepares the statement after a schema change.
+static int gl_step(sqlite3_stmt* s, gl_cursor* c) {
 	int rc = sqlite3_step(s);
-	*reprepared = sqlite3_stmt_status(s, SQLITE_STMTSTATUS_REPREPARE, 0);
-	*ncol = sqlite3_column_count(s);
-	if (rc == SQLITE_ROW && *ncol <= cap) gl_row(s, cells, *ncol);
+	c->reprepared = sqlite3_stmt_status(s, SQLITE_STMTSTATUS_REPREPARE, 0);
+	c->ncol = sqlite3_column_count(s);
+	if (rc != SQLITE_ROW) return rc;
+	if (c->ncol > c->cap) {
+		gl_cell* grown = (gl_cell*)realloc(c->cells, sizeof(gl_cell) * c->ncol);
+		if (!grown) return 7; // SQLITE_NOMEM
+		c->cells = grown;
+		c->cap = c->ncol;
+	}
+	gl_row(s, c->cells, c->ncol);
 	return rc;
 }
 
 // gl_exec binds and runs a statement to its end (rows it returns are
 // skipped) in one crossing. changes counts only rows this statement changed:
 // sqlite3_changes64 alone still reports an earlier statement after DDL.
-static int gl_exec(sqlite3* db, sqlite3_stmt* s, const gl_arg* args, int n, const char* buf,
-                   int64_t* changes, int64_t* last_id) {
+static int gl_exec(sqlite3* db, sqlite3_stmt* s, const gl_arg* args, int n, const char* buf, gl_cursor* c) {
 	int rc = gl_bind(s, args, n, buf);
 	if (rc != SQLITE_OK) return rc;
 	sqlite3_int64 before = sqlite3_total_changes64(db);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {}
-	*changes = sqlite3_total_changes64(db) != before ? sqlite3_changes64(db) : 0;
-	*last_id = sqlite3_last_insert_rowid(db);
+	c->changes = sqlite3_total_changes64(db) != before ? sqlite3_changes64(db) : 0;
+	c->last_id = sqlite3_last_insert_rowid(db);
 	return rc;
 }
 
 // gl_query binds and takes the first step in one crossing.
-static int gl_query(sqlite3_stmt* s, const gl_arg* args, int n, const char* buf,
-                    gl_cell* cells, int cap, int* ncol, int* reprepared) {
+static int gl_query(sqlite3_stmt* s, const gl_arg* args, int n, const char* buf, gl_cursor* c) {
 	int rc = gl_bind(s, args, n, buf);
 	if (rc != SQLITE_OK) return rc;
-	return gl_step(s, cells, cap, ncol, reprepared);
+	return gl_step(s, c);
 }
 
 // Per-connection busy state. SQLite's own busy handler sleeps through a
@@ -289,6 +311,12 @@ type (
 
 func cString(c *cCell) string {
 	return C.GoStringN((*C.char)(c.p), C.int(c.len))
+}
+
+// cStringView is the cell's text without a copy; it must not outlive the
+// next step of the statement.
+func cStringView(c *cCell) string {
+	return unsafe.String((*byte)(c.p), int(c.len))
 }
 
 // handle is one open SQLite connection and its busy-wait state.
@@ -418,40 +446,31 @@ func argPointers(args []cArg, buf []byte) (*cArg, *C.char) {
 	return pargs, pbuf
 }
 
+// cursor is a statement's decoding state in C memory (gl_cursor).
+type cursor = C.gl_cursor
+
+func newCursor() *cursor { return (*cursor)(C.calloc(1, C.size_t(unsafe.Sizeof(cursor{})))) }
+
+func freeCursor(c *cursor) { C.gl_cursor_free(c) }
+
+// cursorRow is the current row's decoded columns, valid until the next step.
+func cursorRow(c *cursor) []cCell { return unsafe.Slice(c.cells, c.ncol) }
+
 // stmtExec binds args and runs s to completion.
-func (h *handle) stmtExec(s stmtPtr, args []cArg, buf []byte) (rc int, changes, lastID int64) {
+func (h *handle) stmtExec(s stmtPtr, cur *cursor, args []cArg, buf []byte) (rc int, changes, lastID int64) {
 	pargs, pbuf := argPointers(args, buf)
-	var ch, id C.int64_t
-	r := C.gl_exec(h.db, s, pargs, C.int(len(args)), pbuf, &ch, &id)
-	return int(r), int64(ch), int64(id)
+	r := C.gl_exec(h.db, s, pargs, C.int(len(args)), pbuf, cur)
+	return int(r), int64(cur.changes), int64(cur.last_id)
 }
 
-// stmtQuery binds args and takes the first step, decoding the row into cells
-// when it fits.
-func stmtQuery(s stmtPtr, args []cArg, buf []byte, cells []cCell) (rc, ncol, reprepared int) {
+// stmtQuery binds args and takes the first step, decoding a row into cur.
+func stmtQuery(s stmtPtr, cur *cursor, args []cArg, buf []byte) int {
 	pargs, pbuf := argPointers(args, buf)
-	var n, rp C.int
-	var p *cCell
-	if len(cells) > 0 {
-		p = &cells[0]
-	}
-	r := C.gl_query(s, pargs, C.int(len(args)), pbuf, p, C.int(len(cells)), &n, &rp)
-	return int(r), int(n), int(rp)
+	return int(C.gl_query(s, pargs, C.int(len(args)), pbuf, cur))
 }
 
-// stmtStep steps once and decodes the row into cells when it fits.
-func stmtStep(s stmtPtr, cells []cCell) (rc, ncol, reprepared int) {
-	var n, rp C.int
-	var p *cCell
-	if len(cells) > 0 {
-		p = &cells[0]
-	}
-	r := C.gl_step(s, p, C.int(len(cells)), &n, &rp)
-	return int(r), int(n), int(rp)
-}
-
-// stmtRow decodes the current row into cells, which must hold every column.
-func stmtRow(s stmtPtr, cells []cCell) { C.gl_row(s, &cells[0], C.int(len(cells))) }
+// stmtStep steps once, decoding a row into cur.
+func stmtStep(s stmtPtr, cur *cursor) int { return int(C.gl_step(s, cur)) }
 
 func stmtReset(s stmtPtr)           { C.sqlite3_reset(s) }
 func stmtFinalize(s stmtPtr)        { C.sqlite3_finalize(s) }

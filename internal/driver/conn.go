@@ -44,6 +44,7 @@ func newConn(h *handle, opts *Options) *conn {
 // stmt is a compiled statement and what is known of its result columns.
 type stmt struct {
 	ptr        stmtPtr
+	cur        *cursor
 	sql        string
 	tailAt     int
 	nparams    int
@@ -54,6 +55,11 @@ type stmt struct {
 	names      []string
 	declTypes  []string
 	kinds      []columnKind
+}
+
+func (s *stmt) finalize() {
+	stmtFinalize(s.ptr)
+	freeCursor(s.cur)
 }
 
 func (s *stmt) setColumns(reprepared int) {
@@ -82,7 +88,12 @@ func (c *conn) acquire(query string) (*stmt, error) {
 	if err != nil || ptr == nil {
 		return nil, err
 	}
-	s := &stmt{ptr: ptr, sql: query, tailAt: tailAt, nparams: stmtParamCount(ptr), busy: true}
+	cur := newCursor()
+	if cur == nil {
+		stmtFinalize(ptr)
+		return nil, &Error{Code: 7, Message: "out of memory"}
+	}
+	s := &stmt{ptr: ptr, cur: cur, sql: query, tailAt: tailAt, nparams: stmtParamCount(ptr), busy: true}
 	// Only a whole single statement is cached, keyed by its exact text.
 	if tailAt == len(query) && c.opts.StatementCacheSize > 0 {
 		if _, taken := c.cache[query]; !taken {
@@ -100,7 +111,7 @@ func (c *conn) evict() {
 		if s := el.Value.(*stmt); !s.busy {
 			c.lru.Remove(el)
 			delete(c.cache, s.sql)
-			stmtFinalize(s.ptr)
+			s.finalize()
 		}
 		el = prev
 	}
@@ -111,7 +122,7 @@ func (c *conn) release(s *stmt) {
 	stmtReset(s.ptr)
 	s.busy = false
 	if !s.cached || c.closing {
-		stmtFinalize(s.ptr)
+		s.finalize()
 	}
 }
 
@@ -229,7 +240,7 @@ func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue)
 			c.release(s)
 			return nil, err
 		}
-		rc, changes, lastID := c.h.stmtExec(s.ptr, c.args, c.argBuf)
+		rc, changes, lastID := c.h.stmtExec(s.ptr, s.cur, c.args, c.argBuf)
 		if rc != sqliteDone {
 			err := c.stepError(ctx, rc)
 			c.release(s)
@@ -266,7 +277,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 		if s.tailAt < len(rest) && !blank(rest[s.tailAt:]) {
 			used, err := c.bindArgs(s, args)
 			if err == nil {
-				if rc, _, _ := c.h.stmtExec(s.ptr, c.args, c.argBuf); rc != sqliteDone {
+				if rc, _, _ := c.h.stmtExec(s.ptr, s.cur, c.args, c.argBuf); rc != sqliteDone {
 					err = c.stepError(ctx, rc)
 				}
 			}
@@ -308,29 +319,14 @@ func blank(s string) bool {
 }
 
 func (c *conn) startRows(ctx context.Context, s *stmt, disarm func()) (*rows, error) {
-	width := len(s.kinds)
-	if !s.colsValid {
-		width = stmtColumnCount(s.ptr)
-	}
-	cells := make([]cCell, width)
-	rc, ncol, reprepared := stmtQuery(s.ptr, c.args, c.argBuf, cells)
+	rc := stmtQuery(s.ptr, s.cur, c.args, c.argBuf)
 	if rc != sqliteRow && rc != sqliteDone {
 		return nil, c.stepError(ctx, rc)
 	}
-	if !s.colsValid || reprepared != s.reprepared || ncol != len(s.kinds) {
+	if reprepared := int(s.cur.reprepared); !s.colsValid || reprepared != s.reprepared || int(s.cur.ncol) != len(s.kinds) {
 		s.setColumns(reprepared)
 	}
-	r := &rows{c: c, s: s, done: ctx.Done(), ctx: ctx, disarm: disarm}
-	if ncol > len(cells) {
-		cells = make([]cCell, ncol)
-		if rc == sqliteRow {
-			stmtRow(s.ptr, cells)
-		}
-	}
-	r.cells = cells[:ncol]
-	r.pending = rc == sqliteRow
-	r.finished = rc == sqliteDone
-	return r, nil
+	return &rows{c: c, s: s, done: ctx.Done(), ctx: ctx, disarm: disarm, pending: rc == sqliteRow, finished: rc == sqliteDone}, nil
 }
 
 // PrepareContext compiles query once to report errors early; the returned
@@ -450,7 +446,7 @@ func (c *conn) Close() error {
 	c.closing = true
 	for el := c.lru.Front(); el != nil; el = el.Next() {
 		if s := el.Value.(*stmt); !s.busy {
-			stmtFinalize(s.ptr)
+			s.finalize()
 		}
 	}
 	c.lru.Init()

@@ -12,8 +12,7 @@ import (
 type rows struct {
 	c        *conn
 	s        *stmt
-	cells    []cCell
-	pending  bool // the first row is already decoded in cells
+	pending  bool // the first row is already decoded in the cursor
 	finished bool
 	closed   bool
 	ctx      context.Context
@@ -52,8 +51,7 @@ func (r *rows) Next(dest []driver.Value) error {
 	if r.pending {
 		r.pending = false
 	} else {
-		rc, ncol, _ := stmtStep(r.s.ptr, r.cells)
-		switch rc {
+		switch rc := stmtStep(r.s.ptr, r.s.cur); rc {
 		case sqliteRow:
 		case sqliteDone:
 			r.finished = true
@@ -62,14 +60,15 @@ func (r *rows) Next(dest []driver.Value) error {
 			r.finished = true
 			return r.c.stepError(r.ctx, rc)
 		}
-		if ncol != len(r.cells) {
-			r.finished = true
-			return io.ErrUnexpectedEOF
-		}
 	}
-	kinds := r.s.kinds
+	cells, kinds := cursorRow(r.s.cur), r.s.kinds
+	if len(cells) != len(kinds) {
+		// The statement was re-prepared mid-iteration with other columns.
+		r.finished = true
+		return io.ErrUnexpectedEOF
+	}
 	for i := range dest {
-		dest[i] = decodeCell(&r.cells[i], kinds[i])
+		dest[i] = decodeCell(&cells[i], kinds[i])
 	}
 	return nil
 }

@@ -218,13 +218,13 @@ func decodeCell(c *cCell, kind columnKind) driver.Value {
 	case typeFloat:
 		return float64(c.f)
 	case typeText:
-		s := cString(c)
 		if kind == kindTime {
-			if t, ok := ParseTime(s); ok {
+			// Parsed in place: the text is only copied when it is kept.
+			if t, ok := ParseTime(cStringView(c)); ok {
 				return t
 			}
 		}
-		return s
+		return cString(c)
 	case typeBlob:
 		if c.len == 0 {
 			return []byte{}

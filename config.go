@@ -57,6 +57,12 @@ type Config struct {
 	// StatementCacheSize is how many compiled statements each connection
 	// keeps. Default 64; negative disables the cache.
 	StatementCacheSize int
+	// KeepDefaultTransactions keeps GORM's per-operation transaction even
+	// around writes that run a single statement (no hooks, no associations),
+	// which the dialect otherwise skips because one statement is atomic on
+	// its own. Set it if callbacks of your own write more inside Create,
+	// Update or Delete.
+	KeepDefaultTransactions bool
 }
 
 // Mode is how a Config reaches its database.

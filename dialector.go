@@ -81,6 +81,11 @@ func (d *Dialector) Initialize(db *gorm.DB) error {
 	if err := registerSyncCallback(db); err != nil {
 		return err
 	}
+	if !d.KeepDefaultTransactions {
+		if err := registerSingleStatementWrites(db); err != nil {
+			return err
+		}
+	}
 	for name, build := range clauseBuilders {
 		if _, taken := db.ClauseBuilders[name]; !taken {
 			db.ClauseBuilders[name] = build

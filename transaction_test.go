@@ -1,0 +1,116 @@
+package libsql_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/gorm-libsql/libsql"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// countingPool counts the transactions GORM begins.
+type countingPool struct {
+	*sql.DB
+	begins atomic.Int64
+}
+
+func (p *countingPool) BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error) {
+	p.begins.Add(1)
+	return p.DB.BeginTx(ctx, opts)
+}
+
+// GetDBConn implements gorm.GetDBConnector, which the migrator uses to pin
+// a connection.
+func (p *countingPool) GetDBConn() (*sql.DB, error) { return p.DB, nil }
+
+func openCounting(t *testing.T, cfg libsql.Config) (*gorm.DB, *countingPool) {
+	t.Helper()
+	base, err := gorm.Open(libsql.Open(libsql.Config{Database: filepath.Join(t.TempDir(), "tx.db")}), &gorm.Config{Logger: logger.Discard})
+	require.NoError(t, err)
+	sqlDB, err := base.DB()
+	require.NoError(t, err)
+	t.Cleanup(func() { sqlDB.Close() })
+	pool := &countingPool{DB: sqlDB}
+	cfg.Conn = pool
+	db, err := gorm.Open(libsql.Open(cfg), &gorm.Config{Logger: logger.Discard, TranslateError: true})
+	require.NoError(t, err)
+	return db, pool
+}
+
+type plainNote struct {
+	ID   uint
+	Text string `gorm:"unique"`
+}
+
+type hookedNote struct {
+	ID     uint
+	Text   string
+	Copies int
+}
+
+// AfterCreate writes a second statement inside the create, which must stay
+// in GORM's transaction.
+func (n *hookedNote) AfterCreate(tx *gorm.DB) error {
+	if n.Text == "fail" {
+		return errors.New("hook refused")
+	}
+	return tx.Model(n).Update("copies", 1).Error
+}
+
+type noteOwner struct {
+	ID    uint
+	Notes []ownedNote
+}
+
+type ownedNote struct {
+	ID          uint
+	NoteOwnerID uint
+}
+
+func TestSingleStatementWritesSkipTheDefaultTransaction(t *testing.T) {
+	db, pool := openCounting(t, libsql.Config{})
+	require.NoError(t, db.AutoMigrate(&plainNote{}, &hookedNote{}, &noteOwner{}, &ownedNote{}))
+	pool.begins.Store(0)
+
+	n := plainNote{Text: "a"}
+	require.NoError(t, db.Create(&n).Error)
+	require.NoError(t, db.Model(&n).Update("text", "b").Error)
+	require.NoError(t, db.Create(&[]plainNote{{Text: "c"}, {Text: "d"}}).Error)
+	require.NoError(t, db.Delete(&n).Error)
+	assert.Zero(t, pool.begins.Load(), "one-statement writes began a transaction")
+
+	// A failing single statement still changes nothing.
+	err := db.Create(&[]plainNote{{Text: "e"}, {Text: "c"}}).Error
+	require.ErrorIs(t, err, gorm.ErrDuplicatedKey)
+	var count int64
+	require.NoError(t, db.Model(&plainNote{}).Where("text = ?", "e").Count(&count).Error)
+	assert.Zero(t, count)
+
+	// Hooks can write more: GORM's transaction stays, and a failing hook
+	// rolls the insert back.
+	require.NoError(t, db.Create(&hookedNote{Text: "ok"}).Error)
+	assert.Equal(t, int64(1), pool.begins.Load())
+	require.Error(t, db.Create(&hookedNote{Text: "fail"}).Error)
+	assert.Equal(t, int64(2), pool.begins.Load())
+	require.NoError(t, db.Model(&hookedNote{}).Where("text = ?", "fail").Count(&count).Error)
+	assert.Zero(t, count, "the hook's failure must roll the insert back")
+
+	// Associations are saved by further statements: transaction kept.
+	require.NoError(t, db.Create(&noteOwner{Notes: []ownedNote{{}, {}}}).Error)
+	assert.Equal(t, int64(3), pool.begins.Load())
+}
+
+func TestKeepDefaultTransactions(t *testing.T) {
+	db, pool := openCounting(t, libsql.Config{KeepDefaultTransactions: true})
+	require.NoError(t, db.AutoMigrate(&plainNote{}))
+	pool.begins.Store(0)
+	require.NoError(t, db.Create(&plainNote{Text: "a"}).Error)
+	assert.Equal(t, int64(1), pool.begins.Load())
+}

@@ -520,11 +520,43 @@ func parseCreateIndex(sql string) (*indexDef, error) {
 		if end == 1 && item[0].kind != tokOther {
 			idx.items = append(idx.items, item[0].ident())
 		} else if end > 0 {
-			idx.items = append(idx.items, sql[item[0].start:item[end-1].end])
+			idx.items = append(idx.items, canonicalExpr(item[:end]))
 		}
 	}
 	if closeAt+1 < len(toks) && toks[closeAt+1].is("WHERE") && closeAt+2 < len(toks) {
-		idx.where = strings.TrimSpace(sql[toks[closeAt+2].start:])
+		where := toks[closeAt+2:]
+		if last := len(where) - 1; where[last].text == ";" {
+			where = where[:last]
+		}
+		idx.where = canonicalExpr(where)
 	}
 	return idx, nil
 }
+
+// canonicalExpr writes an expression's tokens in one spacing, whatever the
+// stored text had: an embedded replica's writes reach the primary as
+// libSQL re-renders them ("lower (d)"), and an index must read the same in
+// every mode. Tokens are separated by one space, except inside and before
+// parentheses of a call, around dots and before commas.
+func canonicalExpr(toks []token) string {
+	var b strings.Builder
+	for i, t := range toks {
+		if i > 0 {
+			prev := toks[i-1]
+			tight := prev.kind == tokOpen || t.kind == tokClose || t.kind == tokComma ||
+				prev.text == "." || strings.HasPrefix(t.text, ".") && (prev.kind == tokWord || prev.kind == tokQuoted) ||
+				t.kind == tokOpen && (prev.kind == tokQuoted || prev.kind == tokWord && !spacedKeywords[strings.ToUpper(prev.text)])
+			if !tight {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(t.text)
+	}
+	return b.String()
+}
+
+// spacedKeywords are followed by a space before a parenthesis: they are not
+// function names.
+var spacedKeywords = map[string]bool{"AND": true, "OR": true, "NOT": true, "IN": true, "IS": true, "EXISTS": true,
+	"AS": true, "CASE": true, "WHEN": true, "THEN": true, "ELSE": true, "LIKE": true, "GLOB": true, "BETWEEN": true,
+	"SELECT": true, "FROM": true, "WHERE": true, "ON": true, "VALUES": true}

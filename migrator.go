@@ -82,6 +82,7 @@ func (m Migrator) run(fkOff bool, fn func(Migrator) error) error {
 			return err
 		}
 		s.fkEnforced = on == 1
+		s.fkOff = !s.fkEnforced
 		return db.Transaction(body)
 	}
 
@@ -836,8 +837,9 @@ func (m Migrator) RenameIndex(value any, oldName, newName string) error {
 }
 
 // GetIndexes lists the table's indexes, those behind UNIQUE and PRIMARY
-// KEY constraints included. An expression is reported as a column in its
-// source form; Option holds a partial index's WHERE condition.
+// KEY constraints included. An expression is reported as a column, and
+// Option holds a partial index's WHERE condition, both in one spacing in
+// every mode ("lower(d)", "a + b").
 func (m Migrator) GetIndexes(value any) ([]gorm.Index, error) {
 	var out []gorm.Index
 	err := m.RunWithValue(value, func(stmt *gorm.Statement) error {

@@ -212,12 +212,15 @@ func mentions(text, ident string) bool {
 }
 
 // rebuild replaces the table by one created from def, the way SQLite's
-// documentation describes: create, copy, drop, rename, then recreate the
-// indexes and triggers (minus the indexes over a dropped column). Views
-// are kept: the rename runs with legacy_alter_table on, so that SQLite does
-// not reject views that name the table while it is missing. The session's
-// connection has foreign keys off, so dropping the old table fires no ON
-// DELETE action on its children; they are checked before commit.
+// documentation describes: create under a temporary name, copy, drop the
+// old table, rename the new one, then recreate the indexes and triggers
+// (minus the indexes over a dropped column). The session's connection has
+// foreign keys off, so dropping the old table fires no ON DELETE action on
+// its children, and renaming the new table leaves their references alone;
+// they are checked before commit. Views, and triggers of other tables, that
+// name the table would fail the rename's schema check while it is missing,
+// so they are dropped and created again around it. (SQLite's other way out,
+// legacy_alter_table, is refused by sqld.)
 func (m Migrator) rebuild(table string, def *tableDef, dropped string) error {
 	s := sessionOf(m.DB)
 	fail := func(err error) error { return fmt.Errorf("libsql: rebuilding table %s: %w", table, err) }
@@ -230,11 +233,7 @@ func (m Migrator) rebuild(table string, def *tableDef, dropped string) error {
 		return fmt.Errorf("libsql: table %s must be rebuilt, and tables %s reference it: SQLite cannot turn foreign keys off inside a transaction, so run this migration outside one",
 			table, strings.Join(children, ", "))
 	}
-	var saved []struct {
-		Type string
-		Name string
-		SQL  string
-	}
+	var saved []schemaObject
 	if err := m.DB.Raw(`SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = ? AND sql IS NOT NULL
 		ORDER BY type, name`, table).Scan(&saved).Error; err != nil {
 		return fail(err)
@@ -269,19 +268,34 @@ func (m Migrator) rebuild(table string, def *tableDef, dropped string) error {
 			return fail(err)
 		}
 	}
-	if err := m.DB.Exec("DROP TABLE ?", clause.Table{Name: table}).Error; err != nil {
-		return fail(err)
+	if len(children) > 0 {
+		// A remote stream or a replica's connection on the primary can be
+		// replaced between turning foreign keys off and BEGIN; the
+		// transaction cannot change connection, so asking here is final.
+		on, err := pragmaInt(m.DB, "foreign_keys")
+		if err != nil {
+			return fail(err)
+		}
+		if on != 0 {
+			return fmt.Errorf("libsql: table %s must be rebuilt, and tables %s reference it, but foreign keys are on on the connection running the migration (the server replaced it); dropping the table would fire their ON DELETE actions, so nothing was changed: run the migration again",
+				table, strings.Join(children, ", "))
+		}
 	}
-	legacy, err := pragmaInt(m.DB, "legacy_alter_table")
+	dependents, err := m.dependents(table)
 	if err != nil {
 		return fail(err)
 	}
-	if err := m.DB.Exec("PRAGMA legacy_alter_table = ON").Error; err != nil {
+	for i := len(dependents) - 1; i >= 0; i-- {
+		o := dependents[i]
+		if err := m.DB.Exec("DROP " + strings.ToUpper(o.Type) + " IF EXISTS " + quoteIdent(o.Name)).Error; err != nil {
+			return fail(err)
+		}
+	}
+	if err := m.DB.Exec("DROP TABLE ?", clause.Table{Name: table}).Error; err != nil {
 		return fail(err)
 	}
-	renameErr := m.DB.Exec("ALTER TABLE ? RENAME TO ?", clause.Table{Name: tmp}, clause.Table{Name: table}).Error
-	if err := m.DB.Exec(fmt.Sprintf("PRAGMA legacy_alter_table = %d", legacy)).Error; err != nil || renameErr != nil {
-		return fail(firstErr(renameErr, err))
+	if err := m.DB.Exec("ALTER TABLE ? RENAME TO ?", clause.Table{Name: tmp}, clause.Table{Name: table}).Error; err != nil {
+		return fail(err)
 	}
 	for _, o := range saved {
 		if o.Type == "index" && dropped != "" {
@@ -289,6 +303,11 @@ func (m Migrator) rebuild(table string, def *tableDef, dropped string) error {
 				continue
 			}
 		}
+		if err := m.DB.Exec(o.SQL).Error; err != nil {
+			return fail(fmt.Errorf("recreating %s %s: %w", o.Type, o.Name, err))
+		}
+	}
+	for _, o := range dependents {
 		if err := m.DB.Exec(o.SQL).Error; err != nil {
 			return fail(fmt.Errorf("recreating %s %s: %w", o.Type, o.Name, err))
 		}
@@ -307,11 +326,46 @@ func (m Migrator) rebuild(table string, def *tableDef, dropped string) error {
 	return nil
 }
 
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
+// schemaObject is an entry of sqlite_master.
+type schemaObject struct {
+	Type string
+	Name string
+	SQL  string
+}
+
+// dependents lists, in creation order, the views that name the table
+// (directly or through another such view) and the triggers of other tables
+// or views that name it or such a view.
+func (m Migrator) dependents(table string) ([]schemaObject, error) {
+	var all []schemaObject
+	if err := m.DB.Raw(`SELECT type, name, sql FROM sqlite_master WHERE type IN ('view', 'trigger') AND tbl_name <> ? COLLATE NOCASE
+		AND sql IS NOT NULL ORDER BY rowid`, table).Scan(&all).Error; err != nil {
+		return nil, err
+	}
+	named := []string{table}
+	taken := make([]bool, len(all))
+	for grew := true; grew; {
+		grew = false
+		for i, o := range all {
+			if taken[i] {
+				continue
+			}
+			for _, n := range named {
+				if mentions(o.SQL, n) {
+					taken[i], grew = true, true
+					if o.Type == "view" {
+						named = append(named, o.Name)
+					}
+					break
+				}
+			}
 		}
 	}
-	return nil
+	var out []schemaObject
+	for i, o := range all {
+		if taken[i] {
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }

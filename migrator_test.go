@@ -72,6 +72,18 @@ func TestParseCreateIndex(t *testing.T) {
 	vec, err := parseCreateIndex("CREATE INDEX v ON docs (libsql_vector_idx(emb, 'metric=cosine'))")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"libsql_vector_idx(emb, 'metric=cosine')"}, vec.items)
+
+	// The same index as stored locally and as libSQL re-renders it for the
+	// primary of an embedded replica reads the same.
+	for _, stored := range []string{
+		"CREATE INDEX e ON t (lower(d), a+b*2, t.c) WHERE c <> '' AND x IN (1,2)",
+		"CREATE INDEX e ON t (lower (d), a + b * 2, t . c) WHERE c <> '' AND x IN ( 1 , 2 );",
+	} {
+		e, err := parseCreateIndex(stored)
+		require.NoError(t, err)
+		assert.Equal(t, []string{"lower(d)", "a + b * 2", "t.c"}, e.items, stored)
+		assert.Equal(t, "c <> '' AND x IN (1, 2)", e.where, stored)
+	}
 }
 
 func TestMergeColumnKeepsOtherConstraints(t *testing.T) {

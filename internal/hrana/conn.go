@@ -13,6 +13,7 @@ import (
 	"time"
 
 	local "github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/internal/sqltext"
 )
 
 // conn is one Hrana stream on the server: the server's connection, kept
@@ -196,21 +197,37 @@ func (c *conn) flushBegin(ctx context.Context) error {
 	return nil
 }
 
+// makeStatement encodes a statement and its arguments. Named arguments are
+// placed by the local rules (see sqltext.Positional) and sent by position:
+// the server would refuse one the statement does not use, which a local
+// connection ignores.
 func makeStatement(query string, args []driver.NamedValue, wantRows bool) (statement, error) {
 	st := statement{SQL: query, WantRows: wantRows}
-	for _, a := range args {
+	at := make([]int, len(args))
+	named := false
+	for i, a := range args {
+		at[i] = a.Ordinal
+		named = named || a.Name != ""
+	}
+	if named {
+		var count int
+		st.SQL, at, count = sqltext.Positional(query, args, nil)
+		st.Args = make([]value, count)
+		for i := range st.Args {
+			st.Args[i] = nullValue
+		}
+	} else {
+		st.Args = make([]value, len(args))
+	}
+	for i, a := range args {
+		if at[i] == 0 || at[i] > len(st.Args) {
+			continue
+		}
 		v, err := encodeValue(a.Value)
 		if err != nil {
 			return st, fmt.Errorf("libsql: argument %d: %w", a.Ordinal, err)
 		}
-		if a.Name != "" {
-			st.NamedArgs = append(st.NamedArgs, namedArg{Name: a.Name, Value: v})
-		} else {
-			st.Args = append(st.Args, v)
-		}
-	}
-	if len(st.Args) > 0 && len(st.NamedArgs) > 0 {
-		return st, errors.New("libsql: a remote statement takes either positional or named arguments, not both")
+		st.Args[at[i]-1] = v
 	}
 	return st, nil
 }
@@ -223,7 +240,7 @@ func (r result) RowsAffected() (int64, error) { return r.changes, nil }
 // ExecContext runs query. Text holding several statements (and no
 // arguments) runs as one sequence on the server.
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	if len(args) == 0 && multiStatement(query) {
+	if len(args) == 0 && sqltext.MultiStatement(query) {
 		return c.execSequence(ctx, query)
 	}
 	st, err := makeStatement(query, args, false)

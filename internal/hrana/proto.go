@@ -31,15 +31,9 @@ type request struct {
 }
 
 type statement struct {
-	SQL       string     `json:"sql"`
-	Args      []value    `json:"args,omitempty"`
-	NamedArgs []namedArg `json:"named_args,omitempty"`
-	WantRows  bool       `json:"want_rows"`
-}
-
-type namedArg struct {
-	Name  string `json:"name"`
-	Value value  `json:"value"`
+	SQL      string  `json:"sql"`
+	Args     []value `json:"args,omitempty"`
+	WantRows bool    `json:"want_rows"`
 }
 
 type batch struct {

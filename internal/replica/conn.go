@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	local "github.com/gorm-libsql/libsql/internal/driver"
 	"github.com/gorm-libsql/libsql/internal/hrana"
+	"github.com/gorm-libsql/libsql/internal/sqltext"
 )
 
 // Connector opens connections to a Replica. It implements driver.Connector
@@ -96,8 +98,13 @@ var syncStatement = regexp.MustCompile(`(?i)^\s*sync\s*;?\s*$`)
 func IsSync(query string) bool { return syncStatement.MatchString(query) }
 
 // routeLocal reports whether query can run on the local file, and the
-// declared types of its columns when known.
+// declared types of its columns when known. The foreign key pragmas go to
+// libSQL, which sends them to the primary: they set and report how writes
+// are checked, and writes run there.
 func (c *conn) routeLocal(query string) (bool, []string) {
+	if name, ok := sqltext.PragmaName(query); ok && (name == "foreign_keys" || name == "defer_foreign_keys") {
+		return false, nil
+	}
 	ro, decl, err := local.Describe(c.lc, query)
 	if err != nil {
 		return false, nil
@@ -185,21 +192,50 @@ func (c *conn) execRemote(query string, args []driver.NamedValue) (result, error
 
 // prepare compiles query on libSQL and binds args by the local rules.
 func (c *conn) prepare(query string, args []driver.NamedValue) (nativeStmt, error) {
+	query, at := placeArgs(query, args)
 	s, err := prepareNative(c.rc, query)
 	if err != nil {
 		return nil, err
 	}
-	for _, a := range args {
-		if a.Name != "" {
-			freeStmt(s)
-			return nil, errors.New("named arguments are not supported by embedded replicas' write path")
+	for i, a := range args {
+		if at[i] == 0 {
+			continue
 		}
-		if err := bind(s, a.Ordinal, a.Value); err != nil {
+		if err := bind(s, at[i], a.Value); err != nil {
 			freeStmt(s)
 			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// placeArgs returns the query to compile and the index each argument
+// binds at (0: nowhere). libSQL binds only by position, and its primary
+// binds named parameters only by name, so named parameters become ?NNN.
+// libSQL also binds text as a C string, which cannot hold NUL and must be
+// UTF-8: such a string is bound as a blob and its parameter wrapped in
+// CAST(... AS TEXT), so that the primary stores the very bytes, as text,
+// as a local connection would.
+func placeArgs(query string, args []driver.NamedValue) (string, []int) {
+	scan := strings.ContainsAny(query, ":@$")
+	for _, a := range args {
+		scan = scan || a.Name != "" || rawText(a.Value)
+	}
+	if !scan {
+		at := make([]int, len(args))
+		for i, a := range args {
+			at[i] = a.Ordinal
+		}
+		return query, at
+	}
+	query, at, _ := sqltext.Positional(query, args, rawText)
+	return query, at
+}
+
+// rawText reports whether v is a string libSQL cannot bind as text.
+func rawText(v driver.Value) bool {
+	s, ok := v.(string)
+	return ok && (strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s))
 }
 
 func bind(s nativeStmt, i int, v driver.Value) error {
@@ -216,9 +252,8 @@ func bind(s nativeStmt, i int, v driver.Value) error {
 	case float64:
 		return bindFloat(s, i, x)
 	case string:
-		if strings.IndexByte(x, 0) >= 0 || !utf8.ValidString(x) {
-			// libSQL takes text as a C string and forwards it as UTF-8: a
-			// blob keeps every byte, and reads back into a string as sent.
+		if rawText(x) {
+			// Its parameter is cast back to text (see placeArgs).
 			return bindBlob(s, i, []byte(x))
 		}
 		return bindText(s, i, x)
@@ -430,8 +465,9 @@ func (c *conn) Close() error {
 	return err
 }
 
-// translate turns libSQL's error text into the dialect's errors: engine
-// and server errors carry an SQLite code name, which gives a *driver.Error
+// translate turns libSQL's error text into the dialect's errors. A
+// statement the primary refused carries SQLite's extended code, and
+// engine and server errors an SQLite code name: both give a *driver.Error
 // as in local mode.
 func (c *conn) translate(err error) error {
 	if err == nil {
@@ -439,6 +475,11 @@ func (c *conn) translate(err error) error {
 	}
 	err = redact(err, c.r.opts.AuthToken)
 	msg := err.Error()
+	if m := remoteFailure.FindStringSubmatch(msg); m != nil {
+		if code, convErr := strconv.Atoi(m[1]); convErr == nil {
+			return &local.Error{Code: code, Message: m[2]}
+		}
+	}
 	if m := codeName.FindString(msg); m != "" {
 		text := msg
 		if i := strings.Index(text, "SQLite error: "); i >= 0 {
@@ -451,6 +492,11 @@ func (c *conn) translate(err error) error {
 	}
 	return fmt.Errorf("libsql: %w", err)
 }
+
+// remoteFailure matches a statement the primary refused:
+// "Remote SQlite failure: `3:1555:UNIQUE constraint failed: t.id`", whose
+// second number is the extended result code.
+var remoteFailure = regexp.MustCompile("(?s)Remote SQlite failure: `\\d+:(\\d+):(.*)`")
 
 var codeName = regexp.MustCompile(`SQLITE_[A-Z_]+`)
 

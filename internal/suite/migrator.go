@@ -471,6 +471,41 @@ func init() {
 		assert.Equal(t, int64(2), countRows(t, db, "mig_books"))
 	})
 
+	register("MigratorRebuildRefusedWhenForeignKeysStayOn", func(t *testing.T, env Env) {
+		type MigCity struct {
+			ID   uint
+			Name string
+		}
+		type MigStreet struct {
+			ID        uint
+			MigCityID uint
+			City      MigCity `gorm:"foreignKey:MigCityID;constraint:OnDelete:CASCADE"`
+		}
+		db := env.Open(t)
+		require.NoError(t, db.AutoMigrate(&MigCity{}, &MigStreet{}))
+		require.NoError(t, db.Exec("INSERT INTO mig_cities (id, name) VALUES (1, 'a')").Error)
+		require.NoError(t, db.Exec("INSERT INTO mig_streets (id, mig_city_id) VALUES (1, 1), (2, 1)").Error)
+		// Stand in for a server that replaced the migration's connection
+		// (an expired stream): foreign keys never go off on it.
+		require.NoError(t, db.Callback().Raw().Before("gorm:raw").Register("suite:keep_fks_on", func(tx *gorm.DB) {
+			if strings.HasPrefix(tx.Statement.SQL.String(), "PRAGMA foreign_keys = OFF") {
+				tx.Statement.SQL.Reset()
+				tx.Statement.SQL.WriteString("SELECT 1")
+			}
+		}))
+		type MigCityV2 struct {
+			ID   uint
+			Name string `gorm:"unique"`
+		}
+		err := db.Table("mig_cities").AutoMigrate(&MigCityV2{})
+		require.Error(t, err, "a rebuild of a referenced table must not run with foreign keys on")
+		assert.Contains(t, err.Error(), "foreign keys are on")
+		assert.Contains(t, err.Error(), "mig_streets")
+		assert.Equal(t, int64(2), countRows(t, db, "mig_streets"), "no cascade")
+		assert.Equal(t, int64(1), countRows(t, db, "mig_cities"))
+		assert.False(t, db.Migrator().HasConstraint("mig_cities", "uni_mig_cities_name"))
+	})
+
 	register("MigratorInCallersTransaction", func(t *testing.T, env Env) {
 		type MigHouse struct {
 			ID   uint

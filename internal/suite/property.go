@@ -66,7 +66,7 @@ func randFloat(r *rand.Rand) float64 {
 		default:
 			f = float64(r.Int64N(1<<53)) - 1<<52
 		}
-		// NaN is refused, ±Inf only round-trips locally and -0 reads back
+		// NaN is refused, ±Inf does not round-trip remotely and -0 reads back
 		// as 0 (see Values/Floats).
 		if !math.IsNaN(f) && !math.IsInf(f, 0) && !(f == 0 && math.Signbit(f)) {
 			return f

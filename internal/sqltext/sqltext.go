@@ -1,0 +1,268 @@
+// Package sqltext reads just enough of SQL text for the remote and
+// embedded-replica drivers, which cannot ask the engine: where a statement
+// ends, where its parameters are, and which PRAGMA it is. It knows SQLite's
+// quoting and comments, so that nothing inside a literal is taken for code.
+package sqltext
+
+import (
+	"database/sql/driver"
+	"strconv"
+	"strings"
+)
+
+// kind is what a lexeme is.
+type kind int
+
+const (
+	kindSpace  kind = iota // white space or a comment
+	kindQuoted             // 'string', "ident", `ident` or [ident]
+	kindWord               // keyword, identifier or number
+	kindParam              // ?, ?NNN, :name, @name, $name
+	kindPunct              // any other single byte
+)
+
+// next reads the lexeme that starts at sql[i] and returns its kind and end.
+func next(sql string, i int) (kind, int) {
+	c := sql[i]
+	switch {
+	case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f':
+		return kindSpace, i + 1
+	case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
+		if end := strings.IndexByte(sql[i:], '\n'); end >= 0 {
+			return kindSpace, i + end + 1
+		}
+		return kindSpace, len(sql)
+	case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
+		if end := strings.Index(sql[i+2:], "*/"); end >= 0 {
+			return kindSpace, i + 2 + end + 2
+		}
+		return kindSpace, len(sql)
+	case c == '\'' || c == '"' || c == '`':
+		return kindQuoted, closeQuote(sql, i, c)
+	case c == '[':
+		if end := strings.IndexByte(sql[i:], ']'); end >= 0 {
+			return kindQuoted, i + end + 1
+		}
+		return kindQuoted, len(sql)
+	case c == '?':
+		return kindParam, wordEnd(sql, i+1)
+	case (c == ':' || c == '@' || c == '$') && i+1 < len(sql) && isWordByte(sql[i+1]):
+		return kindParam, wordEnd(sql, i+1)
+	case isWordByte(c):
+		return kindWord, wordEnd(sql, i+1)
+	}
+	return kindPunct, i + 1
+}
+
+// closeQuote returns the end of the quoted text opened at sql[open]; a
+// doubled quote inside is an escaped one.
+func closeQuote(sql string, open int, quote byte) int {
+	for i := open + 1; i < len(sql); i++ {
+		if sql[i] == quote {
+			if i+1 < len(sql) && sql[i+1] == quote {
+				i++
+				continue
+			}
+			return i + 1
+		}
+	}
+	return len(sql)
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+func wordEnd(sql string, i int) int {
+	for i < len(sql) && isWordByte(sql[i]) {
+		i++
+	}
+	return i
+}
+
+// MultiStatement reports whether sql holds more than one statement: a
+// semicolon outside quotes and comments with more than blanks, comments
+// and semicolons after it.
+func MultiStatement(sql string) bool {
+	ended := false
+	for i := 0; i < len(sql); {
+		k, end := next(sql, i)
+		switch {
+		case k == kindSpace:
+		case sql[i] == ';' && k == kindPunct:
+			ended = true
+		case ended:
+			return true
+		}
+		i = end
+	}
+	return false
+}
+
+// Param is one occurrence of a parameter in SQL text.
+type Param struct {
+	// Start and End delimit its text.
+	Start, End int
+	// Index is the position SQLite binds it at, from 1.
+	Index int
+	// Name is its text for the named forms (":id"), empty for "?".
+	Name string
+}
+
+// Params lists the parameters of sql in order, numbered as SQLite numbers
+// them: "?" takes the next free index, "?NNN" index NNN, and a name the
+// index of its first occurrence or the next free one.
+func Params(sql string) []Param {
+	var out []Param
+	max := 0
+	byName := map[string]int{}
+	for i := 0; i < len(sql); {
+		k, end := next(sql, i)
+		if k == kindParam {
+			p := Param{Start: i, End: end}
+			text := sql[i:end]
+			switch {
+			case text == "?":
+				max++
+				p.Index = max
+			case text[0] == '?':
+				p.Name = text
+				p.Index = atoi(text[1:])
+				if p.Index > max {
+					max = p.Index
+				}
+			default:
+				p.Name = text
+				if n, ok := byName[text]; ok {
+					p.Index = n
+				} else {
+					max++
+					p.Index = max
+					byName[text] = max
+				}
+			}
+			out = append(out, p)
+		}
+		i = end
+	}
+	return out
+}
+
+// Positional plans a statement for a connection that binds arguments only
+// by position, with the rules of local connections: an unnamed argument
+// binds at its ordinal, a named one at ":name", else "@name", else "$name",
+// and nowhere (index 0) when the statement has no such parameter. It
+// returns the query with every named parameter written as ?NNN, and those
+// of arguments for which castText holds wrapped in CAST(... AS TEXT); where
+// each argument binds; and how many parameters the statement takes.
+func Positional(query string, args []driver.NamedValue, castText func(driver.Value) bool) (string, []int, int) {
+	params := Params(query)
+	count := 0
+	for _, p := range params {
+		count = max(count, p.Index)
+	}
+	at := make([]int, len(args))
+	var cast map[int]bool
+	for i, a := range args {
+		at[i] = a.Ordinal
+		if a.Name != "" {
+			at[i] = paramIndex(params, a.Name)
+		}
+		if at[i] > 0 && castText != nil && castText(a.Value) {
+			if cast == nil {
+				cast = map[int]bool{}
+			}
+			cast[at[i]] = true
+		}
+	}
+	var b strings.Builder
+	last := 0
+	for _, p := range params {
+		named := p.Name != "" && p.Name[0] != '?'
+		if !named && !cast[p.Index] {
+			continue
+		}
+		b.WriteString(query[last:p.Start])
+		text := query[p.Start:p.End]
+		if named {
+			text = "?" + strconv.Itoa(p.Index)
+		}
+		if cast[p.Index] {
+			text = "CAST(" + text + " AS TEXT)"
+		}
+		b.WriteString(text)
+		last = p.End
+	}
+	if last == 0 {
+		return query, at, count
+	}
+	b.WriteString(query[last:])
+	return b.String(), at, count
+}
+
+func paramIndex(params []Param, name string) int {
+	for _, prefix := range [...]byte{':', '@', '$'} {
+		for _, p := range params {
+			if len(p.Name) == len(name)+1 && p.Name[0] == prefix && p.Name[1:] == name {
+				return p.Index
+			}
+		}
+	}
+	return 0
+}
+
+// atoi reads a parameter number; anything but digits gives 0, which no
+// argument binds to.
+func atoi(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' || n > 1<<20 {
+			return 0
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
+
+// PragmaName returns the lower-cased name of the pragma sql runs, without
+// its schema, and whether sql is a PRAGMA statement at all.
+func PragmaName(sql string) (string, bool) {
+	var words []string
+	for i := 0; i < len(sql) && len(words) < 4; {
+		k, end := next(sql, i)
+		switch k {
+		case kindSpace:
+		case kindWord, kindQuoted:
+			words = append(words, unquote(sql[i:end]))
+		case kindPunct:
+			if sql[i] != '.' {
+				i = len(sql)
+				continue
+			}
+			words = append(words, ".")
+		default:
+			i = len(sql)
+			continue
+		}
+		i = end
+	}
+	if len(words) < 2 || !strings.EqualFold(words[0], "PRAGMA") {
+		return "", false
+	}
+	if len(words) >= 4 && words[2] == "." {
+		return strings.ToLower(words[3]), true
+	}
+	return strings.ToLower(words[1]), true
+}
+
+func unquote(s string) string {
+	if len(s) >= 2 {
+		switch s[0] {
+		case '"', '`', '\'':
+			return strings.ReplaceAll(s[1:len(s)-1], s[:1]+s[:1], s[:1])
+		case '[':
+			return s[1 : len(s)-1]
+		}
+	}
+	return s
+}

@@ -1,0 +1,82 @@
+package sqltext
+
+import (
+	"database/sql/driver"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestMultiStatement(t *testing.T) {
+	cases := map[string]bool{
+		"SELECT 1":                                      false,
+		"SELECT 1;":                                     false,
+		"SELECT 1; ;; -- done\n /* end */":              false,
+		"SELECT ';'; ":                                  false,
+		`SELECT "a;b", [c;d], ` + "`e;f`":               false,
+		"SELECT 1 -- ; SELECT 2":                        false,
+		"SELECT 1 /* ; SELECT 2 */":                     false,
+		"SELECT 'it''s; fine'":                          false,
+		"SELECT 1; SELECT 2":                            true,
+		"CREATE TABLE a (x); INSERT INTO a VALUES (1);": true,
+		"SELECT 1;/* c */SELECT 2":                      true,
+	}
+	for sql, want := range cases {
+		assert.Equal(t, want, MultiStatement(sql), sql)
+	}
+}
+
+func TestParams(t *testing.T) {
+	sql := "SELECT ?, :a, ?5, @b, :a, ?, $c, 'x?:y', \"?\", a$b -- ?\n /* :z */ FROM t WHERE x = ?"
+	var got []Param
+	for _, p := range Params(sql) {
+		got = append(got, Param{Index: p.Index, Name: p.Name})
+		assert.Equal(t, p.Name == "" && sql[p.Start:p.End] == "?" || sql[p.Start:p.End] == p.Name, true)
+	}
+	assert.Equal(t, []Param{
+		{Index: 1}, {Index: 2, Name: ":a"}, {Index: 5, Name: "?5"}, {Index: 6, Name: "@b"},
+		{Index: 2, Name: ":a"}, {Index: 7}, {Index: 8, Name: "$c"}, {Index: 9},
+	}, got)
+	assert.Empty(t, Params("SELECT 'no ? here', [:x] -- @y"))
+}
+
+func TestPragmaName(t *testing.T) {
+	cases := map[string]string{
+		"PRAGMA foreign_keys":                "foreign_keys",
+		" pragma Foreign_Keys = OFF;":        "foreign_keys",
+		"PRAGMA main.foreign_keys=1":         "foreign_keys",
+		`PRAGMA "main"."defer_foreign_keys"`: "defer_foreign_keys",
+		"PRAGMA table_info(t)":               "table_info",
+		"/* c */ PRAGMA user_version":        "user_version",
+	}
+	for sql, want := range cases {
+		name, ok := PragmaName(sql)
+		assert.True(t, ok, sql)
+		assert.Equal(t, want, name, sql)
+	}
+	for _, sql := range []string{"SELECT 1", "PRAGMA", "pragmatic", "SELECT * FROM pragma_table_info('t')"} {
+		_, ok := PragmaName(sql)
+		assert.False(t, ok, sql)
+	}
+}
+
+func TestPositional(t *testing.T) {
+	args := []driver.NamedValue{
+		{Ordinal: 1, Name: "a", Value: "x\x00"},
+		{Ordinal: 2, Name: "id", Value: int64(1)},
+		{Ordinal: 3, Name: "unused", Value: "u"},
+		{Ordinal: 4, Value: int64(9)},
+	}
+	nul := func(v driver.Value) bool { s, ok := v.(string); return ok && strings.Contains(s, "\x00") }
+	q, at, n := Positional("UPDATE t SET a = :a, b = :a || '?:x', c = ?4 WHERE id = @id AND d = $a", args, nul)
+	assert.Equal(t, "UPDATE t SET a = CAST(?1 AS TEXT), b = CAST(?1 AS TEXT) || '?:x', c = ?4 WHERE id = ?5 AND d = ?6", q)
+	assert.Equal(t, []int{1, 5, 0, 4}, at)
+	assert.Equal(t, 6, n)
+
+	// Without named parameters or casts the text is kept as it is.
+	q, at, n = Positional("SELECT ?, ?", []driver.NamedValue{{Ordinal: 1}, {Ordinal: 2}}, nil)
+	assert.Equal(t, "SELECT ?, ?", q)
+	assert.Equal(t, []int{1, 2}, at)
+	assert.Equal(t, 2, n)
+}

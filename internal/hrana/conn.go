@@ -30,8 +30,9 @@ type conn struct {
 	// one batch with the transaction's first statement, which saves a round
 	// trip; a transaction that runs nothing sends nothing.
 	begin []string
-	// endTx runs after COMMIT or ROLLBACK (undoing a read-only setting).
-	endTx []string
+	// readOnly is set in a read-only transaction. sqld refuses PRAGMA
+	// query_only, so statements that may write are refused here.
+	readOnly bool
 	// txLost is set when the stream of an open transaction is gone.
 	txLost bool
 	bad    bool
@@ -107,11 +108,23 @@ func errTxLost() error {
 	return errors.New("libsql: the transaction was lost: its stream on the server expired or the connection failed; roll back and retry")
 }
 
+// check refuses to run query on a lost transaction, or one that may write
+// in a read-only transaction.
+func (c *conn) check(query string) error {
+	if c.txLost {
+		return errTxLost()
+	}
+	if c.readOnly && !sqltext.ReadOnly(query) {
+		return errors.New("libsql: a read-only transaction runs only SELECT, VALUES, EXPLAIN and WITH ... SELECT statements remotely (the server cannot enforce read-only itself)")
+	}
+	return nil
+}
+
 // runStmt executes one statement, opening the pending transaction in the
 // same request.
 func (c *conn) runStmt(ctx context.Context, st statement) (*stmtResult, error) {
-	if c.txLost {
-		return nil, errTxLost()
+	if err := c.check(st.SQL); err != nil {
+		return nil, err
 	}
 	if len(c.begin) == 0 {
 		results, err := c.do(ctx, []request{{Type: "execute", Stmt: &st}})
@@ -259,8 +272,8 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 }
 
 func (c *conn) execSequence(ctx context.Context, query string) (driver.Result, error) {
-	if c.txLost {
-		return nil, errTxLost()
+	if err := c.check(query); err != nil {
+		return nil, err
 	}
 	if err := c.flushBegin(ctx); err != nil {
 		return nil, err
@@ -357,12 +370,11 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 		return nil, err
 	}
 	if opts.ReadOnly {
-		c.begin = []string{"PRAGMA query_only=1", "BEGIN DEFERRED"}
-		c.endTx = []string{"PRAGMA query_only=0"}
+		c.begin = []string{"BEGIN DEFERRED"}
 	} else {
 		c.begin = []string{"BEGIN " + c.txLock}
-		c.endTx = nil
 	}
+	c.readOnly = opts.ReadOnly
 	c.inTx, c.txLost = true, false
 	return tx{c}, nil
 }
@@ -376,7 +388,7 @@ func (c *conn) Begin() (driver.Tx, error) {
 // transaction open (a deferred foreign key violation) is rolled back in
 // the same request, so the stream goes back clean.
 func (c *conn) finishTx(verb string) error {
-	defer func() { c.inTx, c.begin, c.endTx, c.txLost = false, nil, nil, false }()
+	defer func() { c.inTx, c.begin, c.readOnly, c.txLost = false, nil, false, false }()
 	if len(c.begin) > 0 {
 		return nil
 	}
@@ -394,9 +406,6 @@ func (c *conn) finishTx(verb string) error {
 		zero := 0
 		steps = append(steps, batchStep{Stmt: statement{SQL: "ROLLBACK"},
 			Condition: &condition{Type: "not", Cond: &condition{Type: "ok", Step: &zero}}})
-	}
-	for _, s := range c.endTx {
-		steps = append(steps, batchStep{Stmt: statement{SQL: s}})
 	}
 	br, err := c.runBatch(ctx, steps)
 	if err != nil {

@@ -99,6 +99,48 @@ func MultiStatement(sql string) bool {
 	return false
 }
 
+// ReadOnly reports whether every statement in sql only reads: it starts
+// with SELECT, VALUES or EXPLAIN, or with WITH and holds no INSERT, UPDATE,
+// DELETE or REPLACE INTO. It errs on the side of false, for a server that
+// cannot be asked to refuse writes.
+func ReadOnly(sql string) bool {
+	first, prev := true, ""
+	seen := false
+	for i := 0; i < len(sql); {
+		k, end := next(sql, i)
+		text := sql[i:end]
+		switch {
+		case k == kindSpace:
+		case k == kindPunct && text == ";":
+			first = true
+		case k == kindWord:
+			word := strings.ToUpper(text)
+			if first {
+				switch word {
+				case "SELECT", "VALUES", "EXPLAIN", "WITH":
+				default:
+					return false
+				}
+				first, seen = false, true
+			}
+			switch {
+			case word == "INSERT" || word == "UPDATE" || word == "DELETE":
+				return false
+			case word == "INTO" && prev == "REPLACE":
+				return false
+			}
+			prev = word
+		default:
+			if first {
+				return false
+			}
+			prev = ""
+		}
+		i = end
+	}
+	return seen
+}
+
 // Param is one occurrence of a parameter in SQL text.
 type Param struct {
 	// Start and End delimit its text.

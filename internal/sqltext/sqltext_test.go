@@ -80,3 +80,18 @@ func TestPositional(t *testing.T) {
 	assert.Equal(t, []int{1, 2}, at)
 	assert.Equal(t, 2, n)
 }
+
+func TestReadOnly(t *testing.T) {
+	for _, sql := range []string{
+		"SELECT 1", " select * from t; SELECT 2;", "VALUES (1)", "EXPLAIN QUERY PLAN SELECT 1",
+		"WITH c AS (SELECT 1) SELECT * FROM c", "SELECT replace(a, 'x', 'y') FROM t", "SELECT 'INSERT INTO t'",
+	} {
+		assert.True(t, ReadOnly(sql), sql)
+	}
+	for _, sql := range []string{
+		"", "INSERT INTO t VALUES (1)", "SELECT 1; DELETE FROM t", "WITH c AS (SELECT 1) INSERT INTO t SELECT * FROM c",
+		"WITH c AS (SELECT 1) REPLACE INTO t SELECT * FROM c", "PRAGMA query_only=0", "(SELECT 1)", "CREATE TABLE x (a)",
+	} {
+		assert.False(t, ReadOnly(sql), sql)
+	}
+}

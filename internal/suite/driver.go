@@ -12,6 +12,28 @@ import (
 func init() {
 	// GORM turns its own named arguments into positional ones, so these go
 	// through database/sql to reach the driver as names.
+	register("Driver/ReadOnlyTransaction", func(t *testing.T, env Env) {
+		db := env.Open(t)
+		require.NoError(t, db.Exec("CREATE TABLE drv_ro (id integer PRIMARY KEY)").Error)
+		require.NoError(t, db.Exec("INSERT INTO drv_ro (id) VALUES (1)").Error)
+		sqlDB, err := db.DB()
+		require.NoError(t, err)
+		ctx := context.Background()
+		tx, err := sqlDB.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		require.NoError(t, err)
+		var n int
+		require.NoError(t, tx.QueryRowContext(ctx, "SELECT count(*) FROM drv_ro").Scan(&n))
+		assert.Equal(t, 1, n)
+		_, err = tx.ExecContext(ctx, "INSERT INTO drv_ro (id) VALUES (2)")
+		require.Error(t, err, "a read-only transaction refuses writes")
+		require.NoError(t, tx.Rollback())
+
+		// The connection writes again afterwards.
+		require.NoError(t, db.Exec("INSERT INTO drv_ro (id) VALUES (3)").Error)
+		require.NoError(t, db.Raw("SELECT count(*) FROM drv_ro").Row().Scan(&n))
+		assert.Equal(t, 2, n)
+	})
+
 	register("Driver/NamedArguments", func(t *testing.T, env Env) {
 		db := env.Open(t)
 		require.NoError(t, db.Exec("CREATE TABLE drv_named (id integer PRIMARY KEY, a text, b integer, c text)").Error)

@@ -3,7 +3,6 @@ package driver
 import (
 	"container/list"
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -26,15 +25,8 @@ type conn struct {
 }
 
 var (
-	_ driver.Conn               = (*conn)(nil)
-	_ driver.ConnBeginTx        = (*conn)(nil)
-	_ driver.ExecerContext      = (*conn)(nil)
-	_ driver.QueryerContext     = (*conn)(nil)
-	_ driver.ConnPrepareContext = (*conn)(nil)
-	_ driver.NamedValueChecker  = (*conn)(nil)
-	_ driver.SessionResetter    = (*conn)(nil)
-	_ driver.Validator          = (*conn)(nil)
-	_ driver.Pinger             = (*conn)(nil)
+	_ Conn          = (*conn)(nil)
+	_ driver.Pinger = (*conn)(nil)
 )
 
 func newConn(h *handle, opts *Options) *conn {
@@ -209,11 +201,6 @@ func (c *conn) stepError(ctx context.Context, rc int) error {
 	return err
 }
 
-type result struct{ lastID, changes int64 }
-
-func (r result) LastInsertId() (int64, error) { return r.lastID, nil }
-func (r result) RowsAffected() (int64, error) { return r.changes, nil }
-
 // ExecContext runs every statement in query; statements that return rows
 // are run to completion and their rows discarded.
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
@@ -226,7 +213,7 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 }
 
 func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	var res result
+	var res Result
 	for rest := query; ; {
 		s, err := c.acquire(rest)
 		if err != nil {
@@ -246,7 +233,7 @@ func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue)
 			c.release(s)
 			return nil, err
 		}
-		res.changes, res.lastID = changes, lastID
+		res.Changes, res.LastID = changes, lastID
 		rest = rest[s.tailAt:]
 		args = args[used:]
 		c.release(s)
@@ -342,7 +329,7 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 	if s != nil {
 		c.release(s)
 	}
-	return &preparedStmt{c: c, query: query}, nil
+	return &PreparedStmt{Conn: c, SQL: query}, nil
 }
 
 // Prepare implements driver.Conn.
@@ -358,10 +345,8 @@ func (c *conn) CheckNamedValue(nv *driver.NamedValue) error { return checkNamedV
 // then tried to write could otherwise fail with "database is locked" no
 // matter how long it waited.
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	switch sql.IsolationLevel(opts.Isolation) {
-	case sql.LevelDefault, sql.LevelSerializable:
-	default:
-		return nil, fmt.Errorf("libsql: isolation level %s is not supported (SQLite transactions are serializable)", sql.IsolationLevel(opts.Isolation))
+	if err := CheckTxOptions(opts); err != nil {
+		return nil, err
 	}
 	mode := c.opts.TxLock
 	if opts.ReadOnly {
@@ -454,40 +439,4 @@ func (c *conn) Close() error {
 	c.h.close()
 	c.h = nil
 	return nil
-}
-
-// preparedStmt is a statement prepared through database/sql.
-type preparedStmt struct {
-	c     *conn
-	query string
-}
-
-func (p *preparedStmt) Close() error  { return nil }
-func (p *preparedStmt) NumInput() int { return -1 }
-
-func (p *preparedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	return p.c.ExecContext(ctx, p.query, args)
-}
-
-func (p *preparedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	return p.c.QueryContext(ctx, p.query, args)
-}
-
-func (p *preparedStmt) Exec(args []driver.Value) (driver.Result, error) {
-	return p.ExecContext(context.Background(), named(args))
-}
-
-func (p *preparedStmt) Query(args []driver.Value) (driver.Rows, error) {
-	return p.QueryContext(context.Background(), named(args))
-}
-
-// CheckNamedValue implements driver.NamedValueChecker.
-func (p *preparedStmt) CheckNamedValue(nv *driver.NamedValue) error { return checkNamedValue(nv) }
-
-func named(args []driver.Value) []driver.NamedValue {
-	out := make([]driver.NamedValue, len(args))
-	for i, v := range args {
-		out[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
-	}
-	return out
 }

@@ -59,13 +59,9 @@ func NewConnector(opts Options) (*Connector, error) {
 	if opts.Path == "" {
 		return nil, errors.New("libsql: no database path given")
 	}
-	lock := strings.ToUpper(opts.TxLock)
-	switch lock {
-	case "":
-		lock = "IMMEDIATE"
-	case "IMMEDIATE", "DEFERRED", "EXCLUSIVE":
-	default:
-		return nil, fmt.Errorf("libsql: unknown transaction lock %q (want IMMEDIATE, DEFERRED or EXCLUSIVE)", opts.TxLock)
+	lock, err := TxLock(opts.TxLock)
+	if err != nil {
+		return nil, err
 	}
 	opts.TxLock = lock
 	if opts.StatementCacheSize == 0 {

@@ -2,7 +2,6 @@ package hrana
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -20,6 +19,10 @@ import (
 // between statements by its baton. A stream the server dropped while idle
 // is replaced transparently outside a transaction.
 type conn struct {
+	// The server compiles a statement on every run: preparing sends
+	// nothing.
+	local.TextStatements
+
 	cl      *client
 	txLock  string
 	baton   *string
@@ -39,15 +42,8 @@ type conn struct {
 }
 
 var (
-	_ driver.Conn               = (*conn)(nil)
-	_ driver.ConnBeginTx        = (*conn)(nil)
-	_ driver.ExecerContext      = (*conn)(nil)
-	_ driver.QueryerContext     = (*conn)(nil)
-	_ driver.ConnPrepareContext = (*conn)(nil)
-	_ driver.NamedValueChecker  = (*conn)(nil)
-	_ driver.SessionResetter    = (*conn)(nil)
-	_ driver.Validator          = (*conn)(nil)
-	_ driver.Pinger             = (*conn)(nil)
+	_ local.Conn    = (*conn)(nil)
+	_ driver.Pinger = (*conn)(nil)
 )
 
 // streamLost reports whether err says the server no longer knows the
@@ -245,11 +241,6 @@ func makeStatement(query string, args []driver.NamedValue, wantRows bool) (state
 	return st, nil
 }
 
-type result struct{ lastID, changes int64 }
-
-func (r result) LastInsertId() (int64, error) { return r.lastID, nil }
-func (r result) RowsAffected() (int64, error) { return r.changes, nil }
-
 // ExecContext runs query. Text holding several statements (and no
 // arguments) runs as one sequence on the server.
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
@@ -264,9 +255,9 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	if err != nil {
 		return nil, c.refine(ctx, err)
 	}
-	out := result{changes: res.AffectedRows}
+	out := local.Result{Changes: res.AffectedRows}
 	if res.LastInsertRowid != nil {
-		out.lastID, _ = strconv.ParseInt(*res.LastInsertRowid, 10, 64)
+		out.LastID, _ = strconv.ParseInt(*res.LastInsertRowid, 10, 64)
 	}
 	return out, nil
 }
@@ -285,7 +276,7 @@ func (c *conn) execSequence(ctx context.Context, query string) (driver.Result, e
 	if _, err := resultOf(results[0]); err != nil {
 		return nil, err
 	}
-	return result{}, nil
+	return local.Result{}, nil
 }
 
 // QueryContext runs query and returns its rows, which the server sends
@@ -344,27 +335,11 @@ func (c *conn) refine(ctx context.Context, err error) error {
 	return err
 }
 
-// PrepareContext returns a statement that runs through the connection; the
-// server compiles it on every run, so there is nothing to send now.
-func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	return &stmt{c: c, query: query}, ctx.Err()
-}
-
-// Prepare implements driver.Conn.
-func (c *conn) Prepare(query string) (driver.Stmt, error) {
-	return c.PrepareContext(context.Background(), query)
-}
-
-// CheckNamedValue implements driver.NamedValueChecker with the local rules.
-func (c *conn) CheckNamedValue(nv *driver.NamedValue) error { return local.CheckNamedValue(nv) }
-
 // BeginTx starts a transaction; nothing is sent until its first statement.
 // Read-write transactions take the write lock at BEGIN (TxLock), as locally.
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	switch sql.IsolationLevel(opts.Isolation) {
-	case sql.LevelDefault, sql.LevelSerializable:
-	default:
-		return nil, fmt.Errorf("libsql: isolation level %s is not supported (SQLite transactions are serializable)", sql.IsolationLevel(opts.Isolation))
+	if err := local.CheckTxOptions(opts); err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -470,42 +445,6 @@ func (c *conn) Close() error {
 
 // closeTimeout bounds the courtesy close of a stream.
 const closeTimeout = 5 * time.Second
-
-// stmt is a statement prepared through database/sql.
-type stmt struct {
-	c     *conn
-	query string
-}
-
-func (s *stmt) Close() error  { return nil }
-func (s *stmt) NumInput() int { return -1 }
-
-func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	return s.c.ExecContext(ctx, s.query, args)
-}
-
-func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	return s.c.QueryContext(ctx, s.query, args)
-}
-
-func (s *stmt) Exec(args []driver.Value) (driver.Result, error) {
-	return s.ExecContext(context.Background(), named(args))
-}
-
-func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
-	return s.QueryContext(context.Background(), named(args))
-}
-
-// CheckNamedValue implements driver.NamedValueChecker.
-func (s *stmt) CheckNamedValue(nv *driver.NamedValue) error { return local.CheckNamedValue(nv) }
-
-func named(args []driver.Value) []driver.NamedValue {
-	out := make([]driver.NamedValue, len(args))
-	for i, v := range args {
-		out[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
-	}
-	return out
-}
 
 // rows holds a whole result as the server sent it.
 type rows struct {

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	local "github.com/gorm-libsql/libsql/internal/driver"
 )
 
 // Options configures remote connections. The dialect fills it from its Config.
@@ -43,13 +45,9 @@ func NewConnector(opts Options) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	lock := strings.ToUpper(opts.TxLock)
-	switch lock {
-	case "":
-		lock = "IMMEDIATE"
-	case "IMMEDIATE", "DEFERRED", "EXCLUSIVE":
-	default:
-		return nil, fmt.Errorf("libsql: unknown transaction lock %q (want IMMEDIATE, DEFERRED or EXCLUSIVE)", opts.TxLock)
+	lock, err := local.TxLock(opts.TxLock)
+	if err != nil {
+		return nil, err
 	}
 	cl := &client{http: newHTTPClient(), pipeline: base + pipelinePath, token: opts.AuthToken, observe: opts.Observe}
 	if opts.AuthToken != "" {
@@ -96,7 +94,9 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return &conn{cl: c.cl, txLock: c.txLock}, nil
+	cn := &conn{cl: c.cl, txLock: c.txLock}
+	cn.TextStatements.Runner = cn
+	return cn, nil
 }
 
 // Driver implements driver.Connector.

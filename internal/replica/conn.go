@@ -36,7 +36,9 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 		lc.Close()
 		return nil, fmt.Errorf("libsql: %w", err)
 	}
-	return &conn{r: c.r, lc: lc, rc: rc}, nil
+	cn := &conn{r: c.r, lc: lc, rc: rc}
+	cn.TextStatements.Runner = cn
+	return cn, nil
 }
 
 // Driver returns a Driver that leads back to the replica (see Of).
@@ -67,6 +69,9 @@ func Of(db *sql.DB) *Replica {
 // conn pairs a libSQL connection (writes, and everything in a read-write
 // transaction) with a local read-only connection (the other reads).
 type conn struct {
+	// Statements are compiled where they run, local file or libSQL.
+	local.TextStatements
+
 	r  *Replica
 	lc driver.Conn
 	rc nativeConn
@@ -80,15 +85,7 @@ type conn struct {
 	bad  bool
 }
 
-var (
-	_ driver.ExecerContext      = (*conn)(nil)
-	_ driver.QueryerContext     = (*conn)(nil)
-	_ driver.ConnBeginTx        = (*conn)(nil)
-	_ driver.NamedValueChecker  = (*conn)(nil)
-	_ driver.SessionResetter    = (*conn)(nil)
-	_ driver.Validator          = (*conn)(nil)
-	_ driver.ConnPrepareContext = (*conn)(nil)
-)
+var _ local.Conn = (*conn)(nil)
 
 // syncStatement matches "sync", in any case and spacing, with an optional
 // semicolon: the one statement the dialect answers itself.
@@ -125,7 +122,7 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	if ok, _ := c.routeLocal(query); ok || c.localTx != nil {
 		return c.lc.(driver.ExecerContext).ExecContext(ctx, query, args)
 	}
-	var res result
+	var res local.Result
 	err := c.call(ctx, func() error {
 		var err error
 		res, err = c.execRemote(query, args)
@@ -138,11 +135,6 @@ type syncResult Synced
 
 func (s syncResult) LastInsertId() (int64, error) { return int64(s.FrameNo), nil }
 func (s syncResult) RowsAffected() (int64, error) { return int64(s.FramesSynced), nil }
-
-type result struct{ lastID, changes int64 }
-
-func (r result) LastInsertId() (int64, error) { return r.lastID, nil }
-func (r result) RowsAffected() (int64, error) { return r.changes, nil }
 
 // call runs a libSQL call, which cannot be interrupted, so that ctx still
 // bounds the wait: when ctx ends first the connection is given up.
@@ -172,22 +164,22 @@ func (c *conn) call(ctx context.Context, f func() error) error {
 	}
 }
 
-func (c *conn) execRemote(query string, args []driver.NamedValue) (result, error) {
+func (c *conn) execRemote(query string, args []driver.NamedValue) (local.Result, error) {
 	if len(args) == 0 {
 		if err := executeNative(c.rc, query); err != nil {
-			return result{}, err
+			return local.Result{}, err
 		}
-		return result{lastID: lastInsertIDNative(c.rc), changes: changesNative(c.rc)}, nil
+		return local.Result{LastID: lastInsertIDNative(c.rc), Changes: changesNative(c.rc)}, nil
 	}
 	s, err := c.prepare(query, args)
 	if err != nil {
-		return result{}, err
+		return local.Result{}, err
 	}
 	defer freeStmt(s)
 	if err := executeStmt(s); err != nil {
-		return result{}, err
+		return local.Result{}, err
 	}
-	return result{lastID: lastInsertIDNative(c.rc), changes: changesNative(c.rc)}, nil
+	return local.Result{LastID: lastInsertIDNative(c.rc), Changes: changesNative(c.rc)}, nil
 }
 
 // prepare compiles query on libSQL and binds args by the local rules.
@@ -374,10 +366,8 @@ func (r *rows) ColumnTypeDatabaseTypeName(i int) string { return strings.ToUpper
 // BeginTx starts a transaction. A read-only one runs on the local file; a
 // read-write one on libSQL, which sends it to the primary.
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	switch sql.IsolationLevel(opts.Isolation) {
-	case sql.LevelDefault, sql.LevelSerializable:
-	default:
-		return nil, fmt.Errorf("libsql: isolation level %s is not supported (SQLite transactions are serializable)", sql.IsolationLevel(opts.Isolation))
+	if err := local.CheckTxOptions(opts); err != nil {
+		return nil, err
 	}
 	if opts.ReadOnly {
 		tx, err := c.lc.(driver.ConnBeginTx).BeginTx(ctx, opts)
@@ -423,19 +413,6 @@ func (c *conn) endTx(verb string) error {
 	}
 	return err
 }
-
-// PrepareContext returns a statement that runs through the connection.
-func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	return &stmt{c: c, query: query}, ctx.Err()
-}
-
-// Prepare implements driver.Conn.
-func (c *conn) Prepare(query string) (driver.Stmt, error) {
-	return c.PrepareContext(context.Background(), query)
-}
-
-// CheckNamedValue implements driver.NamedValueChecker with the local rules.
-func (c *conn) CheckNamedValue(nv *driver.NamedValue) error { return local.CheckNamedValue(nv) }
 
 // ResetSession implements driver.SessionResetter.
 func (c *conn) ResetSession(ctx context.Context) error {
@@ -499,35 +476,3 @@ func (c *conn) translate(err error) error {
 var remoteFailure = regexp.MustCompile("(?s)Remote SQlite failure: `\\d+:(\\d+):(.*)`")
 
 var codeName = regexp.MustCompile(`SQLITE_[A-Z_]+`)
-
-type stmt struct {
-	c     *conn
-	query string
-}
-
-func (s *stmt) Close() error  { return nil }
-func (s *stmt) NumInput() int { return -1 }
-
-func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	return s.c.ExecContext(ctx, s.query, args)
-}
-
-func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	return s.c.QueryContext(ctx, s.query, args)
-}
-
-func (s *stmt) Exec(args []driver.Value) (driver.Result, error) {
-	return s.ExecContext(context.Background(), named(args))
-}
-
-func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
-	return s.QueryContext(context.Background(), named(args))
-}
-
-func named(args []driver.Value) []driver.NamedValue {
-	out := make([]driver.NamedValue, len(args))
-	for i, v := range args {
-		out[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
-	}
-	return out
-}

@@ -121,3 +121,39 @@ func TestEncryptedReplica(t *testing.T) {
 	assert.Equal(t, marker, got.Text)
 	requireNoPlaintext(t, cfg.Database, marker)
 }
+
+// TestReplicaRawTextInTransaction pins what libSQL's C API cannot carry:
+// text holding NUL or invalid UTF-8 is written as text, byte for byte, and
+// reads on the local file see it so; inside a read-write transaction reads
+// run on the primary, whose answer cannot bring such text back, and fail
+// clearly instead of altering it.
+func TestReplicaRawTextInTransaction(t *testing.T) {
+	emptyServer(t)
+	db := open(t, replicaConfig(t, sqldtest.Require(t, server).URL), nil)
+	require.NoError(t, db.Exec("CREATE TABLE raw_texts (id integer PRIMARY KEY, s text)").Error)
+	values := map[int]string{1: "a\x00b", 2: "\xff\xfe"}
+	for id, s := range values {
+		require.NoError(t, db.Exec("INSERT INTO raw_texts (id, s) VALUES (?, ?)", id, s).Error)
+	}
+	for id, s := range values {
+		var got struct {
+			S    string
+			Kind string
+		}
+		require.NoError(t, db.Raw("SELECT s, typeof(s) AS kind FROM raw_texts WHERE id = ?", id).Scan(&got).Error)
+		assert.Equal(t, s, got.S)
+		assert.Equal(t, "text", got.Kind)
+	}
+
+	for id, want := range map[int]string{1: "NUL", 2: "utf-8"} {
+		err := db.Transaction(func(tx *gorm.DB) error {
+			var s string
+			return tx.Raw("SELECT s FROM raw_texts WHERE id = ?", id).Row().Scan(&s)
+		})
+		require.Error(t, err, "row %d", id)
+		assert.Contains(t, err.Error(), want)
+	}
+	var n int64
+	require.NoError(t, db.Table("raw_texts").Count(&n).Error)
+	assert.Equal(t, int64(2), n)
+}

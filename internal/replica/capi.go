@@ -308,6 +308,11 @@ func nextRow(r nativeRows, dest []any) (done bool, err error) {
 			if rc := C.libsql_get_string(row, C.int(i), &v, &msg); rc != 0 {
 				return false, takeError(msg, "read failed")
 			}
+			if v == nil {
+				// libSQL's C API has no length for text: it gives no
+				// string at all for one that holds NUL.
+				return false, errors.New("the primary sent text holding a NUL byte, which libSQL's C API cannot pass on; read it outside a read-write transaction (reads then run on the local file) or as CAST(... AS BLOB)")
+			}
 			dest[i] = C.GoString(v)
 			C.libsql_free_string(v)
 		case typeBlob:

@@ -535,3 +535,27 @@ func init() {
 		assert.False(t, db.Migrator().HasConstraint("mig_houses", "uni_mig_houses_name"))
 	})
 }
+
+func init() {
+	register("MigratorRebuildKeepsAutoIncrementCounter", func(t *testing.T, env Env) {
+		type MigTicket struct {
+			ID    uint `gorm:"primaryKey;autoIncrement"`
+			Topic string
+			Tag   string `gorm:"index"`
+		}
+		db, rec := openRecorded(t, env)
+		require.NoError(t, db.AutoMigrate(&MigTicket{}))
+		require.NoError(t, db.Create(&[]MigTicket{{Topic: "a"}, {Topic: "b"}, {Topic: "c"}}).Error)
+		require.NoError(t, db.Where("1 = 1").Delete(&MigTicket{}).Error)
+		rec.take()
+
+		// Dropping an indexed column rebuilds the emptied table.
+		require.NoError(t, db.Migrator().DropColumn(&MigTicket{}, "Tag"))
+		ddl := joined(rec.take()); t.Log(ddl); var seqs []int64; db.Raw("SELECT seq FROM sqlite_sequence WHERE name = ?", "mig_tickets").Scan(&seqs); t.Log(seqs)
+		require.Contains(t, ddl, "libsql_rebuild_mig_tickets")
+
+		next := MigTicket{Topic: "d"}
+		require.NoError(t, db.Omit("Tag").Create(&next).Error)
+		assert.Equal(t, uint(4), next.ID, "AUTOINCREMENT must not hand out the ids of deleted rows again")
+	})
+}

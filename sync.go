@@ -67,3 +67,9 @@ func registerSyncCallback(db *gorm.DB) error {
 		}
 	})
 }
+
+// ErrWriteNotSynced is matched (errors.Is) by the error of a write on an
+// embedded replica with ReadYourWrites that the primary committed but that
+// the sync after it failed: the write is done (running it again would apply
+// it twice), and local reads see it after the next sync that succeeds.
+var ErrWriteNotSynced = replica.ErrWriteNotSynced

@@ -86,10 +86,9 @@ var sqliteCodes = map[string]int{
 	"SQLITE_CONSTRAINT_UNIQUE":     local.CodeConstraintUnique,
 }
 
-// ServerError converts an error code and message from the server (Hrana, or
-// libSQL's write delegation, which forwards them) into the error local mode
-// gives for the same failure.
-func ServerError(code, message string) error {
+// serverError converts an error code and message from the server into the
+// error local mode gives for the same failure.
+func serverError(code, message string) error {
 	if n, ok := sqliteCodes[code]; ok {
 		msg := strings.TrimPrefix(message, "SQLite error: ")
 		return &local.Error{Code: n, Message: msg}
@@ -156,6 +155,9 @@ func (c *client) send(ctx context.Context, endpoint string, req *pipelineRequest
 		}
 		if e.Message == "" {
 			e.Message = http.StatusText(resp.StatusCode)
+		}
+		if strings.Contains(e.Message, "invalid utf-8") {
+			e.Message += ": the server cannot send text that is not valid UTF-8 (a local connection or an embedded replica stored it); select it as CAST(... AS BLOB), or, on an embedded replica, outside a read-write transaction, where reads run on the local file"
 		}
 		return nil, &Error{Code: e.Code, Message: c.redact(e.Message), Status: resp.StatusCode}
 	}

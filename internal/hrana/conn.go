@@ -6,27 +6,31 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	local "github.com/gorm-libsql/libsql/internal/driver"
 	"github.com/gorm-libsql/libsql/internal/sqltext"
 )
 
-// conn is one Hrana stream on the server: the server's connection, kept
+// Conn is one Hrana stream on the server: the server's connection, kept
 // between statements by its baton. A stream the server dropped while idle
-// is replaced transparently outside a transaction.
-type conn struct {
+// is replaced transparently outside a transaction. Remote pools use it as
+// their connection, and embedded replicas for writes.
+type Conn struct {
 	// The server compiles a statement on every run: preparing sends
 	// nothing.
 	local.TextStatements
 
-	cl      *client
-	txLock  string
-	baton   *string
-	baseURL string
+	cl         *client
+	txLock     string
+	castValues bool
+	baton      *string
+	baseURL    string
 
 	inTx bool
 	// begin holds the statements that open the transaction. They are sent in
@@ -36,14 +40,18 @@ type conn struct {
 	// readOnly is set in a read-only transaction. sqld refuses PRAGMA
 	// query_only, so statements that may write are refused here.
 	readOnly bool
+	// rawTx is set while a transaction opened by a statement (BEGIN,
+	// SAVEPOINT) rather than BeginTx is open; the server tells, after each
+	// statement that may open or end one.
+	rawTx bool
 	// txLost is set when the stream of an open transaction is gone.
 	txLost bool
 	bad    bool
 }
 
 var (
-	_ local.Conn    = (*conn)(nil)
-	_ driver.Pinger = (*conn)(nil)
+	_ local.Conn    = (*Conn)(nil)
+	_ driver.Pinger = (*Conn)(nil)
 )
 
 // streamLost reports whether err says the server no longer knows the
@@ -59,13 +67,13 @@ func streamLost(err error) bool {
 // do sends reqs on the connection's stream. Outside a transaction a lost
 // stream is replaced and the requests resent: the server refused them
 // before running any.
-func (c *conn) do(ctx context.Context, reqs []request) ([]pipelineResult, error) {
+func (c *Conn) do(ctx context.Context, reqs []request) ([]pipelineResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	req := &pipelineRequest{Baton: c.baton, Requests: reqs}
 	resp, err := c.cl.send(ctx, c.baseURL, req)
-	if err != nil && c.baton != nil && !c.inTx && streamLost(err) {
+	if err != nil && c.baton != nil && !c.InTransaction() && streamLost(err) {
 		c.baton, c.baseURL = nil, ""
 		req.Baton = nil
 		resp, err = c.cl.send(ctx, "", req)
@@ -74,7 +82,7 @@ func (c *conn) do(ctx context.Context, reqs []request) ([]pipelineResult, error)
 		// Whether the server ran the requests is unknown and the next baton
 		// was not received: the stream cannot be used again.
 		c.baton, c.baseURL = nil, ""
-		if c.inTx {
+		if c.InTransaction() {
 			c.txLost = true
 		}
 		return nil, err
@@ -92,7 +100,7 @@ func resultOf(r pipelineResult) (*response, error) {
 		if r.Error == nil {
 			return nil, &Error{Message: "the server reported an error without details"}
 		}
-		return nil, ServerError(r.Error.Code, r.Error.Message)
+		return nil, serverError(r.Error.Code, r.Error.Message)
 	}
 	if r.Response == nil {
 		return nil, &Error{Message: "the server sent an empty response"}
@@ -106,7 +114,7 @@ func errTxLost() error {
 
 // check refuses to run query on a lost transaction, or one that may write
 // in a read-only transaction.
-func (c *conn) check(query string) error {
+func (c *Conn) check(query string) error {
 	if c.txLost {
 		return errTxLost()
 	}
@@ -118,14 +126,27 @@ func (c *conn) check(query string) error {
 
 // runStmt executes one statement, opening the pending transaction in the
 // same request.
-func (c *conn) runStmt(ctx context.Context, st statement) (*stmtResult, error) {
+func (c *Conn) runStmt(ctx context.Context, st statement) (*stmtResult, error) {
+	if c.rawTx && c.txLost && sqltext.TransactionControl(st.SQL) == "ROLLBACK" {
+		// The server dropped the transaction with its stream.
+		c.rawTx, c.txLost = false, false
+		return &stmtResult{}, nil
+	}
 	if err := c.check(st.SQL); err != nil {
 		return nil, err
 	}
 	if len(c.begin) == 0 {
-		results, err := c.do(ctx, []request{{Type: "execute", Stmt: &st}})
+		reqs := []request{{Type: "execute", Stmt: &st}}
+		track := !c.inTx && (c.rawTx || sqltext.TransactionControl(st.SQL) != "")
+		if track {
+			reqs = append(reqs, request{Type: "get_autocommit"})
+		}
+		results, err := c.do(ctx, reqs)
 		if err != nil {
 			return nil, err
+		}
+		if track {
+			c.trackAutocommit(results[1])
 		}
 		resp, err := resultOf(results[0])
 		if err != nil {
@@ -144,19 +165,36 @@ func (c *conn) runStmt(ctx context.Context, st statement) (*stmtResult, error) {
 	}
 	for i := range c.begin {
 		if e := br.StepErrors[i]; e != nil {
-			return nil, fmt.Errorf("libsql: begin transaction: %w", ServerError(e.Code, e.Message))
+			return nil, fmt.Errorf("libsql: begin transaction: %w", serverError(e.Code, e.Message))
 		}
 	}
 	c.begin = nil
 	last := len(steps) - 1
 	if e := br.StepErrors[last]; e != nil {
-		return nil, ServerError(e.Code, e.Message)
+		return nil, serverError(e.Code, e.Message)
 	}
 	if br.StepResults[last] == nil {
 		return nil, &Error{Message: "the server skipped the statement"}
 	}
 	return br.StepResults[last], nil
 }
+
+// trackAutocommit records the server's answer to get_autocommit: whether
+// a transaction opened by a statement is open on the stream.
+func (c *Conn) trackAutocommit(r pipelineResult) {
+	resp, err := resultOf(r)
+	if err != nil || resp.IsAutocommit == nil {
+		// Unknown: assume one is open, so that the connection is not
+		// handed to another caller with it.
+		c.rawTx = true
+		return
+	}
+	c.rawTx = !*resp.IsAutocommit
+}
+
+// InTransaction reports whether a transaction is open on the stream, begun
+// by BeginTx or by a statement.
+func (c *Conn) InTransaction() bool { return c.inTx || c.rawTx }
 
 // afterOK makes a batch step run only if the previous one succeeded.
 func afterOK(step int) *condition {
@@ -167,7 +205,7 @@ func afterOK(step int) *condition {
 	return &condition{Type: "ok", Step: &prev}
 }
 
-func (c *conn) runBatch(ctx context.Context, steps []batchStep) (*batchResult, error) {
+func (c *Conn) runBatch(ctx context.Context, steps []batchStep) (*batchResult, error) {
 	results, err := c.do(ctx, []request{{Type: "batch", Batch: &batch{Steps: steps}}})
 	if err != nil {
 		return nil, err
@@ -185,7 +223,7 @@ func (c *conn) runBatch(ctx context.Context, steps []batchStep) (*batchResult, e
 
 // flushBegin opens the pending transaction on its own, for requests that
 // cannot share a batch with it.
-func (c *conn) flushBegin(ctx context.Context) error {
+func (c *Conn) flushBegin(ctx context.Context) error {
 	if len(c.begin) == 0 {
 		return nil
 	}
@@ -199,7 +237,7 @@ func (c *conn) flushBegin(ctx context.Context) error {
 	}
 	for _, e := range br.StepErrors {
 		if e != nil {
-			return fmt.Errorf("libsql: begin transaction: %w", ServerError(e.Code, e.Message))
+			return fmt.Errorf("libsql: begin transaction: %w", serverError(e.Code, e.Message))
 		}
 	}
 	c.begin = nil
@@ -209,18 +247,23 @@ func (c *conn) flushBegin(ctx context.Context) error {
 // makeStatement encodes a statement and its arguments. Named arguments are
 // placed by the local rules (see sqltext.Positional) and sent by position:
 // the server would refuse one the statement does not use, which a local
-// connection ignores.
-func makeStatement(query string, args []driver.NamedValue, wantRows bool) (statement, error) {
+// connection ignores. With CastValues, values JSON cannot carry travel in
+// another form and are cast back by the statement (see castLocal).
+func (c *Conn) makeStatement(query string, args []driver.NamedValue, wantRows bool) (statement, error) {
 	st := statement{SQL: query, WantRows: wantRows}
 	at := make([]int, len(args))
-	named := false
+	var cast func(driver.Value) string
+	rewrite := false
 	for i, a := range args {
 		at[i] = a.Ordinal
-		named = named || a.Name != ""
+		rewrite = rewrite || a.Name != ""
+		if c.castValues && castLocal(a.Value) != "" {
+			rewrite, cast = true, castLocal
+		}
 	}
-	if named {
+	if rewrite {
 		var count int
-		st.SQL, at, count = sqltext.Positional(query, args, nil)
+		st.SQL, at, count = sqltext.Positional(query, args, cast)
 		st.Args = make([]value, count)
 		for i := range st.Args {
 			st.Args[i] = nullValue
@@ -232,7 +275,18 @@ func makeStatement(query string, args []driver.NamedValue, wantRows bool) (state
 		if at[i] == 0 || at[i] > len(st.Args) {
 			continue
 		}
-		v, err := encodeValue(a.Value)
+		var v value
+		var err error
+		if f, ok := a.Value.(float64); ok && cast != nil && math.IsInf(f, 0) {
+			// SQLite reads a number too large for a double as ±Inf.
+			overflow := "1e999"
+			if f < 0 {
+				overflow = "-1e999"
+			}
+			v = value{Type: "text", Value: mustJSON(overflow)}
+		} else {
+			v, err = encodeValue(a.Value)
+		}
 		if err != nil {
 			return st, fmt.Errorf("libsql: argument %d: %w", a.Ordinal, err)
 		}
@@ -241,13 +295,30 @@ func makeStatement(query string, args []driver.NamedValue, wantRows bool) (state
 	return st, nil
 }
 
+// castLocal names the type a value the server cannot take as it is gets
+// cast back to: text that is not valid UTF-8 travels as a blob, ±Inf as
+// text; "" for the rest.
+func castLocal(v driver.Value) string {
+	switch x := v.(type) {
+	case string:
+		if !utf8.ValidString(x) {
+			return "TEXT"
+		}
+	case float64:
+		if math.IsInf(x, 0) {
+			return "REAL"
+		}
+	}
+	return ""
+}
+
 // ExecContext runs query. Text holding several statements (and no
 // arguments) runs as one sequence on the server.
-func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+func (c *Conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	if len(args) == 0 && sqltext.MultiStatement(query) {
 		return c.execSequence(ctx, query)
 	}
-	st, err := makeStatement(query, args, false)
+	st, err := c.makeStatement(query, args, false)
 	if err != nil {
 		return nil, err
 	}
@@ -262,16 +333,24 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	return out, nil
 }
 
-func (c *conn) execSequence(ctx context.Context, query string) (driver.Result, error) {
+func (c *Conn) execSequence(ctx context.Context, query string) (driver.Result, error) {
 	if err := c.check(query); err != nil {
 		return nil, err
 	}
 	if err := c.flushBegin(ctx); err != nil {
 		return nil, err
 	}
-	results, err := c.do(ctx, []request{{Type: "sequence", SQL: &query}})
+	reqs := []request{{Type: "sequence", SQL: &query}}
+	if !c.inTx {
+		// Any of its statements may open or end a transaction.
+		reqs = append(reqs, request{Type: "get_autocommit"})
+	}
+	results, err := c.do(ctx, reqs)
 	if err != nil {
 		return nil, err
+	}
+	if !c.inTx {
+		c.trackAutocommit(results[1])
 	}
 	if _, err := resultOf(results[0]); err != nil {
 		return nil, err
@@ -281,8 +360,8 @@ func (c *conn) execSequence(ctx context.Context, query string) (driver.Result, e
 
 // QueryContext runs query and returns its rows, which the server sends
 // whole.
-func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	st, err := makeStatement(query, args, true)
+func (c *Conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	st, err := c.makeStatement(query, args, true)
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +376,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 // locally: the server reports only SQLITE_CONSTRAINT, and a duplicate
 // primary key reads "UNIQUE constraint failed" too. One more request, on
 // this error only, compares the columns with the table's primary key.
-func (c *conn) refine(ctx context.Context, err error) error {
+func (c *Conn) refine(ctx context.Context, err error) error {
 	var e *local.Error
 	if !errors.As(err, &e) || e.Code != local.CodeConstraint || c.txLost {
 		return err
@@ -337,7 +416,7 @@ func (c *conn) refine(ctx context.Context, err error) error {
 
 // BeginTx starts a transaction; nothing is sent until its first statement.
 // Read-write transactions take the write lock at BEGIN (TxLock), as locally.
-func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+func (c *Conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	if err := local.CheckTxOptions(opts); err != nil {
 		return nil, err
 	}
@@ -355,14 +434,14 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 }
 
 // Begin implements driver.Conn.
-func (c *conn) Begin() (driver.Tx, error) {
+func (c *Conn) Begin() (driver.Tx, error) {
 	return c.BeginTx(context.Background(), driver.TxOptions{})
 }
 
 // finishTx sends COMMIT or ROLLBACK. A COMMIT that fails and leaves the
 // transaction open (a deferred foreign key violation) is rolled back in
 // the same request, so the stream goes back clean.
-func (c *conn) finishTx(verb string) error {
+func (c *Conn) finishTx(verb string) error {
 	defer func() { c.inTx, c.begin, c.readOnly, c.txLost = false, nil, false, false }()
 	if len(c.begin) > 0 {
 		return nil
@@ -392,7 +471,7 @@ func (c *conn) finishTx(verb string) error {
 		return err
 	}
 	if e := br.StepErrors[0]; e != nil {
-		err := ServerError(e.Code, e.Message)
+		err := serverError(e.Code, e.Message)
 		if verb == "ROLLBACK" && strings.Contains(e.Message, "no transaction is active") {
 			return nil
 		}
@@ -405,31 +484,31 @@ func (c *conn) finishTx(verb string) error {
 // context.
 const endTxTimeout = 30 * time.Second
 
-type tx struct{ c *conn }
+type tx struct{ c *Conn }
 
 func (t tx) Commit() error   { return t.c.finishTx("COMMIT") }
 func (t tx) Rollback() error { return t.c.finishTx("ROLLBACK") }
 
 // ResetSession implements driver.SessionResetter.
-func (c *conn) ResetSession(ctx context.Context) error {
-	if c.bad || c.inTx {
+func (c *Conn) ResetSession(ctx context.Context) error {
+	if c.bad || c.InTransaction() {
 		return driver.ErrBadConn
 	}
 	return nil
 }
 
 // IsValid implements driver.Validator.
-func (c *conn) IsValid() bool { return !c.bad }
+func (c *Conn) IsValid() bool { return !c.bad }
 
 // Ping checks that the server answers and accepts the token.
-func (c *conn) Ping(ctx context.Context) error {
+func (c *Conn) Ping(ctx context.Context) error {
 	_, err := c.ExecContext(ctx, "SELECT 1", nil)
 	return err
 }
 
 // Close ends the stream on the server, if one is open, so that the server
 // does not keep it until it expires.
-func (c *conn) Close() error {
+func (c *Conn) Close() error {
 	if c.baton == nil {
 		return nil
 	}

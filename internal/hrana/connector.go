@@ -27,6 +27,13 @@ type Options struct {
 	TxLock string
 	// Observe, when set, is called before every HTTP request.
 	Observe func()
+	// CastValues writes the values Hrana's JSON cannot carry as local
+	// connections store them: text that is not valid UTF-8 as text, and
+	// ±Inf, each sent in another form and cast back by the statement. The
+	// server cannot send such text back. Embedded replicas set it, as their
+	// local reads bind such values so; without it such text is stored as a
+	// blob, which remote reads bring back intact, and ±Inf is refused.
+	CastValues bool
 }
 
 const pipelinePath = "/v3/pipeline"
@@ -34,8 +41,9 @@ const pipelinePath = "/v3/pipeline"
 // Connector opens streams on one server. It implements driver.Connector and
 // io.Closer.
 type Connector struct {
-	cl     *client
-	txLock string
+	cl         *client
+	txLock     string
+	castValues bool
 }
 
 // NewConnector checks opts. It sends nothing: database/sql's Ping (which
@@ -53,7 +61,7 @@ func NewConnector(opts Options) (*Connector, error) {
 	if opts.AuthToken != "" {
 		cl.auth = "Bearer " + opts.AuthToken
 	}
-	return &Connector{cl: cl, txLock: lock}, nil
+	return &Connector{cl: cl, txLock: lock, castValues: opts.CastValues}, nil
 }
 
 // BaseURL checks a database URL and returns the HTTP URL it names.
@@ -94,9 +102,15 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	cn := &conn{cl: c.cl, txLock: c.txLock}
+	return c.Open(), nil
+}
+
+// Open returns a connection without sending anything: its stream opens
+// with its first statement.
+func (c *Connector) Open() *Conn {
+	cn := &Conn{cl: c.cl, txLock: c.txLock, castValues: c.castValues}
 	cn.TextStatements.Runner = cn
-	return cn, nil
+	return cn
 }
 
 // Driver implements driver.Connector.

@@ -5,13 +5,8 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"fmt"
-	"io"
 	"regexp"
-	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	local "github.com/gorm-libsql/libsql/internal/driver"
 	"github.com/gorm-libsql/libsql/internal/hrana"
@@ -25,18 +20,14 @@ type Connector struct{ r *Replica }
 // NewConnector returns a Connector for r.
 func NewConnector(r *Replica) *Connector { return &Connector{r: r} }
 
-// Connect opens a libSQL connection for writes and a local one for reads.
+// Connect opens a local read-only connection for reads and a stream on
+// the primary for the rest; the stream opens with its first statement.
 func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	lc, err := c.r.reader.Connect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rc, err := connectNative(c.r.db)
-	if err != nil {
-		lc.Close()
-		return nil, fmt.Errorf("libsql: %w", err)
-	}
-	cn := &conn{r: c.r, lc: lc, rc: rc}
+	cn := &conn{r: c.r, lc: lc.(local.Conn), rc: c.r.writer.Open()}
 	cn.TextStatements.Runner = cn
 	return cn, nil
 }
@@ -66,23 +57,24 @@ func Of(db *sql.DB) *Replica {
 	return nil
 }
 
-// conn pairs a libSQL connection (writes, and everything in a read-write
-// transaction) with a local read-only connection (the other reads).
+// conn pairs a local read-only connection (reads) with a Hrana stream on
+// the primary (writes, and everything in a read-write transaction), the
+// same client remote mode uses: statements, their errors and their
+// results behave as in remote mode, and the local file changes only by
+// sync.
 type conn struct {
-	// Statements are compiled where they run, local file or libSQL.
+	// Statements are compiled where they run, local file or primary.
 	local.TextStatements
 
 	r  *Replica
-	lc driver.Conn
-	rc nativeConn
+	lc local.Conn
+	rc *hrana.Conn
 
-	// remoteTx is an open read-write transaction on rc; localTx an open
-	// read-only one on lc.
-	remoteTx bool
-	localTx  driver.Tx
-	// busy is closed when a C call abandoned by its context has returned.
-	busy chan struct{}
-	bad  bool
+	// localTx is an open read-only transaction on lc.
+	localTx driver.Tx
+	// dirty is set when a statement that may have written ran on the
+	// primary and the replica has not synced since.
+	dirty bool
 }
 
 var _ local.Conn = (*conn)(nil)
@@ -94,23 +86,32 @@ var syncStatement = regexp.MustCompile(`(?i)^\s*sync\s*;?\s*$`)
 // IsSync reports whether query is the "sync" statement.
 func IsSync(query string) bool { return syncStatement.MatchString(query) }
 
-// routeLocal reports whether query can run on the local file, and the
-// declared types of its columns when known. The foreign key pragmas go to
-// libSQL, which sends them to the primary: they set and report how writes
-// are checked, and writes run there.
-func (c *conn) routeLocal(query string) (bool, []string) {
+// route decides where query runs, and whether it may write. Reads run on
+// the local file, except while a transaction is open on the primary: it
+// sees writes the file has not. Transaction control and the foreign key
+// pragmas go to the primary, whose stream holds the transaction and checks
+// the writes; so does what the local file cannot compile (a table it has
+// not synced yet).
+func (c *conn) route(query string) (onLocal, writes bool) {
+	if c.localTx != nil {
+		return true, false
+	}
+	if sqltext.TransactionControl(query) != "" {
+		return false, false
+	}
 	if name, ok := sqltext.PragmaName(query); ok && (name == "foreign_keys" || name == "defer_foreign_keys") {
-		return false, nil
+		return false, false
 	}
-	ro, decl, err := local.Describe(c.lc, query)
+	ro, _, err := local.Describe(c.lc, query)
 	if err != nil {
-		return false, nil
+		return false, !sqltext.ReadOnly(query)
 	}
-	return ro && !c.remoteTx, decl
+	return ro && !c.rc.InTransaction(), !ro
 }
 
 // ExecContext runs query: "sync" pulls from the primary (RowsAffected is
-// the number of frames synced), reads run locally, the rest on libSQL.
+// the number of frames synced), reads run locally, the rest on the
+// primary.
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	if len(args) == 0 && IsSync(query) {
 		s, err := c.r.Sync(ctx)
@@ -119,16 +120,15 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 		}
 		return syncResult(s), nil
 	}
-	if ok, _ := c.routeLocal(query); ok || c.localTx != nil {
-		return c.lc.(driver.ExecerContext).ExecContext(ctx, query, args)
+	onLocal, writes := c.route(query)
+	if onLocal {
+		return c.lc.ExecContext(ctx, query, args)
 	}
-	var res local.Result
-	err := c.call(ctx, func() error {
-		var err error
-		res, err = c.execRemote(query, args)
-		return err
-	})
-	return res, err
+	res, err := c.rc.ExecContext(ctx, query, args)
+	if err = c.after(ctx, query, writes, err); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 type syncResult Synced
@@ -136,252 +136,84 @@ type syncResult Synced
 func (s syncResult) LastInsertId() (int64, error) { return int64(s.FrameNo), nil }
 func (s syncResult) RowsAffected() (int64, error) { return int64(s.FramesSynced), nil }
 
-// call runs a libSQL call, which cannot be interrupted, so that ctx still
-// bounds the wait: when ctx ends first the connection is given up.
-func (c *conn) call(ctx context.Context, f func() error) error {
-	if c.bad {
-		return driver.ErrBadConn
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if ctx.Done() == nil {
-		return c.translate(f())
-	}
-	done := make(chan error, 1)
-	finished := make(chan struct{})
-	go func() {
-		done <- f()
-		close(finished)
-	}()
-	select {
-	case err := <-done:
-		return c.translate(err)
-	case <-ctx.Done():
-		c.bad = true
-		c.busy = finished
-		return fmt.Errorf("libsql: gave up waiting for the primary: %w", ctx.Err())
-	}
-}
-
-func (c *conn) execRemote(query string, args []driver.NamedValue) (local.Result, error) {
-	if len(args) == 0 {
-		if err := executeNative(c.rc, query); err != nil {
-			return local.Result{}, err
-		}
-		return local.Result{LastID: lastInsertIDNative(c.rc), Changes: changesNative(c.rc)}, nil
-	}
-	s, err := c.prepare(query, args)
-	if err != nil {
-		return local.Result{}, err
-	}
-	defer freeStmt(s)
-	if err := executeStmt(s); err != nil {
-		return local.Result{}, err
-	}
-	return local.Result{LastID: lastInsertIDNative(c.rc), Changes: changesNative(c.rc)}, nil
-}
-
-// prepare compiles query on libSQL and binds args by the local rules.
-func (c *conn) prepare(query string, args []driver.NamedValue) (nativeStmt, error) {
-	query, at := placeArgs(query, args)
-	s, err := prepareNative(c.rc, query)
-	if err != nil {
-		return nil, err
-	}
-	for i, a := range args {
-		if at[i] == 0 {
-			continue
-		}
-		if err := bind(s, at[i], a.Value); err != nil {
-			freeStmt(s)
-			return nil, err
-		}
-	}
-	return s, nil
-}
-
-// placeArgs returns the query to compile and the index each argument
-// binds at (0: nowhere). libSQL binds only by position, and its primary
-// binds named parameters only by name, so named parameters become ?NNN.
-// libSQL also binds text as a C string, which cannot hold NUL and must be
-// UTF-8: such a string is bound as a blob and its parameter wrapped in
-// CAST(... AS TEXT), so that the primary stores the very bytes, as text,
-// as a local connection would.
-func placeArgs(query string, args []driver.NamedValue) (string, []int) {
-	scan := strings.ContainsAny(query, ":@$")
-	for _, a := range args {
-		scan = scan || a.Name != "" || rawText(a.Value)
-	}
-	if !scan {
-		at := make([]int, len(args))
-		for i, a := range args {
-			at[i] = a.Ordinal
-		}
-		return query, at
-	}
-	query, at, _ := sqltext.Positional(query, args, rawText)
-	return query, at
-}
-
-// rawText reports whether v is a string libSQL cannot bind as text.
-func rawText(v driver.Value) bool {
-	s, ok := v.(string)
-	return ok && (strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s))
-}
-
-func bind(s nativeStmt, i int, v driver.Value) error {
-	switch x := v.(type) {
-	case nil:
-		return bindNull(s, i)
-	case int64:
-		return bindInt(s, i, x)
-	case bool:
-		if x {
-			return bindInt(s, i, 1)
-		}
-		return bindInt(s, i, 0)
-	case float64:
-		return bindFloat(s, i, x)
-	case string:
-		if rawText(x) {
-			// Its parameter is cast back to text (see placeArgs).
-			return bindBlob(s, i, []byte(x))
-		}
-		return bindText(s, i, x)
-	case []byte:
-		if x == nil {
-			return bindNull(s, i)
-		}
-		return bindBlob(s, i, x)
-	case time.Time:
-		b, err := local.AppendTime(nil, x)
-		if err != nil {
-			return err
-		}
-		return bindText(s, i, string(b))
-	}
-	return fmt.Errorf("argument %d: unsupported type %T", i, v)
-}
-
-// QueryContext runs a read on the local file, or on libSQL inside a
+// QueryContext runs a read on the local file, or on the primary inside a
 // read-write transaction and for statements that write (RETURNING).
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	ok, decl := c.routeLocal(query)
-	if ok || c.localTx != nil {
-		return c.lc.(driver.QueryerContext).QueryContext(ctx, query, args)
+	onLocal, writes := c.route(query)
+	if onLocal {
+		return c.lc.QueryContext(ctx, query, args)
 	}
-	var out *rows
-	err := c.call(ctx, func() error {
-		var err error
-		out, err = c.queryRemote(query, args, decl)
+	rows, err := c.rc.QueryContext(ctx, query, args)
+	if err = c.after(ctx, query, writes, err); err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// after follows a statement the primary ran (err is its outcome): it notes
+// a possible write, forgets those a ROLLBACK undid, and catches up.
+func (c *conn) after(ctx context.Context, query string, writes bool, err error) error {
+	// A failed statement changed nothing, unless it was one of several.
+	if writes && (err == nil || sqltext.MultiStatement(query)) {
+		c.dirty = true
+	}
+	if sqltext.TransactionControl(query) == "ROLLBACK" && !c.rc.InTransaction() {
+		c.dirty = false
+	}
+	return c.catchUp(ctx, err)
+}
+
+// catchUp syncs the replica once no transaction is open on the primary
+// after statements that may have written, when ReadYourWrites is on, so
+// that local reads see them. A failed sync does not hide err; on its own
+// it gives an error that says the write was committed.
+func (c *conn) catchUp(ctx context.Context, err error) error {
+	if !c.dirty || c.rc.InTransaction() {
 		return err
-	})
-	if err != nil {
-		return nil, err
 	}
-	return out, nil
+	c.dirty = false
+	if !c.r.opts.ReadYourWrites {
+		return err
+	}
+	if serr := c.r.syncAfterWrite(ctx); serr != nil && err == nil {
+		return &notSyncedError{err: serr}
+	}
+	return err
 }
 
-// queryRemote runs query on libSQL and reads every row, decoding by the
-// declared types the local file reports.
-func (c *conn) queryRemote(query string, args []driver.NamedValue, decl []string) (*rows, error) {
-	s, err := c.prepare(query, args)
-	if err != nil {
-		return nil, err
-	}
-	defer freeStmt(s)
-	nr, err := queryStmt(s)
-	if err != nil {
-		return nil, err
-	}
-	out := &rows{decl: decl}
-	if nr == nil {
-		return out, nil
-	}
-	defer freeRows(nr)
-	if out.names, err = columnNames(nr); err != nil {
-		return nil, err
-	}
-	if len(out.decl) != len(out.names) {
-		out.decl = make([]string, len(out.names))
-	}
-	for {
-		row := make([]any, len(out.names))
-		done, err := nextRow(nr, row)
-		if err != nil {
-			return nil, err
-		}
-		if done {
-			return out, nil
-		}
-		for i, v := range row {
-			row[i] = decodeByDecl(v, out.decl[i])
-		}
-		out.data = append(out.data, row)
-	}
+// ErrWriteNotSynced is matched (errors.Is) by the error of a write that
+// the primary committed but that the replica could not sync afterwards:
+// local reads see it after the next sync that succeeds. Running the write
+// again would apply it twice.
+var ErrWriteNotSynced = errors.New("libsql: the write was committed on the primary, but the replica could not sync it")
+
+type notSyncedError struct{ err error }
+
+func (e *notSyncedError) Error() string {
+	return ErrWriteNotSynced.Error() + " (local reads see it after the next successful sync): " + e.err.Error()
 }
 
-// decodeByDecl applies the local rule: only date/time columns turn into
-// time.Time; other text stays as stored.
-func decodeByDecl(v any, decl string) any {
-	if !local.IsTimeDeclType(decl) {
-		return v
-	}
-	switch x := v.(type) {
-	case int64:
-		return local.UnixTime(x)
-	case string:
-		if t, ok := local.ParseTime(x); ok {
-			return t
-		}
-	}
-	return v
-}
-
-type rows struct {
-	names []string
-	decl  []string
-	data  [][]any
-	next  int
-}
-
-func (r *rows) Columns() []string { return r.names }
-func (r *rows) Close() error      { r.data = nil; return nil }
-
-func (r *rows) Next(dest []driver.Value) error {
-	if r.next >= len(r.data) {
-		return io.EOF
-	}
-	for i, v := range r.data[r.next] {
-		dest[i] = v
-	}
-	r.next++
-	return nil
-}
-
-// ColumnTypeDatabaseTypeName reports the column's declared type, upper-cased.
-func (r *rows) ColumnTypeDatabaseTypeName(i int) string { return strings.ToUpper(r.decl[i]) }
+func (e *notSyncedError) Is(target error) bool { return target == ErrWriteNotSynced }
 
 // BeginTx starts a transaction. A read-only one runs on the local file; a
-// read-write one on libSQL, which sends it to the primary.
+// read-write one on the primary, begun with Config.TxLock.
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	if err := local.CheckTxOptions(opts); err != nil {
 		return nil, err
 	}
 	if opts.ReadOnly {
-		tx, err := c.lc.(driver.ConnBeginTx).BeginTx(ctx, opts)
+		tx, err := c.lc.BeginTx(ctx, opts)
 		if err != nil {
 			return nil, err
 		}
 		c.localTx = tx
 		return localTx{c}, nil
 	}
-	if err := c.call(ctx, func() error { return executeNative(c.rc, "BEGIN") }); err != nil {
+	tx, err := c.rc.BeginTx(ctx, opts)
+	if err != nil {
 		return nil, err
 	}
-	c.remoteTx = true
-	return remoteTx{c}, nil
+	return remoteTx{c, tx}, nil
 }
 
 // Begin implements driver.Conn.
@@ -394,85 +226,43 @@ type localTx struct{ c *conn }
 func (t localTx) Commit() error   { tx := t.c.localTx; t.c.localTx = nil; return tx.Commit() }
 func (t localTx) Rollback() error { tx := t.c.localTx; t.c.localTx = nil; return tx.Rollback() }
 
-type remoteTx struct{ c *conn }
-
-func (t remoteTx) Commit() error   { return t.c.endTx("COMMIT") }
-func (t remoteTx) Rollback() error { return t.c.endTx("ROLLBACK") }
-
-func (c *conn) endTx(verb string) error {
-	c.remoteTx = false
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err := c.call(ctx, func() error { return executeNative(c.rc, verb) })
-	if err != nil && verb == "ROLLBACK" && strings.Contains(err.Error(), "no transaction is active") {
-		return nil
-	}
-	if err != nil && verb == "COMMIT" {
-		// Leave no transaction open behind a failed COMMIT.
-		c.call(ctx, func() error { return executeNative(c.rc, "ROLLBACK") })
-	}
-	return err
+type remoteTx struct {
+	c  *conn
+	tx driver.Tx
 }
+
+// Commit commits on the primary, then syncs when the transaction wrote.
+func (t remoteTx) Commit() error {
+	if err := t.tx.Commit(); err != nil {
+		t.c.dirty = false
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), commitSyncTimeout)
+	defer cancel()
+	return t.c.catchUp(ctx, nil)
+}
+
+func (t remoteTx) Rollback() error {
+	t.c.dirty = false
+	return t.tx.Rollback()
+}
+
+// commitSyncTimeout bounds the sync after a COMMIT, which database/sql
+// gives no context.
+const commitSyncTimeout = 30 * time.Second
 
 // ResetSession implements driver.SessionResetter.
 func (c *conn) ResetSession(ctx context.Context) error {
-	if c.bad || c.remoteTx || c.localTx != nil {
+	if c.localTx != nil {
 		return driver.ErrBadConn
 	}
-	return nil
+	return c.rc.ResetSession(ctx)
 }
 
 // IsValid implements driver.Validator.
-func (c *conn) IsValid() bool { return !c.bad }
+func (c *conn) IsValid() bool { return c.rc.IsValid() && c.lc.IsValid() }
 
-// Close closes both connections; a libSQL connection still running an
-// abandoned call is closed when the call returns.
+// Close closes the local connection and the stream on the primary.
 func (c *conn) Close() error {
-	err := c.lc.Close()
-	rc := c.rc
-	if c.busy != nil {
-		busy := c.busy
-		go func() {
-			<-busy
-			disconnectNative(rc)
-		}()
-		return err
-	}
-	disconnectNative(rc)
-	return err
+	return errors.Join(c.lc.Close(), c.rc.Close())
 }
-
-// translate turns libSQL's error text into the dialect's errors. A
-// statement the primary refused carries SQLite's extended code, and
-// engine and server errors an SQLite code name: both give a *driver.Error
-// as in local mode.
-func (c *conn) translate(err error) error {
-	if err == nil {
-		return nil
-	}
-	err = redact(err, c.r.opts.AuthToken)
-	msg := err.Error()
-	if m := remoteFailure.FindStringSubmatch(msg); m != nil {
-		if code, convErr := strconv.Atoi(m[1]); convErr == nil {
-			return &local.Error{Code: code, Message: m[2]}
-		}
-	}
-	if m := codeName.FindString(msg); m != "" {
-		text := msg
-		if i := strings.Index(text, "SQLite error: "); i >= 0 {
-			text = text[i+len("SQLite error: "):]
-		}
-		return hrana.ServerError(m, strings.TrimSpace(text))
-	}
-	if c := classify(err); c != err {
-		return c
-	}
-	return fmt.Errorf("libsql: %w", err)
-}
-
-// remoteFailure matches a statement the primary refused:
-// "Remote SQlite failure: `3:1555:UNIQUE constraint failed: t.id`", whose
-// second number is the extended result code.
-var remoteFailure = regexp.MustCompile("(?s)Remote SQlite failure: `\\d+:(\\d+):(.*)`")
-
-var codeName = regexp.MustCompile(`SQLITE_[A-Z_]+`)

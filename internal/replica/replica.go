@@ -1,9 +1,12 @@
 // Package replica is the database/sql driver behind the dialect's
-// embedded-replica mode. libSQL's C API keeps the local file in sync with
-// the primary and delegates writes to it; reads outside read-write
+// embedded-replica mode. libSQL's C API owns the local file and keeps it in
+// sync with the primary; nothing else writes it. Reads outside read-write
 // transactions run on the local file through the local driver
 // (internal/driver), which decodes values by declared type and costs no
-// request.
+// request. Writes, and everything in a read-write transaction, run on the
+// primary through the remote driver's Hrana client (internal/hrana), one
+// stream per connection; with ReadYourWrites the replica syncs after each
+// write outside a transaction and after each COMMIT that wrote.
 package replica
 
 import (
@@ -26,7 +29,8 @@ type Options struct {
 	Local local.Options
 	// URL is the primary; AuthToken authenticates to it.
 	URL, AuthToken string
-	// ReadYourWrites makes a write visible to local reads once it returns.
+	// ReadYourWrites makes a write visible to local reads once it returns,
+	// by syncing after it.
 	ReadYourWrites bool
 	// SyncInterval runs a background sync this often; 0 syncs on demand.
 	SyncInterval time.Duration
@@ -59,13 +63,18 @@ type Replica struct {
 	opts   Options
 	db     nativeDB
 	reader *local.Connector
+	writer *hrana.Connector
 
 	syncMu sync.Mutex // one sync at a time
 	mu     sync.Mutex
 	status Status
 	closed bool
-	stop   chan struct{}
-	done   chan struct{}
+	// begun counts the syncs begun; pulled is the count when the last
+	// successful one began. A write that ended when begun was n is in
+	// the local file once pulled > n.
+	begun, pulled uint64
+	stop          chan struct{}
+	done          chan struct{}
 }
 
 // Open opens the replica, pulls from the primary once, and starts the
@@ -73,7 +82,8 @@ type Replica struct {
 // primary that cannot be reached does not when the replica already holds
 // data, so that a restarted application keeps serving reads.
 func Open(opts Options) (*Replica, error) {
-	if _, err := hrana.BaseURL(opts.URL); err != nil {
+	writer, err := hrana.NewConnector(hrana.Options{URL: opts.URL, AuthToken: opts.AuthToken, TxLock: opts.Local.TxLock, CastValues: true})
+	if err != nil {
 		return nil, err
 	}
 	foreign, err := notReplica(opts.Local.Path)
@@ -92,11 +102,11 @@ func Open(opts Options) (*Replica, error) {
 		return nil, err
 	}
 	existed := hasData(opts.Local.Path)
-	db, err := openNative(opts.Local.Path, opts.URL, opts.AuthToken, opts.Local.EncryptionKey, opts.ReadYourWrites)
+	db, err := openNative(opts.Local.Path, opts.URL, opts.AuthToken, opts.Local.EncryptionKey)
 	if err != nil {
 		return nil, fmt.Errorf("libsql: open replica %s: %w", opts.Local.Path, redact(err, opts.AuthToken))
 	}
-	r := &Replica{opts: opts, db: db}
+	r := &Replica{opts: opts, db: db, writer: writer}
 	if _, err := r.Sync(context.Background()); err != nil && (errors.Is(err, hrana.ErrAuth) || !existed) {
 		closeNative(db)
 		return nil, err
@@ -143,27 +153,50 @@ var ErrClosed = errors.New("libsql: the replica is closed")
 // Sync pulls new frames from the primary. The C call cannot be
 // interrupted: when ctx ends first, Sync returns and the pull finishes in
 // the background.
-func (r *Replica) Sync(ctx context.Context) (Synced, error) {
+func (r *Replica) Sync(ctx context.Context) (Synced, error) { return r.pull(ctx, false) }
+
+// syncAfterWrite makes the local file hold the writes that have ended
+// (see Sync). Concurrent writers share a sync: one that began after they
+// ended serves them all.
+func (r *Replica) syncAfterWrite(ctx context.Context) error {
+	_, err := r.pull(ctx, true)
+	return err
+}
+
+// pull runs a sync; with afterWrite, none when one that began since the
+// call has succeeded meanwhile.
+func (r *Replica) pull(ctx context.Context, afterWrite bool) (Synced, error) {
 	type outcome struct {
 		s   Synced
 		err error
 	}
+	r.mu.Lock()
+	ended := r.begun
+	r.mu.Unlock()
 	ch := make(chan outcome, 1)
 	go func() {
 		r.syncMu.Lock()
 		defer r.syncMu.Unlock()
 		r.mu.Lock()
-		closed := r.closed
+		closed, served := r.closed, afterWrite && r.pulled > ended
+		if !closed && !served {
+			r.begun++
+		}
+		seq := r.begun
 		r.mu.Unlock()
 		if closed {
 			ch <- outcome{err: ErrClosed}
+			return
+		}
+		if served {
+			ch <- outcome{}
 			return
 		}
 		frame, n, err := syncNative(r.db)
 		if err != nil {
 			err = r.explain(redact(err, r.opts.AuthToken))
 		}
-		r.record(frame, err)
+		r.record(seq, frame, err)
 		ch <- outcome{Synced{FrameNo: frame, FramesSynced: n}, err}
 	}()
 	select {
@@ -191,7 +224,7 @@ func (r *Replica) explain(err error) error {
 // checkTimeout bounds the request that diagnoses a failed sync.
 const checkTimeout = 5 * time.Second
 
-func (r *Replica) record(frame int, err error) {
+func (r *Replica) record(seq uint64, frame int, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := time.Now()
@@ -200,6 +233,7 @@ func (r *Replica) record(frame int, err error) {
 	if err == nil {
 		r.status.LastSync = now
 		r.status.FrameNo = frame
+		r.pulled = seq
 	}
 }
 
@@ -225,7 +259,7 @@ func (r *Replica) Close() error {
 	}
 	r.syncMu.Lock()
 	defer r.syncMu.Unlock()
-	err := r.reader.Close()
+	err := errors.Join(r.reader.Close(), r.writer.Close())
 	closeNative(r.db)
 	return err
 }

@@ -141,6 +141,43 @@ func ReadOnly(sql string) bool {
 	return seen
 }
 
+// TransactionControl names what sql does to the transaction when it is a
+// transaction control statement: "BEGIN", "COMMIT" (also for END),
+// "ROLLBACK", "ROLLBACK TO" (which keeps the transaction open),
+// "SAVEPOINT" or "RELEASE"; else "". Drivers that cannot ask the engine
+// use it to follow transactions opened by statements rather than BeginTx.
+func TransactionControl(sql string) string {
+	var words []string
+	for i := 0; i < len(sql) && len(words) < 3; {
+		k, end := next(sql, i)
+		if k == kindWord {
+			words = append(words, strings.ToUpper(sql[i:end]))
+		} else if k != kindSpace {
+			break
+		}
+		i = end
+	}
+	if len(words) == 0 {
+		return ""
+	}
+	switch words[0] {
+	case "BEGIN", "COMMIT", "SAVEPOINT", "RELEASE":
+		return words[0]
+	case "END":
+		return "COMMIT"
+	case "ROLLBACK":
+		rest := words[1:]
+		if len(rest) > 0 && rest[0] == "TRANSACTION" {
+			rest = rest[1:]
+		}
+		if len(rest) > 0 && rest[0] == "TO" {
+			return "ROLLBACK TO"
+		}
+		return "ROLLBACK"
+	}
+	return ""
+}
+
 // Param is one occurrence of a parameter in SQL text.
 type Param struct {
 	// Start and End delimit its text.
@@ -195,33 +232,37 @@ func Params(sql string) []Param {
 // binds at its ordinal, a named one at ":name", else "@name", else "$name",
 // and nowhere (index 0) when the statement has no such parameter. It
 // returns the query with every named parameter written as ?NNN, and those
-// of arguments for which castText holds wrapped in CAST(... AS TEXT); where
-// each argument binds; and how many parameters the statement takes.
-func Positional(query string, args []driver.NamedValue, castText func(driver.Value) bool) (string, []int, int) {
+// of arguments for which cast names a type wrapped in CAST(... AS type);
+// where each argument binds; and how many parameters the statement takes.
+func Positional(query string, args []driver.NamedValue, cast func(driver.Value) string) (string, []int, int) {
 	params := Params(query)
 	count := 0
 	for _, p := range params {
 		count = max(count, p.Index)
 	}
 	at := make([]int, len(args))
-	var cast map[int]bool
+	var casts map[int]string
 	for i, a := range args {
 		at[i] = a.Ordinal
 		if a.Name != "" {
 			at[i] = paramIndex(params, a.Name)
 		}
-		if at[i] > 0 && castText != nil && castText(a.Value) {
-			if cast == nil {
-				cast = map[int]bool{}
+		if at[i] == 0 || cast == nil {
+			continue
+		}
+		if typ := cast(a.Value); typ != "" {
+			if casts == nil {
+				casts = map[int]string{}
 			}
-			cast[at[i]] = true
+			casts[at[i]] = typ
 		}
 	}
 	var b strings.Builder
 	last := 0
 	for _, p := range params {
 		named := p.Name != "" && p.Name[0] != '?'
-		if !named && !cast[p.Index] {
+		typ := casts[p.Index]
+		if !named && typ == "" {
 			continue
 		}
 		b.WriteString(query[last:p.Start])
@@ -229,8 +270,8 @@ func Positional(query string, args []driver.NamedValue, castText func(driver.Val
 		if named {
 			text = "?" + strconv.Itoa(p.Index)
 		}
-		if cast[p.Index] {
-			text = "CAST(" + text + " AS TEXT)"
+		if typ != "" {
+			text = "CAST(" + text + " AS " + typ + ")"
 		}
 		b.WriteString(text)
 		last = p.End

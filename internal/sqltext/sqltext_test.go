@@ -68,8 +68,13 @@ func TestPositional(t *testing.T) {
 		{Ordinal: 3, Name: "unused", Value: "u"},
 		{Ordinal: 4, Value: int64(9)},
 	}
-	nul := func(v driver.Value) bool { s, ok := v.(string); return ok && strings.Contains(s, "\x00") }
-	q, at, n := Positional("UPDATE t SET a = :a, b = :a || '?:x', c = ?4 WHERE id = @id AND d = $a", args, nul)
+	cast := func(v driver.Value) string {
+		if s, ok := v.(string); ok && strings.Contains(s, "\x00") {
+			return "TEXT"
+		}
+		return ""
+	}
+	q, at, n := Positional("UPDATE t SET a = :a, b = :a || '?:x', c = ?4 WHERE id = @id AND d = $a", args, cast)
 	assert.Equal(t, "UPDATE t SET a = CAST(?1 AS TEXT), b = CAST(?1 AS TEXT) || '?:x', c = ?4 WHERE id = ?5 AND d = ?6", q)
 	assert.Equal(t, []int{1, 5, 0, 4}, at)
 	assert.Equal(t, 6, n)
@@ -93,5 +98,16 @@ func TestReadOnly(t *testing.T) {
 		"WITH c AS (SELECT 1) REPLACE INTO t SELECT * FROM c", "PRAGMA query_only=0", "(SELECT 1)", "CREATE TABLE x (a)",
 	} {
 		assert.False(t, ReadOnly(sql), sql)
+	}
+}
+
+func TestTransactionControl(t *testing.T) {
+	for sql, want := range map[string]string{
+		"BEGIN": "BEGIN", " begin immediate;": "BEGIN", "COMMIT": "COMMIT", "end transaction": "COMMIT",
+		"ROLLBACK": "ROLLBACK", "rollback transaction": "ROLLBACK", "ROLLBACK TO sp": "ROLLBACK TO",
+		"rollback transaction to savepoint sp": "ROLLBACK TO", "/* c */ SAVEPOINT sp": "SAVEPOINT", "RELEASE sp": "RELEASE",
+		"SELECT 1": "", "": "", "INSERT INTO t VALUES ('BEGIN')": "", "'BEGIN'": "", "beginning": "",
+	} {
+		assert.Equal(t, want, TransactionControl(sql), sql)
 	}
 }

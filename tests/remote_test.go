@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,12 +27,14 @@ func TestRemoteAuthFailures(t *testing.T) {
 		"foreign": sqldtest.ForeignToken(),
 		"expired": srv.TokenExpiring(time.Now().Add(-time.Hour)),
 	} {
-		_, err := gorm.Open(libsql.Open(libsql.Config{URL: srv.URL, AuthToken: token}), &gorm.Config{})
-		require.Error(t, err, name)
-		assert.ErrorIs(t, err, libsql.ErrAuthFailed, name)
-		assert.Contains(t, err.Error(), "authentication failed", name)
-		if token != "" {
-			assert.NotContains(t, err.Error(), token, name)
+		for _, replica := range []string{"", filepath.Join(t.TempDir(), "replica.db")} {
+			_, err := gorm.Open(libsql.Open(libsql.Config{URL: srv.URL, AuthToken: token, Database: replica}), &gorm.Config{})
+			require.Error(t, err, name)
+			assert.ErrorIs(t, err, libsql.ErrAuthFailed, name)
+			assert.Contains(t, err.Error(), "authentication failed", name)
+			if token != "" {
+				assert.NotContains(t, err.Error(), token, name)
+			}
 		}
 	}
 }

@@ -1,8 +1,12 @@
 package tests
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/gorm-libsql/libsql"
 	"github.com/gorm-libsql/libsql/internal/sqldtest"
@@ -101,6 +105,8 @@ func TestReplicaPrimaryDown(t *testing.T) {
 	assert.Equal(t, int64(1), n)
 	err := db.Create(&note{Text: "while down"}).Error
 	require.Error(t, err, "writes fail")
+	assert.ErrorIs(t, err, libsql.ErrServerUnreachable)
+	assert.NotErrorIs(t, err, libsql.ErrWriteNotSynced, "the write itself failed")
 	t.Log(err)
 	require.NoError(t, srv.Resume())
 	require.NoError(t, db.Create(&note{Text: "after"}).Error)
@@ -165,4 +171,168 @@ func TestReplicaRawText(t *testing.T) {
 	var n int64
 	require.NoError(t, db.Table("raw_texts").Count(&n).Error)
 	assert.Equal(t, int64(2), n)
+}
+
+// TestReplicaReadYourWritesRequests pins what each kind of operation costs
+// and that writes are visible to local reads once they return: a write
+// outside a transaction is one request to the primary plus one sync (two
+// requests); a transaction sends BEGIN with its first statement, and syncs
+// after COMMIT only if it wrote; a ROLLBACK syncs nothing.
+func TestReplicaReadYourWritesRequests(t *testing.T) {
+	emptyServer(t)
+	srv := sqldtest.Require(t, server)
+	proxy := sqldtest.NewProxy(t, srv.URL)
+	db := open(t, replicaConfig(t, proxy.URL), nil)
+	require.NoError(t, db.AutoMigrate(&note{}))
+	count := func() int64 {
+		var n int64
+		require.NoError(t, db.Model(&note{}).Count(&n).Error)
+		return n
+	}
+	cost := func(what string, want int64, f func()) {
+		t.Helper()
+		before := proxy.Requests()
+		f()
+		assert.Equal(t, want, proxy.Requests()-before, "%s: %s", what, proxy.Paths())
+	}
+
+	cost("Create", 3, func() { require.NoError(t, db.Create(&note{Text: "one"}).Error) })
+	assert.Equal(t, int64(1), count())
+	cost("transaction of two inserts", 5, func() {
+		require.NoError(t, db.Transaction(func(tx *gorm.DB) error {
+			require.NoError(t, tx.Create(&note{Text: "two"}).Error)
+			return tx.Create(&note{Text: "three"}).Error
+		}))
+	})
+	assert.Equal(t, int64(3), count(), "a committed transaction is read locally at once")
+	cost("rolled back transaction: BEGIN+INSERT, SELECT, ROLLBACK; no sync", 3, func() {
+		require.Error(t, db.Transaction(func(tx *gorm.DB) error {
+			require.NoError(t, tx.Create(&note{Text: "dropped"}).Error)
+			var n int64
+			require.NoError(t, tx.Model(&note{}).Count(&n).Error)
+			assert.Equal(t, int64(4), n, "reads in the transaction see its writes")
+			return errors.New("roll back")
+		}))
+	})
+	cost("transaction that only reads", 2, func() {
+		require.NoError(t, db.Transaction(func(tx *gorm.DB) error {
+			var n int64
+			return tx.Model(&note{}).Count(&n).Error
+		}))
+	})
+	cost("local reads", 0, func() { assert.Equal(t, int64(3), count()) })
+	st, err := libsql.LastSync(db)
+	require.NoError(t, err)
+	assert.NoError(t, st.LastError)
+	assert.Positive(t, st.FrameNo)
+}
+
+// TestReplicaRawTransaction follows transactions opened by statements on a
+// pinned connection: the statements between BEGIN and COMMIT run on the
+// primary, and COMMIT makes the writes visible locally; ROLLBACK drops them.
+func TestReplicaRawTransaction(t *testing.T) {
+	emptyServer(t)
+	db := open(t, replicaConfig(t, sqldtest.Require(t, server).URL), nil)
+	require.NoError(t, db.Exec("CREATE TABLE raw_tx (id integer PRIMARY KEY)").Error)
+	sqlDB, err := db.DB()
+	require.NoError(t, err)
+	ctx := context.Background()
+	c, err := sqlDB.Conn(ctx)
+	require.NoError(t, err)
+	defer c.Close()
+	count := func(q interface {
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	}) int {
+		var n int
+		require.NoError(t, q.QueryRowContext(ctx, "SELECT count(*) FROM raw_tx").Scan(&n))
+		return n
+	}
+	for _, end := range []string{"ROLLBACK", "COMMIT"} {
+		_, err = c.ExecContext(ctx, "BEGIN")
+		require.NoError(t, err)
+		_, err = c.ExecContext(ctx, "INSERT INTO raw_tx DEFAULT VALUES")
+		require.NoError(t, err)
+		assert.Equal(t, 1, count(c), "the transaction sees its write")
+		assert.Equal(t, 0, count(sqlDB), "others do not")
+		_, err = c.ExecContext(ctx, end)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 1, count(c))
+	assert.Equal(t, 1, count(sqlDB))
+}
+
+// TestReplicaWithoutReadYourWrites: writes are not synced after; a sync
+// brings them.
+func TestReplicaWithoutReadYourWrites(t *testing.T) {
+	emptyServer(t)
+	srv := sqldtest.Require(t, server)
+	proxy := sqldtest.NewProxy(t, srv.URL)
+	cfg := replicaConfig(t, proxy.URL)
+	off := false
+	cfg.ReadYourWrites = &off
+	db := open(t, cfg, nil)
+	require.NoError(t, db.Exec("CREATE TABLE ryw_off (id integer PRIMARY KEY)").Error)
+	_, err := libsql.Sync(db)
+	require.NoError(t, err)
+	before := proxy.Requests()
+	require.NoError(t, db.Exec("INSERT INTO ryw_off DEFAULT VALUES").Error)
+	assert.Equal(t, int64(1), proxy.Requests()-before, proxy.Paths())
+	var n int
+	require.NoError(t, db.Raw("SELECT count(*) FROM ryw_off").Row().Scan(&n))
+	assert.Equal(t, 0, n, "not synced yet")
+	_, err = libsql.Sync(db)
+	require.NoError(t, err)
+	require.NoError(t, db.Raw("SELECT count(*) FROM ryw_off").Row().Scan(&n))
+	assert.Equal(t, 1, n)
+}
+
+func TestReplicaBackgroundSync(t *testing.T) {
+	emptyServer(t)
+	cfg := replicaConfig(t, sqldtest.Require(t, server).URL)
+	cfg.SyncInterval = 20 * time.Millisecond
+	db := open(t, cfg, nil)
+	remote := open(t, remoteConfig(t), nil)
+	require.NoError(t, remote.AutoMigrate(&note{}))
+	require.NoError(t, remote.Create(&note{Text: "from elsewhere"}).Error)
+	require.Eventually(t, func() bool {
+		var n int64
+		return db.Model(&note{}).Count(&n).Error == nil && n == 1
+	}, 10*time.Second, 10*time.Millisecond)
+	st, err := libsql.LastSync(db)
+	require.NoError(t, err)
+	assert.NoError(t, st.LastError)
+	assert.False(t, st.LastSync.IsZero())
+}
+
+// TestReplicaWriteNotSynced: when the primary takes a write but the sync
+// after it fails, the error says the write was committed, reads keep
+// working, and a later sync brings the write.
+func TestReplicaWriteNotSynced(t *testing.T) {
+	emptyServer(t)
+	srv := sqldtest.Require(t, server)
+	proxy := sqldtest.NewProxy(t, srv.URL)
+	db := open(t, replicaConfig(t, proxy.URL), nil)
+	require.NoError(t, db.AutoMigrate(&note{}))
+	proxy.Refuse("/wal_log")
+	err := db.Create(&note{Text: "committed"}).Error
+	require.Error(t, err)
+	assert.ErrorIs(t, err, libsql.ErrWriteNotSynced)
+	assert.Contains(t, err.Error(), "committed on the primary")
+	assert.NotContains(t, err.Error(), srv.Token())
+	t.Log(err)
+	st, err := libsql.LastSync(db)
+	require.NoError(t, err)
+	assert.Error(t, st.LastError)
+	var n int64
+	require.NoError(t, db.Model(&note{}).Count(&n).Error, "reads keep working")
+	assert.Equal(t, int64(0), n)
+	remote := open(t, remoteConfig(t), nil)
+	require.NoError(t, remote.Model(&note{}).Count(&n).Error)
+	assert.Equal(t, int64(1), n, "the primary has the write")
+
+	proxy.Refuse("")
+	_, err = libsql.Sync(db)
+	require.NoError(t, err)
+	require.NoError(t, db.Model(&note{}).Count(&n).Error)
+	assert.Equal(t, int64(1), n)
 }

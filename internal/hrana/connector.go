@@ -144,6 +144,6 @@ func Check(ctx context.Context, url, token string) error {
 		return err
 	}
 	defer c.Close()
-	_, err = c.cl.send(ctx, "", &pipelineRequest{})
+	_, err = c.cl.send(ctx, "", &pipelineRequest{Requests: []request{}})
 	return err
 }

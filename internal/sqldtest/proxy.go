@@ -18,10 +18,11 @@ type Proxy struct {
 	// URL is where clients connect instead of the server.
 	URL string
 
-	count atomic.Int64
-	mu    sync.Mutex
-	paths []string
-	srv   *http.Server
+	count  atomic.Int64
+	mu     sync.Mutex
+	paths  []string
+	refuse string
+	srv    *http.Server
 }
 
 // NewProxy starts a proxy to target, closed when the test ends.
@@ -42,7 +43,12 @@ func NewProxy(t testing.TB, target string) *Proxy {
 		p.count.Add(1)
 		p.mu.Lock()
 		p.paths = append(p.paths, r.Method+" "+r.URL.Path)
+		refuse := p.refuse != "" && strings.HasPrefix(r.URL.Path, p.refuse)
 		p.mu.Unlock()
+		if refuse {
+			// As a connection that breaks: the client sees no answer.
+			panic(http.ErrAbortHandler)
+		}
 		rp.ServeHTTP(w, r)
 	})}
 	var protocols http.Protocols
@@ -56,6 +62,14 @@ func NewProxy(t testing.TB, target string) *Proxy {
 
 // Requests is how many requests went through so far.
 func (p *Proxy) Requests() int64 { return p.count.Load() }
+
+// Refuse makes the proxy drop the requests whose path starts with prefix
+// (replication: "/wal_log") unanswered, and pass the others; "" passes all.
+func (p *Proxy) Refuse(prefix string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.refuse = prefix
+}
 
 // Paths lists "METHOD /path" of the requests so far, for failure messages.
 func (p *Proxy) Paths() string {

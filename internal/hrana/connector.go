@@ -1,5 +1,6 @@
-// Package hrana is the database/sql driver behind the dialect's remote mode:
-// a client of libSQL's Hrana protocol over HTTP. Each connection is a
+// Package hrana is the database/sql driver behind the dialect's remote mode,
+// and the write side of its embedded replicas: a client of libSQL's Hrana
+// protocol over HTTP. Each connection is a
 // server-side stream; statements of a transaction share one, and the
 // transaction's BEGIN travels with its first statement.
 package hrana

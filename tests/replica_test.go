@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math"
 	"path/filepath"
 	"testing"
 	"time"
@@ -168,6 +169,17 @@ func TestReplicaRawText(t *testing.T) {
 	})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "not valid UTF-8")
+
+	// ±Inf likewise: stored as a local connection stores it, read locally,
+	// refused (not read as 0) from the primary.
+	require.NoError(t, db.Exec("CREATE TABLE raw_floats (id integer PRIMARY KEY, f real)").Error)
+	require.NoError(t, db.Exec("INSERT INTO raw_floats (id, f) VALUES (1, ?)", math.Inf(-1)).Error)
+	var f float64
+	require.NoError(t, db.Raw("SELECT f FROM raw_floats").Row().Scan(&f))
+	assert.True(t, math.IsInf(f, -1))
+	err = db.Transaction(func(tx *gorm.DB) error { return tx.Raw("SELECT f FROM raw_floats").Row().Scan(&f) })
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Inf")
 	var n int64
 	require.NoError(t, db.Table("raw_texts").Count(&n).Error)
 	assert.Equal(t, int64(2), n)

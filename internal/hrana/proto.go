@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -197,6 +198,10 @@ func (v *value) decode(timeCol bool) (driver.Value, error) {
 		}
 		return n, nil
 	case "float":
+		if len(v.Value) == 0 || string(v.Value) == "null" {
+			// JSON has no infinities: the server sends them as null.
+			return nil, errors.New("libsql: the server cannot send this float (±Inf) over Hrana's JSON; select it as CAST(... AS TEXT), or, on an embedded replica, outside a read-write transaction, where reads run on the local file")
+		}
 		var f float64
 		if err := json.Unmarshal(v.Value, &f); err != nil {
 			return nil, fmt.Errorf("libsql: bad float from server: %w", err)

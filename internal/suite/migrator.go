@@ -551,8 +551,7 @@ func init() {
 
 		// Dropping an indexed column rebuilds the emptied table.
 		require.NoError(t, db.Migrator().DropColumn(&MigTicket{}, "Tag"))
-		ddl := joined(rec.take()); t.Log(ddl); var seqs []int64; db.Raw("SELECT seq FROM sqlite_sequence WHERE name = ?", "mig_tickets").Scan(&seqs); t.Log(seqs)
-		require.Contains(t, ddl, "libsql_rebuild_mig_tickets")
+		require.Contains(t, joined(rec.take()), "libsql_rebuild_mig_tickets")
 
 		next := MigTicket{Topic: "d"}
 		require.NoError(t, db.Omit("Tag").Create(&next).Error)

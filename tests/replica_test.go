@@ -25,7 +25,7 @@ func TestReplicaReadsAreLocal(t *testing.T) {
 	emptyServer(t)
 	srv := sqldtest.Require(t, server)
 	proxy := sqldtest.NewProxy(t, srv.URL)
-	db := open(t, replicaConfig(t, proxy.URL), nil)
+	db := open(t, replicaConfig(t, proxy.URL()), nil)
 	require.NoError(t, db.AutoMigrate(&note{}))
 	require.NoError(t, db.Create(&note{Text: "written"}).Error)
 
@@ -36,7 +36,7 @@ func TestReplicaReadsAreLocal(t *testing.T) {
 	}
 	var n int64
 	require.NoError(t, db.Model(&note{}).Count(&n).Error)
-	assert.Equal(t, before, proxy.Requests(), "reads sent requests: %s", proxy.Paths())
+	assert.Equal(t, before, proxy.Requests(), "reads sent requests: %v", proxy.Paths())
 	require.Len(t, got, 1, "read-your-writes")
 	assert.Equal(t, "written", got[0].Text)
 }
@@ -194,7 +194,7 @@ func TestReplicaReadYourWritesRequests(t *testing.T) {
 	emptyServer(t)
 	srv := sqldtest.Require(t, server)
 	proxy := sqldtest.NewProxy(t, srv.URL)
-	db := open(t, replicaConfig(t, proxy.URL), nil)
+	db := open(t, replicaConfig(t, proxy.URL()), nil)
 	require.NoError(t, db.AutoMigrate(&note{}))
 	count := func() int64 {
 		var n int64
@@ -205,7 +205,7 @@ func TestReplicaReadYourWritesRequests(t *testing.T) {
 		t.Helper()
 		before := proxy.Requests()
 		f()
-		assert.Equal(t, want, proxy.Requests()-before, "%s: %s", what, proxy.Paths())
+		assert.Equal(t, want, proxy.Requests()-before, "%s: %v", what, proxy.Paths())
 	}
 
 	cost("Create", 3, func() { require.NoError(t, db.Create(&note{Text: "one"}).Error) })
@@ -279,7 +279,7 @@ func TestReplicaWithoutReadYourWrites(t *testing.T) {
 	emptyServer(t)
 	srv := sqldtest.Require(t, server)
 	proxy := sqldtest.NewProxy(t, srv.URL)
-	cfg := replicaConfig(t, proxy.URL)
+	cfg := replicaConfig(t, proxy.URL())
 	off := false
 	cfg.ReadYourWrites = &off
 	db := open(t, cfg, nil)
@@ -323,7 +323,7 @@ func TestReplicaWriteNotSynced(t *testing.T) {
 	emptyServer(t)
 	srv := sqldtest.Require(t, server)
 	proxy := sqldtest.NewProxy(t, srv.URL)
-	db := open(t, replicaConfig(t, proxy.URL), nil)
+	db := open(t, replicaConfig(t, proxy.URL()), nil)
 	require.NoError(t, db.AutoMigrate(&note{}))
 	proxy.Refuse("/wal_log")
 	err := db.Create(&note{Text: "committed"}).Error

@@ -1,6 +1,7 @@
 // Package proxy is a loopback HTTP reverse proxy that counts the requests a
-// client makes to a server and can delay each one, so that the benchmarks
-// can report round trips per operation and show what a network would cost.
+// client makes to a server, can delay each one, and can drop some: the
+// benchmarks report round trips per operation with it, and the tests prove
+// request counts and fault handling.
 package proxy
 
 import (
@@ -13,6 +14,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +30,7 @@ type Proxy struct {
 
 	mu     sync.Mutex
 	byPath map[string]int64
+	refuse string
 }
 
 // New starts a proxy to target, which must be a loopback http:// URL: the
@@ -70,7 +73,12 @@ func New(target string) (*Proxy, error) {
 		p.requests.Add(1)
 		p.mu.Lock()
 		p.byPath[r.Method+" "+r.URL.Path]++
+		refuse := p.refuse != "" && strings.HasPrefix(r.URL.Path, p.refuse)
 		p.mu.Unlock()
+		if refuse {
+			// As a connection that breaks: the client gets no answer.
+			panic(http.ErrAbortHandler)
+		}
 		if d := time.Duration(p.latency.Load()); d > 0 {
 			select {
 			case <-time.After(d):
@@ -124,6 +132,14 @@ func (p *Proxy) URL() string {
 // SetLatency delays every later request by d before it is forwarded: a
 // simulated round trip to a server d away.
 func (p *Proxy) SetLatency(d time.Duration) { p.latency.Store(int64(d)) }
+
+// Refuse makes the proxy drop, unanswered, the requests whose path starts
+// with prefix (replication: "/wal_log"), and pass the others; "" passes all.
+func (p *Proxy) Refuse(prefix string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.refuse = prefix
+}
 
 // Requests is how many requests the proxy has received.
 func (p *Proxy) Requests() int64 { return p.requests.Load() }

@@ -351,9 +351,9 @@ type valFloat struct {
 // testValueFloats pins the float rules: every finite value comes back bit
 // for bit except that -0 reads back as 0 (SQLite keeps no sign on zero);
 // NaN is refused, because SQLite would store it as NULL. ±Inf round-trip on
-// local files and embedded replicas, whose writes reach the primary as
-// binary doubles, and are refused in remote mode: Hrana's JSON cannot carry
-// them.
+// local files and embedded replicas (the replica sends them as overflowing
+// text that the statement turns back into a real, and reads them locally),
+// and are refused in remote mode: Hrana's JSON cannot carry them.
 func testValueFloats(t *testing.T, env Env) {
 	db := migrate(t, env, &valFloat{})
 	infOK := env.Mode != "remote"

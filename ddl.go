@@ -412,11 +412,6 @@ func (c *columnDef) sql() string {
 	return b.String()
 }
 
-// body renders the definition without the name, as ALTER COLUMN takes it.
-func (c *columnDef) body() string {
-	return strings.TrimPrefix(c.sql(), quoteIdent(c.name)+" ")
-}
-
 func (d *tableDef) column(name string) *columnDef {
 	for _, c := range d.columns {
 		if strings.EqualFold(c.name, name) {

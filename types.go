@@ -89,8 +89,9 @@ func (v Vector32) String() string {
 
 // ParseVector32 reads libSQL's vector text form, "[1,2,3]".
 func ParseVector32(s string) (Vector32, error) {
-	body, ok := strings.CutPrefix(strings.TrimSpace(s), "[")
-	if body, ok = strings.CutSuffix(body, "]"); !ok {
+	body, hasOpen := strings.CutPrefix(strings.TrimSpace(s), "[")
+	body, hasClose := strings.CutSuffix(body, "]")
+	if !hasOpen || !hasClose {
 		return nil, fmt.Errorf("libsql: %q is not a vector (want [x,y,...])", s)
 	}
 	if strings.TrimSpace(body) == "" {

@@ -61,8 +61,10 @@ func TestVector32Parsing(t *testing.T) {
 	assert.Equal(t, libsql.Vector32{1, 2.5, -3}, v)
 	assert.Equal(t, "[1,2.5,-3]", v.String())
 
-	_, err = libsql.ParseVector32("1,2")
-	assert.ErrorContains(t, err, "not a vector")
+	for _, bad := range []string{"1,2", "1,2]", "[1,2"} {
+		_, err = libsql.ParseVector32(bad)
+		assert.ErrorContains(t, err, "not a vector", bad)
+	}
 	_, err = libsql.ParseVector32("[1,x]")
 	assert.ErrorContains(t, err, "element 1")
 

@@ -8,9 +8,6 @@ import (
 	"github.com/gorm-libsql/libsql/internal/hrana"
 )
 
-// sqliteHeader starts every unencrypted SQLite database file.
-var sqliteHeader = []byte("SQLite format 3\x00")
-
 // replicaSidecars are the metadata files libSQL keeps beside a replica
 // (versions differ in which).
 var replicaSidecars = []string{"-client_wal_index", "-info"}

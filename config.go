@@ -75,6 +75,7 @@ const (
 	ModeEmbeddedReplica
 )
 
+// String names the mode as the documentation does ("local", "remote", "embedded replica").
 func (m Mode) String() string {
 	switch m {
 	case ModeLocal:

@@ -41,6 +41,7 @@ type ConstraintError struct {
 	Err error
 }
 
+// Error says which kind of constraint was violated and where.
 func (e *ConstraintError) Error() string {
 	var b strings.Builder
 	b.WriteString("libsql: ")

@@ -31,6 +31,7 @@ const (
 // Primary returns the primary result code.
 func (e *Error) Primary() int { return e.Code & 0xff }
 
+// Error gives the engine's message with its extended result code.
 func (e *Error) Error() string {
 	return fmt.Sprintf("libsql: %s (code %d)", e.Message, e.Code)
 }

@@ -33,6 +33,7 @@ type Error struct {
 	Status int
 }
 
+// Error gives the server's message.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("libsql: ")

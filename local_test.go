@@ -5,12 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
-	"sort"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorm-libsql/libsql"
+	"github.com/gorm-libsql/libsql/internal/suite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -21,7 +21,6 @@ type localEntry struct {
 	ID     uint
 	Worker int
 	Seq    int
-	Seen   int64
 }
 
 type localParent struct {
@@ -48,56 +47,11 @@ func openConfig(t testing.TB, cfg libsql.Config) *gorm.DB {
 	return db
 }
 
-// TestLocalConcurrentTransactions runs 8 writers of 200 transactions each
-// on one file; every transaction reads the row count and then inserts. With
-// BEGIN IMMEDIATE they queue instead of failing, and each sees a distinct
-// count: the transactions ran one after another.
+// TestLocalConcurrentTransactions runs 8 writers of 200 read-then-insert
+// transactions each on one file: with BEGIN IMMEDIATE they queue instead of
+// failing with "database is locked".
 func TestLocalConcurrentTransactions(t *testing.T) {
-	const workers, perWorker = 8, 200
-	db := openLocal(t, &gorm.Config{TranslateError: true})
-	require.NoError(t, db.AutoMigrate(&localEntry{}))
-
-	var wg sync.WaitGroup
-	errs := make(chan error, workers*perWorker)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; i < perWorker; i++ {
-				errs <- db.Transaction(func(tx *gorm.DB) error {
-					var n int64
-					if err := tx.Model(&localEntry{}).Count(&n).Error; err != nil {
-						return err
-					}
-					return tx.Create(&localEntry{Worker: w, Seq: i, Seen: n}).Error
-				})
-			}
-		}(w)
-	}
-	wg.Wait()
-	close(errs)
-	failed := 0
-	for err := range errs {
-		if err != nil {
-			failed++
-			t.Log(err)
-		}
-	}
-	require.Zero(t, failed)
-
-	var entries []localEntry
-	require.NoError(t, db.Order("seen").Find(&entries).Error)
-	require.Len(t, entries, workers*perWorker)
-	perW := map[int][]int{}
-	for i, e := range entries {
-		require.Equal(t, int64(i), e.Seen, "each transaction saw every earlier commit and no later one")
-		perW[e.Worker] = append(perW[e.Worker], e.Seq)
-	}
-	for w := 0; w < workers; w++ {
-		seqs := perW[w]
-		require.Len(t, seqs, perWorker)
-		assert.True(t, sort.IntsAreSorted(seqs), "worker %d committed in order", w)
-	}
+	suite.ConcurrentTransactions(t, openLocal(t, &gorm.Config{TranslateError: true}), 8, 200)
 }
 
 // TestLocalMemorySharedByPool: ":memory:" is one database for every

@@ -12,47 +12,11 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	local "github.com/gorm-libsql/libsql/internal/driver"
 )
 
 // ErrAuth is matched (errors.Is) by every error caused by the server
 // refusing the auth token.
 var ErrAuth = errors.New("libsql: authentication failed")
-
-// Error is an error the server reported that is not an SQLite engine error
-// (those are *driver.Error, as in local mode): a parse error, a protocol
-// error, or an HTTP failure.
-type Error struct {
-	// Code is the server's error code, e.g. "SQL_PARSE_ERROR" or
-	// "STREAM_EXPIRED"; empty when the server sent none.
-	Code string
-	// Message is the server's message.
-	Message string
-	// Status is the HTTP status when the whole request failed, else 0.
-	Status int
-}
-
-// Error gives the server's message.
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("libsql: ")
-	b.WriteString(e.Message)
-	if e.Code != "" || e.Status != 0 {
-		b.WriteString(" (")
-		if e.Code != "" {
-			b.WriteString(e.Code)
-		}
-		if e.Status != 0 {
-			if e.Code != "" {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "HTTP %d", e.Status)
-		}
-		b.WriteString(")")
-	}
-	return b.String()
-}
 
 // authError is a refused token. Its message never holds the token.
 type authError struct {
@@ -69,33 +33,6 @@ func (e *authError) Error() string {
 }
 
 func (e *authError) Is(target error) bool { return target == ErrAuth }
-
-// sqliteCodes maps the result code names the server reports to SQLite's
-// numbers, so that remote errors are *driver.Error like local ones.
-var sqliteCodes = map[string]int{
-	"SQLITE_ERROR": 1, "SQLITE_INTERNAL": 2, "SQLITE_PERM": 3, "SQLITE_ABORT": 4,
-	"SQLITE_BUSY": 5, "SQLITE_LOCKED": 6, "SQLITE_NOMEM": 7, "SQLITE_READONLY": 8,
-	"SQLITE_INTERRUPT": 9, "SQLITE_IOERR": 10, "SQLITE_CORRUPT": 11, "SQLITE_NOTFOUND": 12,
-	"SQLITE_FULL": 13, "SQLITE_CANTOPEN": 14, "SQLITE_PROTOCOL": 15, "SQLITE_EMPTY": 16,
-	"SQLITE_SCHEMA": 17, "SQLITE_TOOBIG": 18, "SQLITE_CONSTRAINT": 19, "SQLITE_MISMATCH": 20,
-	"SQLITE_MISUSE": 21, "SQLITE_NOLFS": 22, "SQLITE_AUTH": 23, "SQLITE_FORMAT": 24,
-	"SQLITE_RANGE": 25, "SQLITE_NOTADB": 26,
-	"SQLITE_CONSTRAINT_CHECK":      local.CodeConstraintCheck,
-	"SQLITE_CONSTRAINT_FOREIGNKEY": local.CodeConstraintForeignKey,
-	"SQLITE_CONSTRAINT_NOTNULL":    local.CodeConstraintNotNull,
-	"SQLITE_CONSTRAINT_PRIMARYKEY": local.CodeConstraintPrimaryKey,
-	"SQLITE_CONSTRAINT_UNIQUE":     local.CodeConstraintUnique,
-}
-
-// serverError converts an error code and message from the server into the
-// error local mode gives for the same failure.
-func serverError(code, message string) error {
-	if n, ok := sqliteCodes[code]; ok {
-		msg := strings.TrimPrefix(message, "SQLite error: ")
-		return &local.Error{Code: n, Message: msg}
-	}
-	return &Error{Code: code, Message: message}
-}
 
 // client sends Hrana pipelines to one server.
 type client struct {

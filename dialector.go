@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/internal/sqltext"
 	"gorm.io/gorm"
 	"gorm.io/gorm/callbacks"
 	"gorm.io/gorm/clause"
@@ -266,20 +267,17 @@ func (d Dialector) BindVarTo(writer clause.Writer, _ *gorm.Statement, _ any) {
 	writer.WriteByte('?')
 }
 
-// QuoteTo writes an identifier in backticks; a dotted name is quoted part by
-// part, and parts that are already quoted are kept.
+// QuoteTo writes a name as GORM passes it: each dot-separated part becomes
+// one identifier in backticks, whatever its bytes, so that no input can end
+// the identifier early. A part that is already a whole quoted identifier
+// (`x`, "x" or [x]) is unquoted first, so "`a.b`" names the one identifier
+// a.b and "a.b" the b in a (see sqltext.NameParts).
 func (d Dialector) QuoteTo(writer clause.Writer, name string) {
-	for i, part := range strings.Split(name, ".") {
+	for i, part := range sqltext.NameParts(name) {
 		if i > 0 {
 			writer.WriteByte('.')
 		}
-		if len(part) >= 2 && (part[0] == '`' && part[len(part)-1] == '`' || part[0] == '"' && part[len(part)-1] == '"') {
-			writer.WriteString(part)
-			continue
-		}
-		writer.WriteByte('`')
-		writer.WriteString(strings.ReplaceAll(part, "`", "``"))
-		writer.WriteByte('`')
+		writer.WriteString(quoteIdent(part))
 	}
 }
 
@@ -331,8 +329,6 @@ func (d Dialector) RollbackTo(tx *gorm.DB, name string) error {
 	return tx.Exec("ROLLBACK TO SAVEPOINT " + quoteIdent(name)).Error
 }
 
-func quoteIdent(name string) string {
-	var b strings.Builder
-	Dialector{}.QuoteTo(&b, name)
-	return b.String()
-}
+// quoteIdent quotes one identifier exactly as given, dots and quotes
+// included: the migrator's names come from the schema as values.
+func quoteIdent(name string) string { return sqltext.Quote(name, '`') }

@@ -281,7 +281,7 @@ func (m Migrator) AddColumn(value any, name string) error {
 			if f.IgnoreMigration {
 				return nil
 			}
-			if err := m.DB.Exec("ALTER TABLE ? ADD COLUMN ? ?", m.CurrentTable(stmt), clause.Column{Name: f.DBName}, m.FullDataTypeOf(f)).Error; err != nil {
+			if err := m.DB.Exec("ALTER TABLE ? ADD COLUMN ? ?", m.CurrentTable(stmt), identExpr(f.DBName), m.FullDataTypeOf(f)).Error; err != nil {
 				return fmt.Errorf("libsql: adding column %s.%s: %w", stmt.Table, f.DBName, err)
 			}
 			if f.Unique {
@@ -291,6 +291,10 @@ func (m Migrator) AddColumn(value any, name string) error {
 		})
 	})
 }
+
+// identExpr is one identifier, quoted exactly as given, as an argument of a
+// statement built by GORM (a "?" in it stays literal).
+func identExpr(name string) clause.Expr { return clause.Expr{SQL: quoteIdent(name)} }
 
 // columnName resolves a field name or column name of the model.
 func columnName(stmt *gorm.Statement, name string) string {
@@ -320,7 +324,7 @@ func (m Migrator) DropColumn(value any, name string) error {
 			if err := m.DB.Exec("SAVEPOINT " + sp).Error; err != nil {
 				return err
 			}
-			nativeErr := m.DB.Exec("ALTER TABLE ? DROP COLUMN ?", clause.Table{Name: stmt.Table}, clause.Column{Name: col}).Error
+			nativeErr := m.DB.Exec("ALTER TABLE " + quoteIdent(stmt.Table) + " DROP COLUMN " + quoteIdent(col)).Error
 			if nativeErr == nil {
 				return m.DB.Exec("RELEASE " + sp).Error
 			}
@@ -404,7 +408,7 @@ func (m Migrator) RenameColumn(value any, oldName, newName string) error {
 	return m.run(false, func(m Migrator) error {
 		return m.RunWithValue(value, func(stmt *gorm.Statement) error {
 			from, to := columnName(stmt, oldName), columnName(stmt, newName)
-			if err := m.DB.Exec("ALTER TABLE ? RENAME COLUMN ? TO ?", m.CurrentTable(stmt), clause.Column{Name: from}, clause.Column{Name: to}).Error; err != nil {
+			if err := m.DB.Exec("ALTER TABLE ? RENAME COLUMN ? TO ?", m.CurrentTable(stmt), identExpr(from), identExpr(to)).Error; err != nil {
 				return fmt.Errorf("libsql: renaming column %s.%s to %s: %w", stmt.Table, from, to, err)
 			}
 			return nil
@@ -563,7 +567,7 @@ func (m Migrator) CreateView(name string, option gorm.ViewOption) error {
 		stmt := &gorm.Statement{DB: m.DB}
 		stmt.AddVar(&query, option.Query)
 		if option.Replace {
-			if err := m.DB.Exec("DROP VIEW IF EXISTS ?", clause.Table{Name: name}).Error; err != nil {
+			if err := m.DB.Exec("DROP VIEW IF EXISTS " + quoteIdent(name)).Error; err != nil {
 				return fmt.Errorf("libsql: replacing view %s: %w", name, err)
 			}
 		}
@@ -785,7 +789,7 @@ func (m Migrator) DropIndex(value any, name string) error {
 			if !m.HasIndex(value, name) {
 				return fmt.Errorf("libsql: table %s has no index %s", stmt.Table, name)
 			}
-			if err := m.DB.Exec("DROP INDEX ?", clause.Column{Name: name}).Error; err != nil {
+			if err := m.DB.Exec("DROP INDEX " + quoteIdent(name)).Error; err != nil {
 				return fmt.Errorf("libsql: dropping index %s of table %s: %w", name, stmt.Table, err)
 			}
 			return nil
@@ -825,7 +829,7 @@ func (m Migrator) RenameIndex(value any, oldName, newName string) error {
 			}
 			text := defs[0].String
 			created := text[:idx.nameTok.start] + quoteIdent(newName) + text[idx.nameTok.end:]
-			if err := m.DB.Exec("DROP INDEX ?", clause.Column{Name: oldName}).Error; err != nil {
+			if err := m.DB.Exec("DROP INDEX " + quoteIdent(oldName)).Error; err != nil {
 				return fmt.Errorf("libsql: renaming index %s of table %s: %w", oldName, stmt.Table, err)
 			}
 			if err := m.DB.Exec(created).Error; err != nil {

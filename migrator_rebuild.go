@@ -3,8 +3,6 @@ package libsql
 import (
 	"fmt"
 	"strings"
-
-	"gorm.io/gorm/clause"
 )
 
 // tableDef reads and parses the table's CREATE TABLE statement.
@@ -291,10 +289,10 @@ func (m Migrator) rebuild(table string, def *tableDef, dropped string) error {
 			return fail(err)
 		}
 	}
-	if err := m.DB.Exec("DROP TABLE ?", clause.Table{Name: table}).Error; err != nil {
+	if err := m.DB.Exec("DROP TABLE " + quoteIdent(table)).Error; err != nil {
 		return fail(err)
 	}
-	if err := m.DB.Exec("ALTER TABLE ? RENAME TO ?", clause.Table{Name: tmp}, clause.Table{Name: table}).Error; err != nil {
+	if err := m.DB.Exec("ALTER TABLE " + quoteIdent(tmp) + " RENAME TO " + quoteIdent(table)).Error; err != nil {
 		return fail(err)
 	}
 	for _, o := range saved {

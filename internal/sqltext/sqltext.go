@@ -349,3 +349,77 @@ func unquote(s string) string {
 	}
 	return s
 }
+
+// NameParts splits a name as GORM passes it to a dialect's QuoteTo into the
+// identifiers it names: "a.b" is a then b (a schema or table, then what is
+// in it). A part that is a whole quoted identifier (`x`, "x" or [x], up to a
+// dot or the end) gives its unquoted value, so "`a.b`" is the one
+// identifier a.b; any other part is taken byte for byte, quotes included.
+func NameParts(name string) []string {
+	var parts []string
+	for i := 0; ; {
+		if ident, end, ok := quotedIdent(name, i); ok && (end == len(name) || name[end] == '.') {
+			parts = append(parts, ident)
+			if end == len(name) {
+				return parts
+			}
+			i = end + 1
+			continue
+		}
+		dot := strings.IndexByte(name[i:], '.')
+		if dot < 0 {
+			return append(parts, name[i:])
+		}
+		parts = append(parts, name[i:i+dot])
+		i += dot + 1
+	}
+}
+
+// QuotedName reads text written as identifiers in the quote character
+// joined by dots, as a dialect's QuoteTo writes them, and returns them
+// unquoted; ok is false when text holds anything else (a bare word, an
+// operator, a comment, an unterminated quote).
+func QuotedName(text string, quote byte) (parts []string, ok bool) {
+	for i := 0; ; {
+		if i >= len(text) || text[i] != quote {
+			return nil, false
+		}
+		ident, end, ok := quotedIdent(text, i)
+		if !ok {
+			return nil, false
+		}
+		parts = append(parts, ident)
+		if end == len(text) {
+			return parts, true
+		}
+		if text[end] != '.' {
+			return nil, false
+		}
+		i = end + 1
+	}
+}
+
+// quotedIdent reads the identifier quoted with `, " or [ that starts at
+// s[i], if it is one and is closed, and returns its value and end.
+func quotedIdent(s string, i int) (string, int, bool) {
+	if i >= len(s) || s[i] != '`' && s[i] != '"' && s[i] != '[' {
+		return "", 0, false
+	}
+	k, end := next(s, i)
+	text := s[i:end]
+	ident := unquote(text)
+	if k != kindQuoted || len(text) < 2 || Quote(ident, s[i]) != text {
+		return "", 0, false
+	}
+	return ident, end, true
+}
+
+// Quote writes ident as one identifier in the quote character (` or ", or
+// [ for [ident], which cannot hold a ]), doubling the quote inside.
+func Quote(ident string, quote byte) string {
+	if quote == '[' {
+		return "[" + ident + "]"
+	}
+	q := string(quote)
+	return q + strings.ReplaceAll(ident, q, q+q) + q
+}

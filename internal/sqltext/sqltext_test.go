@@ -111,3 +111,33 @@ func TestTransactionControl(t *testing.T) {
 		assert.Equal(t, want, TransactionControl(sql), sql)
 	}
 }
+
+func TestNameParts(t *testing.T) {
+	cases := map[string][]string{
+		"users":              {"users"},
+		"main.users":         {"main", "users"},
+		"`a.b`":              {"a.b"},
+		"`a``b`.\"c\"\"d\"":  {"a`b", `c"d`},
+		"[x y].z":            {"x y", "z"},
+		"":                   {""},
+		"a..b":               {"a", "", "b"},
+		"`a` DESC, `b`":      {"`a` DESC, `b`"},
+		"`a":                 {"`a"},
+		"`a``":               {"`a``"},
+		"\"a\"x.`b`":         {"\"a\"x", "b"},
+		"`id`; DROP TABLE t": {"`id`; DROP TABLE t"},
+	}
+	for name, want := range cases {
+		assert.Equal(t, want, NameParts(name), name)
+	}
+}
+
+func TestQuotedName(t *testing.T) {
+	parts, ok := QuotedName("`a``b`.`c.d`", '`')
+	assert.True(t, ok)
+	assert.Equal(t, []string{"a`b", "c.d"}, parts)
+	for _, text := range []string{"", "a", "`a` b", "`a`.", "`a", "`a``", "\"a\"", "`a`.b", "`a`--", "`a`/**/"} {
+		_, ok := QuotedName(text, '`')
+		assert.False(t, ok, text)
+	}
+}

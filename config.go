@@ -58,10 +58,9 @@ type Config struct {
 	// keeps. Default 64; negative disables the cache.
 	StatementCacheSize int
 	// KeepDefaultTransactions keeps GORM's per-operation transaction even
-	// around writes that run a single statement (no hooks, no associations),
-	// which the dialect otherwise skips because one statement is atomic on
-	// its own. Set it if callbacks of your own write more inside Create,
-	// Update or Delete.
+	// around writes that run a single statement (no hooks, no associations,
+	// no callbacks registered after Open), which the dialect otherwise skips
+	// because one statement is atomic on its own.
 	KeepDefaultTransactions bool
 }
 

@@ -1,8 +1,12 @@
 package libsql
 
 import (
+	"reflect"
+	"sync/atomic"
+
 	"gorm.io/gorm"
 	"gorm.io/gorm/callbacks"
+	"gorm.io/gorm/logger"
 	"gorm.io/gorm/schema"
 )
 
@@ -11,22 +15,36 @@ import (
 // nothing: a single SQLite statement is atomic by itself. It does cost a
 // BEGIN and a COMMIT, which are round trips to a remote server and extra
 // lock traffic on a local file. So the dialect skips it for operations that
-// are known to run one statement: no hooks that could run more, and no
-// associations to save. Config.KeepDefaultTransactions turns this off, for
-// programs whose own callbacks write more inside these operations.
+// are known to run one statement: no hooks that could run more, no
+// associations to save, and no callbacks but GORM's and the dialect's own.
+// A callback registered after Open (by the program or a plugin) could
+// write more, or fail after the statement ran; GORM promises that a failed
+// Create, Update or Delete leaves nothing written, so any such callback
+// brings GORM's transaction back. Config.KeepDefaultTransactions always
+// keeps it.
 
 // hooksOf reports whether the model defines hooks GORM runs around op.
 type hooksOf func(*schema.Schema) bool
+
+// callbackProcessor is the part of GORM's callback processor used here.
+type callbackProcessor interface {
+	Replace(string, func(*gorm.DB)) error
+}
 
 func registerSingleStatementWrites(db *gorm.DB) error {
 	if db.SkipDefaultTransaction {
 		return nil
 	}
+	// Replace logs each call at Info level; this one is the dialect's own
+	// setup, not something the program did.
+	saved := db.Logger
+	db.Logger = logger.Discard
+	defer func() { db.Logger = saved }()
+
+	var chains []*callbackChain
 	for _, p := range []struct {
-		processor interface {
-			Replace(string, func(*gorm.DB)) error
-		}
-		hooks hooksOf
+		processor callbackProcessor
+		hooks     hooksOf
 	}{
 		{db.Callback().Create(), func(s *schema.Schema) bool {
 			return s.BeforeSave || s.BeforeCreate || s.AfterCreate || s.AfterSave
@@ -39,13 +57,18 @@ func registerSingleStatementWrites(db *gorm.DB) error {
 		}},
 	} {
 		hooks := p.hooks
+		chain := &callbackChain{processor: p.processor, field: -1}
 		if err := p.processor.Replace("gorm:begin_transaction", func(tx *gorm.DB) {
-			if !runsOneStatement(tx, hooks) {
+			if !chain.ownOnly() || !runsOneStatement(tx, hooks) {
 				callbacks.BeginTransaction(tx)
 			}
 		}); err != nil {
 			return err
 		}
+		chains = append(chains, chain)
+	}
+	for _, c := range chains {
+		c.recordKnown()
 	}
 	return nil
 }
@@ -61,4 +84,70 @@ func runsOneStatement(tx *gorm.DB, hooks hooksOf) bool {
 		return false
 	}
 	return len(s.Relationships.Relations) == 0
+}
+
+// callbackChain tells whether one GORM callback processor (create, update
+// or delete) still runs only the callbacks it ran when the dialect was
+// initialized. GORM offers no way to list callbacks, so the processor's
+// compiled list (its fns field) is read by reflection; if GORM ever
+// changes that field, ownOnly reports false and the default transaction
+// stays, which is always correct.
+type callbackChain struct {
+	processor callbackProcessor
+	// field is the index of the processor's fns field, or -1.
+	field int
+	// known holds the code addresses of the callbacks at initialization.
+	known map[uintptr]bool
+	// checked is the compiled list last found to hold only known
+	// callbacks. GORM compiles a new list on every Register, Replace or
+	// Remove; holding the pointer keeps that list alive, so its address
+	// cannot be reused by a later one.
+	checked atomic.Pointer[byte]
+}
+
+// compiled returns the processor's compiled callback list.
+func (c *callbackChain) compiled() (reflect.Value, bool) {
+	if c.field < 0 {
+		return reflect.Value{}, false
+	}
+	return reflect.ValueOf(c.processor).Elem().Field(c.field), true
+}
+
+func (c *callbackChain) recordKnown() {
+	t := reflect.TypeOf(c.processor)
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return
+	}
+	f, ok := t.Elem().FieldByName("fns")
+	if !ok || len(f.Index) != 1 || f.Type.Kind() != reflect.Slice || f.Type.Elem() != reflect.TypeOf(func(*gorm.DB) {}) {
+		return
+	}
+	c.field = f.Index[0]
+	fns, _ := c.compiled()
+	c.known = make(map[uintptr]bool, fns.Len())
+	for i := 0; i < fns.Len(); i++ {
+		c.known[fns.Index(i).Pointer()] = true
+	}
+	c.checked.Store((*byte)(fns.UnsafePointer()))
+}
+
+// ownOnly reports whether every callback in the chain was there when the
+// dialect was initialized. It is a pointer comparison unless the chain was
+// changed since the last call.
+func (c *callbackChain) ownOnly() bool {
+	fns, ok := c.compiled()
+	if !ok || c.known == nil {
+		return false
+	}
+	list := (*byte)(fns.UnsafePointer())
+	if c.checked.Load() == list {
+		return true
+	}
+	for i := 0; i < fns.Len(); i++ {
+		if !c.known[fns.Index(i).Pointer()] {
+			return false
+		}
+	}
+	c.checked.Store(list)
+	return true
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	stdlog "log"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -113,4 +115,33 @@ func TestKeepDefaultTransactions(t *testing.T) {
 	pool.begins.Store(0)
 	require.NoError(t, db.Create(&plainNote{Text: "a"}).Error)
 	assert.Equal(t, int64(1), pool.begins.Load())
+}
+
+// A callback added after Open may write more or fail after the statement:
+// GORM's transaction comes back for that processor, and only for it.
+func TestCallbackAddedAfterOpenKeepsTheDefaultTransaction(t *testing.T) {
+	db, pool := openCounting(t, libsql.Config{})
+	require.NoError(t, db.AutoMigrate(&plainNote{}))
+	pool.begins.Store(0)
+	require.NoError(t, db.Create(&plainNote{Text: "a"}).Error)
+	assert.Zero(t, pool.begins.Load())
+
+	require.NoError(t, db.Callback().Create().After("gorm:create").Register("test:noop", func(*gorm.DB) {}))
+	require.NoError(t, db.Create(&plainNote{Text: "b"}).Error)
+	require.NoError(t, db.Create(&plainNote{Text: "c"}).Error)
+	assert.Equal(t, int64(2), pool.begins.Load())
+	require.NoError(t, db.Model(&plainNote{}).Where("text = ?", "c").Update("text", "d").Error)
+	assert.Equal(t, int64(2), pool.begins.Load(), "the update chain is unchanged")
+}
+
+// gorm.Open at Info level logs nothing about the dialect's own callbacks.
+func TestOpenLogsNoCallbackReplacement(t *testing.T) {
+	var buf strings.Builder
+	log := logger.New(stdlog.New(&buf, "", 0), logger.Config{LogLevel: logger.Info})
+	db, err := gorm.Open(libsql.Open(libsql.Config{Database: filepath.Join(t.TempDir(), "log.db")}), &gorm.Config{Logger: log})
+	require.NoError(t, err)
+	sqlDB, err := db.DB()
+	require.NoError(t, err)
+	require.NoError(t, sqlDB.Close())
+	assert.NotContains(t, buf.String(), "callback")
 }

@@ -6,6 +6,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+
+	"github.com/gorm-libsql/libsql/internal/sqltext"
 )
 
 // conn is one SQLite connection with its compiled-statement cache.
@@ -261,7 +263,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 			disarm()
 			return nil, errors.New("libsql: query holds no statement")
 		}
-		if s.tailAt < len(rest) && !blank(rest[s.tailAt:]) {
+		if s.tailAt < len(rest) && !sqltext.Blank(rest[s.tailAt:]) {
 			used, err := c.bindArgs(s, args)
 			if err == nil {
 				if rc, _, _ := c.h.stmtExec(s.ptr, s.cur, c.args, c.argBuf); rc != sqliteDone {
@@ -290,19 +292,6 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 		}
 		return r, nil
 	}
-}
-
-// blank reports whether the rest of a query holds no statement, without
-// compiling it: only white space and a trailing semicolon are common there.
-func blank(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case ' ', '\t', '\n', '\r', ';':
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 func (c *conn) startRows(ctx context.Context, s *stmt, disarm func()) (*rows, error) {

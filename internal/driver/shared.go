@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"time"
+
+	"github.com/gorm-libsql/libsql/internal/sqltext"
 )
 
 // The remote and embedded-replica drivers bind and decode values by the
@@ -56,7 +58,7 @@ func Describe(c driver.Conn, query string) (readOnly bool, declTypes []string, e
 		return false, nil, err
 	}
 	defer cn.release(s)
-	single := s.tailAt == len(query) || blank(query[s.tailAt:])
+	single := s.tailAt == len(query) || sqltext.Blank(query[s.tailAt:])
 	_, declTypes = stmtColumns(s.ptr)
 	return single && stmtReadOnly(s.ptr), declTypes, nil
 }

@@ -99,6 +99,19 @@ func MultiStatement(sql string) bool {
 	return false
 }
 
+// Blank reports whether sql holds no statement: only white space, comments
+// and semicolons.
+func Blank(sql string) bool {
+	for i := 0; i < len(sql); {
+		k, end := next(sql, i)
+		if k != kindSpace && (k != kindPunct || sql[i] != ';') {
+			return false
+		}
+		i = end
+	}
+	return true
+}
+
 // ReadOnly reports whether every statement in sql only reads: it starts
 // with SELECT, VALUES or EXPLAIN, or with WITH and holds no INSERT, UPDATE,
 // DELETE or REPLACE INTO. It errs on the side of false, for a server that

@@ -107,3 +107,14 @@ func init() {
 		assert.Equal(t, []string{"x", "y", "z"}, txNames(t, db))
 	})
 }
+
+func init() {
+	register("Raw/TrailingComment", func(t *testing.T, env Env) {
+		db := env.Open(t)
+		for _, sql := range []string{"SELECT 1; -- note", "SELECT 1 -- note", "SELECT 1; /* a */ ;\n-- b\n"} {
+			var n int
+			require.NoError(t, db.Raw(sql).Scan(&n).Error, sql)
+			assert.Equal(t, 1, n, sql)
+		}
+	})
+}

@@ -21,7 +21,8 @@ type Config struct {
 	URL string
 	// AuthToken authenticates to the remote database.
 	AuthToken string
-	// EncryptionKey encrypts a local file or replica at rest.
+	// EncryptionKey encrypts a local file or replica at rest. It must be 32
+	// bytes, the length libSQL uses.
 	EncryptionKey string
 	// SyncInterval is how often an embedded replica pulls from the primary;
 	// 0 syncs only on demand.
@@ -29,6 +30,11 @@ type Config struct {
 	// ReadYourWrites makes an embedded replica see its own writes at once.
 	// Nil means on.
 	ReadYourWrites *bool
+
+	// BusyTimeout, JournalMode, Synchronous, DisableForeignKeys, Pragmas,
+	// ReadOnly and StatementCacheSize apply to local files and embedded
+	// replicas; Open refuses them for a remote database, whose server owns
+	// those settings.
 
 	// Conn is an existing pool to use instead of opening one; the other
 	// fields are then ignored.

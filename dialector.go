@@ -155,8 +155,6 @@ func (c Config) localOptions() (driver.Options, error) {
 		opts.StatementCacheSize = 0
 	case c.StatementCacheSize > 0:
 		opts.StatementCacheSize = c.StatementCacheSize
-	default:
-		opts.StatementCacheSize = 64
 	}
 	return opts, nil
 }

@@ -4,6 +4,7 @@ import (
 	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/gorm-libsql/libsql/internal/hrana"
 )
@@ -20,9 +21,47 @@ var ErrServerUnreachable = hrana.ErrUnreachable
 // MinEncryptionKeyLen is the shortest EncryptionKey accepted.
 const MinEncryptionKeyLen = 32
 
+// MaxEncryptionKeyLen is the longest EncryptionKey accepted: libSQL reads
+// only this many bytes of a key.
+const MaxEncryptionKeyLen = 32
+
+// localOnlyField names the first field set that only a local connection
+// can apply, or "".
+func (c Config) localOnlyField() string {
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"ReadOnly", c.ReadOnly},
+		{"DisableForeignKeys", c.DisableForeignKeys},
+		{"Pragmas", len(c.Pragmas) > 0},
+		{"JournalMode", c.JournalMode != ""},
+		{"Synchronous", c.Synchronous != ""},
+		{"BusyTimeout", c.BusyTimeout != 0},
+		{"StatementCacheSize", c.StatementCacheSize != 0},
+	} {
+		if f.set {
+			return f.name
+		}
+	}
+	return ""
+}
+
 // validate refuses combinations of settings that cannot work, before
 // anything is opened or written.
 func (c Config) validate(mode Mode) error {
+	if strings.IndexByte(c.Database, 0) >= 0 {
+		return errors.New("libsql: Database holds a NUL byte; SQLite would read the path only up to it and open another file")
+	}
+	if len(c.EncryptionKey) > MaxEncryptionKeyLen {
+		return fmt.Errorf("libsql: EncryptionKey is %d bytes; libSQL uses only the first %d, so keys that differ after that would open the same file: give at most %d bytes",
+			len(c.EncryptionKey), MaxEncryptionKeyLen, MaxEncryptionKeyLen)
+	}
+	if mode == ModeRemote {
+		if field := c.localOnlyField(); field != "" {
+			return fmt.Errorf("libsql: %s applies to local files and embedded replicas, not to a remote database (the server owns those settings); remove it", field)
+		}
+	}
 	if c.EncryptionKey != "" {
 		if mode == ModeRemote {
 			return errors.New("libsql: EncryptionKey encrypts a local file, but this config names only a remote database; remove EncryptionKey, or set Database too for an encrypted embedded replica")

@@ -13,7 +13,7 @@ import (
 	"gorm.io/gorm"
 )
 
-const testKey = "0123456789abcdef0123456789abcdef-test"
+const testKey = "0123456789abcdef0123456789abcdeT"
 
 type secret struct {
 	ID   uint
@@ -47,7 +47,7 @@ func TestEncryptedLocalFile(t *testing.T) {
 
 	before, err := os.ReadFile(path)
 	require.NoError(t, err)
-	for _, cfg := range []libsql.Config{{Database: path}, {Database: path, EncryptionKey: strings.Repeat("w", 40)}} {
+	for _, cfg := range []libsql.Config{{Database: path}, {Database: path, EncryptionKey: strings.Repeat("w", 32)}} {
 		_, err := gorm.Open(libsql.Open(cfg), &gorm.Config{})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "encrypt")

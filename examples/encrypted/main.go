@@ -1,5 +1,5 @@
 // Command encrypted keeps a local database encrypted at rest. The key comes
-// from LIBSQL_ENCRYPTION_KEY (at least 32 bytes).
+// from LIBSQL_ENCRYPTION_KEY (32 bytes).
 package main
 
 import (
@@ -20,7 +20,7 @@ type Secret struct {
 func main() {
 	key := os.Getenv("LIBSQL_ENCRYPTION_KEY")
 	if key == "" {
-		log.Fatal("set LIBSQL_ENCRYPTION_KEY to a key of at least 32 bytes")
+		log.Fatal("set LIBSQL_ENCRYPTION_KEY to a key of 32 bytes")
 	}
 	db, err := gorm.Open(libsql.Open(libsql.Config{Database: "encrypted.db", EncryptionKey: key}), &gorm.Config{})
 	if err != nil {

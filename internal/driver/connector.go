@@ -64,9 +64,6 @@ func NewConnector(opts Options) (*Connector, error) {
 		return nil, err
 	}
 	opts.TxLock = lock
-	if opts.StatementCacheSize == 0 {
-		opts.StatementCacheSize = 64
-	}
 	c := &Connector{opts: opts, path: opts.Path, flags: openURI | openNoMutex}
 	if opts.ReadOnly {
 		c.flags |= openReadOnly
@@ -204,5 +201,7 @@ func DefaultOptions(path string) Options {
 		Synchronous: "NORMAL",
 		ForeignKeys: true,
 		TxLock:      "IMMEDIATE",
+		// StatementCacheSize 0 turns the cache off.
+		StatementCacheSize: 64,
 	}
 }

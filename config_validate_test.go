@@ -1,0 +1,40 @@
+package libsql
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// One defaults table: 0 is the default, negative turns the cache off.
+func TestStatementCacheSizeOff(t *testing.T) {
+	for size, want := range map[int]int{-1: 0, 0: 64, 10: 10} {
+		opts, err := Config{Database: "x.db", StatementCacheSize: size}.localOptions()
+		require.NoError(t, err)
+		assert.Equal(t, want, opts.StatementCacheSize, size)
+	}
+}
+
+func TestValidateRefusesWhatWouldBeIgnored(t *testing.T) {
+	remote := Config{URL: "http://127.0.0.1:1", AuthToken: "t"}
+	cases := map[string]struct {
+		cfg  Config
+		mode Mode
+	}{
+		"NUL byte":                   {Config{Database: "a\x00b.db"}, ModeLocal},
+		"uses only the first 32":     {Config{Database: "a.db", EncryptionKey: strings.Repeat("k", 64)}, ModeLocal},
+		"ReadOnly applies":           {Config{URL: remote.URL, ReadOnly: true}, ModeRemote},
+		"DisableForeignKeys applies": {Config{URL: remote.URL, DisableForeignKeys: true}, ModeRemote},
+		"Pragmas applies":            {Config{URL: remote.URL, Pragmas: []string{"x=1"}}, ModeRemote},
+		"JournalMode applies":        {Config{URL: remote.URL, JournalMode: "WAL"}, ModeRemote},
+		"BusyTimeout applies":        {Config{URL: remote.URL, BusyTimeout: 1}, ModeRemote},
+		"StatementCacheSize applies": {Config{URL: remote.URL, StatementCacheSize: -1}, ModeRemote},
+	}
+	for want, c := range cases {
+		assert.ErrorContains(t, c.cfg.validate(c.mode), want)
+	}
+	assert.NoError(t, Config{Database: "a.db", EncryptionKey: strings.Repeat("k", 32)}.validate(ModeLocal))
+	assert.NoError(t, remote.validate(ModeRemote))
+}

@@ -5,6 +5,7 @@ package libsql
 import (
 	"database/sql"
 	sqldriver "database/sql/driver"
+	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -33,19 +34,36 @@ type Dialector struct {
 	dsnErr error
 }
 
-// Open returns a dialector for a Config or for a DSN string (see ParseDSN):
+// Open returns a dialector for a Config (or *Config) or for a DSN string
+// of any string type (see ParseDSN):
 //
 //	gorm.Open(libsql.Open(libsql.Config{Database: "app.db"}), &gorm.Config{})
 //	gorm.Open(libsql.Open("file:app.db?busy_timeout=5s"), &gorm.Config{})
-func Open[T Config | string](cfg T) gorm.Dialector {
+//
+// Open is generic, so as a function value name it with its type
+// (libsql.Open[string]) or use New or OpenDSN, which are plain functions.
+func Open[T Config | *Config | ~string](cfg T) gorm.Dialector {
 	switch c := any(cfg).(type) {
 	case Config:
-		return &Dialector{Config: c}
-	case string:
-		parsed, err := ParseDSN(c)
-		return &Dialector{Config: parsed, dsnErr: err}
+		return New(c)
+	case *Config:
+		if c == nil {
+			return &Dialector{dsnErr: errors.New("libsql: Open was given a nil *Config")}
+		}
+		return New(*c)
 	}
-	panic("unreachable")
+	return OpenDSN(reflect.ValueOf(cfg).String())
+}
+
+// New returns a dialector for cfg, as gorm.io/driver/sqlite's and
+// postgres's New do.
+func New(cfg Config) gorm.Dialector { return &Dialector{Config: cfg} }
+
+// OpenDSN returns a dialector for a DSN string (see ParseDSN); a DSN that
+// does not parse fails gorm.Open.
+func OpenDSN(dsn string) gorm.Dialector {
+	parsed, err := ParseDSN(dsn)
+	return &Dialector{Config: parsed, dsnErr: err}
 }
 
 // IsLibSQL reports whether db runs on this dialect. Name reports "sqlite" for

@@ -8,6 +8,14 @@ import (
 	"gorm.io/gorm"
 )
 
+// Error is the error of the SQLite engine, from local files, remote
+// databases and embedded replicas alike: errors.As finds it without
+// TranslateError. Code is SQLite's extended result code
+// (https://sqlite.org/rescode.html) and Primary() its primary code, so
+// Primary() == 5 is SQLITE_BUSY. A remote server that sends only a primary
+// code gets the extended one the local engine gives for the same message.
+type Error = driver.Error
+
 // ErrNotNullViolated is matched (with errors.Is) by a translated NOT NULL
 // constraint violation; GORM has no sentinel of its own for it.
 var ErrNotNullViolated = errors.New("libsql: NOT NULL constraint violated")

@@ -61,9 +61,43 @@ var sqliteCodes = map[string]int{
 // serverError converts an error code and message from the server into the
 // error local mode gives for the same failure.
 func serverError(code, message string) error {
-	if n, ok := sqliteCodes[code]; ok {
-		msg := strings.TrimPrefix(message, "SQLite error: ")
-		return &local.Error{Code: n, Message: msg}
+	msg := strings.TrimPrefix(message, "SQLite error: ")
+	n, ok := sqliteCodes[code]
+	if !ok {
+		// sqld reports some engine errors under its own codes; SQLite
+		// gives SQLITE_ERROR for them.
+		for _, text := range []string{"no such table", "no such column"} {
+			if at := strings.Index(msg, text); at >= 0 && (code == "SQLITE_UNKNOWN" || code == "SQL_INPUT_ERROR") {
+				n, ok, msg = 1, true, msg[at:]
+				break
+			}
+		}
 	}
-	return &Error{Code: code, Message: message}
+	if !ok {
+		return &Error{Code: code, Message: message}
+	}
+	if n == local.CodeConstraint {
+		n = constraintCode(msg)
+	}
+	return &local.Error{Code: n, Message: msg}
+}
+
+// constraintCode is the extended code SQLite gives for a constraint
+// message: sqld sends only the primary code 19. A UNIQUE message keeps 19
+// here: it may be a primary key, which Conn.refine asks the server about.
+func constraintCode(msg string) int {
+	for _, c := range []struct {
+		text string
+		code int
+	}{
+		{"FOREIGN KEY constraint failed", local.CodeConstraintForeignKey},
+		{"NOT NULL constraint failed", local.CodeConstraintNotNull},
+		{"PRIMARY KEY constraint failed", local.CodeConstraintPrimaryKey},
+		{"CHECK constraint failed", local.CodeConstraintCheck},
+	} {
+		if strings.Contains(msg, c.text) {
+			return c.code
+		}
+	}
+	return local.CodeConstraint
 }

@@ -320,6 +320,18 @@ func (m Migrator) DropColumn(value any, name string) error {
 			if def.column(col) == nil {
 				return fmt.Errorf("libsql: table %s has no column %s", stmt.Table, col)
 			}
+			indexed, err := m.columnIndexed(stmt.Table, col)
+			if err != nil {
+				return err
+			}
+			if indexed {
+				// SQLite refuses to drop an indexed column: rebuild at once
+				// rather than log a failed statement.
+				if err := def.dropColumn(col); err != nil {
+					return fmt.Errorf("libsql: dropping column %s.%s: %w", stmt.Table, col, err)
+				}
+				return m.rebuild(stmt.Table, def, col)
+			}
 			sp := "libsql_drop_column"
 			if err := m.DB.Exec("SAVEPOINT " + sp).Error; err != nil {
 				return err
@@ -340,6 +352,26 @@ func (m Migrator) DropColumn(value any, name string) error {
 			return m.rebuild(stmt.Table, def, col)
 		})
 	})
+}
+
+// columnIndexed reports whether an index of the table (one behind a UNIQUE
+// or PRIMARY KEY constraint included) uses the column.
+func (m Migrator) columnIndexed(table, col string) (bool, error) {
+	var n int
+	if err := m.DB.Raw(`SELECT count(*) FROM pragma_index_list(?) il, pragma_index_info(il.name) ii WHERE ii.name = ? COLLATE NOCASE`,
+		table, col).Row().Scan(&n); err != nil || n > 0 {
+		return n > 0, err
+	}
+	var defs []string
+	if err := m.DB.Raw("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", table).Scan(&defs).Error; err != nil {
+		return false, err
+	}
+	for _, d := range defs {
+		if mentions(d, col) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // AlterColumn brings the column's type, NOT NULL and DEFAULT in line with

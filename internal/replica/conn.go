@@ -246,7 +246,6 @@ func (t remoteTx) Rollback() error {
 	return t.tx.Rollback()
 }
 
-
 // ResetSession implements driver.SessionResetter.
 func (c *conn) ResetSession(ctx context.Context) error {
 	if c.localTx != nil {

@@ -38,7 +38,7 @@ type Proxy struct {
 	// cuts the requests it holds.
 	hole chan struct{}
 	// drop is the pending DropResponse rule.
-	drop *dropRule
+	drop  *dropRule
 	conns map[net.Conn]struct{}
 }
 

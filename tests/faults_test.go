@@ -160,3 +160,53 @@ func TestFaultTransactionAfterIdle(t *testing.T) {
 	require.NoError(t, db.Model(&note{}).Count(&n).Error)
 	assert.Equal(t, int64(2), n)
 }
+
+// TestFaultReplicaOpenWithPrimaryDown: a replica whose file holds data
+// opens and serves reads while the primary is down; a new one fails
+// clearly, in bounded time, naming the cause.
+func TestFaultReplicaOpenWithPrimaryDown(t *testing.T) {
+	t.Parallel()
+	srv := sqldtest.Own(t)
+	proxy := sqldtest.NewProxy(t, srv.URL)
+	cfg := libsql.Config{Database: filepath.Join(t.TempDir(), "r.db"), URL: proxy.URL(), AuthToken: srv.Token(), RequestTimeout: 2 * time.Second}
+	db, err := gorm.Open(libsql.Open(cfg), &gorm.Config{})
+	require.NoError(t, err)
+	require.NoError(t, db.AutoMigrate(&note{}))
+	require.NoError(t, db.Create(&note{Text: "synced"}).Error)
+	sqlDB, _ := db.DB()
+	require.NoError(t, sqlDB.Close())
+
+	proxy.BlackHole(true)
+	start := time.Now()
+	db = open(t, cfg, nil)
+	t.Logf("reopened with the primary black-holed in %s", time.Since(start))
+	var n int64
+	require.NoError(t, db.Model(&note{}).Count(&n).Error)
+	assert.Equal(t, int64(1), n, "reads are served from the file")
+
+	fresh := cfg
+	fresh.Database = filepath.Join(t.TempDir(), "new.db")
+	start = time.Now()
+	_, err = gorm.Open(libsql.Open(fresh), &gorm.Config{})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, libsql.ErrServerUnreachable)
+	assert.Contains(t, err.Error(), "primary must be reachable")
+	assert.Less(t, time.Since(start), 10*time.Second)
+	proxy.BlackHole(false)
+}
+
+// TestRemoteOpenAgainstSilentServerIsBounded: gorm.Open's ping against a
+// server that accepts and never answers ends at RequestTimeout.
+func TestRemoteOpenAgainstSilentServerIsBounded(t *testing.T) {
+	t.Parallel()
+	srv := sqldtest.Own(t)
+	proxy := sqldtest.NewProxy(t, srv.URL)
+	proxy.BlackHole(true)
+	defer proxy.BlackHole(false)
+	start := time.Now()
+	_, err := gorm.Open(libsql.Open(libsql.Config{URL: proxy.URL(), AuthToken: srv.Token(), RequestTimeout: 500 * time.Millisecond}), &gorm.Config{})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, libsql.ErrServerUnreachable)
+	assert.Contains(t, err.Error(), "RequestTimeout")
+	assert.Less(t, time.Since(start), 5*time.Second)
+}

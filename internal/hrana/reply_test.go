@@ -278,6 +278,10 @@ func TestCommitOutcomes(t *testing.T) {
 
 	var down *hranatest.Server
 	down = hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply { return hranatest.OK(p, hranatest.Baton("b"), "") })
+	// A fresh connection for every request: once the server is down, the
+	// COMMIT cannot even connect (a kept-alive one would break mid-request,
+	// which leaves the outcome unknown).
+	down.Config.SetKeepAlivesEnabled(false)
 	db = openFake(t, down, Limits{RequestTimeout: 200 * time.Millisecond})
 	tx, err := db.Begin()
 	require.NoError(t, err)

@@ -68,6 +68,24 @@ type Config struct {
 	// no callbacks registered after Open), which the dialect otherwise skips
 	// because one statement is atomic on its own.
 	KeepDefaultTransactions bool
+
+	// Network limits (remote mode and embedded replicas).
+
+	// ConnectTimeout bounds opening a connection to the server, TLS
+	// handshake included. Default 10s.
+	ConnectTimeout time.Duration
+	// RequestTimeout bounds each request to the server (a statement, a
+	// batch, COMMIT) and each sync of an embedded replica, when the
+	// context has no deadline of its own; a context deadline replaces it,
+	// so pass one for a statement that may run longer. A request cut short
+	// fails with an error matching ErrServerUnreachable that names this
+	// setting. Default 60s; negative leaves requests bounded by their
+	// context alone.
+	RequestTimeout time.Duration
+	// MaxResponseBytes caps the size of one reply from the server; a
+	// larger one fails with ErrResponseTooLarge instead of filling memory.
+	// Default 64 MiB.
+	MaxResponseBytes int64
 }
 
 // Mode is how a Config reaches its database.
@@ -119,8 +137,10 @@ func (c Config) Mode() (Mode, error) {
 //	file:app.db?busy_timeout=5s&journal_mode=wal
 //	:memory:
 //
-// Remote databases are a libsql://, https:// or http:// URL with an
-// authToken parameter. Adding a replica parameter names the local file of
+// Remote databases are a libsql://, https:// or http:// URL (ws:// and
+// wss:// name the same server, spoken to over HTTP and HTTPS) with an
+// authToken parameter, and the network limits connect_timeout,
+// request_timeout (Go durations or milliseconds) and max_response_bytes. Adding a replica parameter names the local file of
 // an embedded replica, with sync_interval and read_your_writes:
 //
 //	libsql://db.example.com?authToken=TOKEN
@@ -243,6 +263,10 @@ func parseRemoteDSN(dsn string) (Config, error) {
 				return Config{}, fmt.Errorf("libsql: DSN sync_interval=%q: %w", v, err)
 			}
 			cfg.SyncInterval = d
+		case "connect_timeout", "request_timeout", "max_response_bytes":
+			if err := cfg.setNetworkParam(key, v); err != nil {
+				return Config{}, err
+			}
 		case "read_your_writes", "readYourWrites":
 			on, err := parseSwitch(v)
 			if err != nil {

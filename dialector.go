@@ -121,6 +121,9 @@ func (d *Dialector) connector(db *gorm.DB) (sqldriver.Connector, error) {
 	if err := d.Config.validate(mode); err != nil {
 		return nil, err
 	}
+	if mode != ModeLocal {
+		d.Config.warnCleartextToken(db.Logger)
+	}
 	switch mode {
 	case ModeLocal:
 		opts, err := d.Config.localOptions()

@@ -90,5 +90,9 @@ func (c Config) validate(mode Mode) error {
 }
 
 func (c Config) remoteConnector() (sqldriver.Connector, error) {
-	return hrana.NewConnector(hrana.Options{URL: c.URL, AuthToken: c.AuthToken, TxLock: c.TxLock})
+	limits, err := c.limits()
+	if err != nil {
+		return nil, err
+	}
+	return hrana.NewConnector(hrana.Options{URL: c.URL, AuthToken: c.AuthToken, TxLock: c.TxLock, Limits: limits})
 }

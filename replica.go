@@ -21,12 +21,17 @@ func (c Config) replicaConnector(log logger.Interface) (sqldriver.Connector, err
 	if err != nil {
 		return nil, err
 	}
+	limits, err := c.limits()
+	if err != nil {
+		return nil, err
+	}
 	r, err := replica.Open(replica.Options{
 		Local:          opts,
 		URL:            c.URL,
 		AuthToken:      c.AuthToken,
 		ReadYourWrites: c.ReadYourWrites == nil || *c.ReadYourWrites,
 		SyncInterval:   c.SyncInterval,
+		Limits:         limits,
 		OnSyncError: func(err error) {
 			if log != nil {
 				log.Error(context.Background(), "libsql: background sync failed: %v", err)

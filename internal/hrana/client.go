@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 )
 
 // ErrAuth is matched (errors.Is) by every error caused by the server
@@ -42,6 +41,7 @@ type client struct {
 	token    string
 	// observe, when set, is told of every request sent (tests count them).
 	observe func()
+	limits  Limits
 }
 
 // redact removes the token from text that came from elsewhere (a server
@@ -53,8 +53,10 @@ func (c *client) redact(s string) string {
 	return strings.ReplaceAll(s, c.token, "[redacted]")
 }
 
-// send posts one pipeline and returns the server's response. endpoint is
-// the stream's base URL, or empty for the primary one.
+// send posts one pipeline and returns the server's response, checked to
+// answer every request. endpoint is the stream's base URL, or empty for the
+// primary one. Without a deadline in ctx, the request is bounded by
+// RequestTimeout.
 func (c *client) send(ctx context.Context, endpoint string, req *pipelineRequest) (*pipelineResponse, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
@@ -63,6 +65,8 @@ func (c *client) send(ctx context.Context, endpoint string, req *pipelineRequest
 	if endpoint == "" {
 		endpoint = c.pipeline
 	}
+	ctx, cancel := c.limits.Bound(ctx)
+	defer cancel()
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("libsql: %s", c.redact(err.Error()))
@@ -79,9 +83,12 @@ func (c *client) send(ctx context.Context, endpoint string, req *pipelineRequest
 		return nil, c.transportError(ctx, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.limits.MaxResponseBytes+1))
 	if err != nil {
 		return nil, c.transportError(ctx, err)
+	}
+	if int64(len(data)) > c.limits.MaxResponseBytes {
+		return nil, &tooLargeError{limit: c.limits.MaxResponseBytes}
 	}
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
@@ -99,14 +106,23 @@ func (c *client) send(ctx context.Context, endpoint string, req *pipelineRequest
 		}
 		return nil, &Error{Code: e.Code, Message: c.redact(e.Message), Status: resp.StatusCode}
 	}
-	var out pipelineResponse
-	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, fmt.Errorf("libsql: unreadable response from the server: %w", err)
+	return decodePipeline(data, len(req.Requests))
+}
+
+// streamEndpoint is the pipeline URL of a stream whose reply named
+// baseURL. A base URL is followed only to the primary's own scheme and
+// host, which the token is meant for; any other is ignored.
+func (c *client) streamEndpoint(baseURL *string) string {
+	if baseURL == nil || *baseURL == "" {
+		return ""
 	}
-	if len(out.Results) != len(req.Requests) {
-		return nil, fmt.Errorf("libsql: the server answered %d of %d requests", len(out.Results), len(req.Requests))
+	u, err := url.Parse(*baseURL)
+	home, herr := url.Parse(c.pipeline)
+	if err != nil || herr != nil || !strings.EqualFold(u.Scheme, home.Scheme) || !strings.EqualFold(u.Host, home.Host) ||
+		u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return ""
 	}
-	return &out, nil
+	return strings.TrimSuffix(u.String(), "/") + pipelinePath
 }
 
 // serverMessage reads the "error" or "message" field of an error body, or
@@ -123,6 +139,14 @@ func serverMessage(data []byte) string {
 		return e.Message
 	}
 	s := strings.TrimSpace(string(data))
+	if strings.HasPrefix(s, "<") {
+		// An HTML page from a proxy or gateway: its title says enough.
+		title := ""
+		if _, rest, ok := strings.Cut(strings.ToLower(s), "<title>"); ok {
+			title, _, _ = strings.Cut(rest, "<")
+		}
+		return strings.TrimSpace("an HTML page " + title)
+	}
 	if len(s) > 200 {
 		s = s[:200] + "…"
 	}
@@ -132,6 +156,10 @@ func serverMessage(data []byte) string {
 // transportError explains a request that got no answer: a deadline, a
 // cancellation, or a server that cannot be reached.
 func (c *client) transportError(ctx context.Context, err error) error {
+	var timeout *requestTimeoutError
+	if errors.As(context.Cause(ctx), &timeout) {
+		return &unreachableError{msg: timeout.Error(), err: context.DeadlineExceeded}
+	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("libsql: request to the server abandoned: %w", ctxErr)
 	}
@@ -139,7 +167,9 @@ func (c *client) transportError(ctx context.Context, err error) error {
 	if errors.As(err, &ne) && ne.Timeout() {
 		return &unreachableError{msg: "the server did not answer in time", err: ne}
 	}
-	return &unreachableError{msg: "cannot reach the server: " + c.redact(innermost(err).Error()), err: err}
+	var op *net.OpError
+	unsent := errors.As(err, &op) && op.Op == "dial"
+	return &unreachableError{msg: "cannot reach the server: " + c.redact(innermost(err).Error()), err: err, unsent: unsent}
 }
 
 // ErrUnreachable is matched (errors.Is) by errors caused by a server that
@@ -149,6 +179,9 @@ var ErrUnreachable = errors.New("libsql: server unreachable")
 type unreachableError struct {
 	msg string
 	err error
+	// unsent is set when the request never left: the connection could
+	// not be opened.
+	unsent bool
 }
 
 func (e *unreachableError) Error() string        { return "libsql: " + e.msg }
@@ -166,17 +199,4 @@ func innermost(err error) error {
 		return ue.Err
 	}
 	return err
-}
-
-// newHTTPClient returns a keep-alive client sized for a connection pool.
-func newHTTPClient() *http.Client {
-	t := &http.Transport{
-		Proxy:               nil,
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        64,
-		MaxIdleConnsPerHost: 64,
-		IdleConnTimeout:     90 * time.Second,
-		ForceAttemptHTTP2:   true,
-	}
-	return &http.Client{Transport: t}
 }

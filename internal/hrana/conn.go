@@ -64,16 +64,22 @@ func streamLost(err error) bool {
 	return e.Code == "STREAM_EXPIRED" || strings.Contains(strings.ToLower(e.Message), "baton")
 }
 
-// do sends reqs on the connection's stream. Outside a transaction a lost
-// stream is replaced and the requests resent: the server refused them
-// before running any.
+// do sends reqs on the connection's stream. A lost stream is replaced and
+// the requests resent when nothing of a transaction is on it: the server
+// refused them before running any. A transaction whose stream is gone
+// (a failed request, or a reply that closed the stream) is lost: nothing
+// more is sent for it, so that no statement of it runs outside it.
 func (c *Conn) do(ctx context.Context, reqs []request) ([]pipelineResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if c.baton == nil && c.txOnServer() {
+		c.txLost = true
+		return nil, errTxLost()
+	}
 	req := &pipelineRequest{Baton: c.baton, Requests: reqs}
 	resp, err := c.cl.send(ctx, c.baseURL, req)
-	if err != nil && c.baton != nil && !c.InTransaction() && streamLost(err) {
+	if err != nil && c.baton != nil && !c.txOnServer() && streamLost(err) {
 		c.baton, c.baseURL = nil, ""
 		req.Baton = nil
 		resp, err = c.cl.send(ctx, "", req)
@@ -81,17 +87,39 @@ func (c *Conn) do(ctx context.Context, reqs []request) ([]pipelineResult, error)
 	if err != nil {
 		// Whether the server ran the requests is unknown and the next baton
 		// was not received: the stream cannot be used again.
-		c.baton, c.baseURL = nil, ""
-		if c.InTransaction() {
-			c.txLost = true
-		}
+		c.lose()
 		return nil, err
 	}
 	c.baton = resp.Baton
-	if resp.BaseURL != nil && *resp.BaseURL != "" {
-		c.baseURL = strings.TrimSuffix(*resp.BaseURL, "/") + pipelinePath
+	c.baseURL = c.cl.streamEndpoint(resp.BaseURL)
+	if c.baton == nil {
+		c.baseURL = ""
 	}
 	return resp.Results, nil
+}
+
+// txOnServer reports whether a transaction is open on the server's
+// stream: begun by a statement, or by BeginTx once its BEGIN was sent.
+func (c *Conn) txOnServer() bool { return c.rawTx || (c.inTx && len(c.begin) == 0) }
+
+// lose forgets the stream after a failure that leaves its state unknown;
+// an open transaction, even one whose BEGIN was in flight, is lost with it.
+func (c *Conn) lose() {
+	c.baton, c.baseURL = nil, ""
+	if c.InTransaction() {
+		c.txLost = true
+	}
+}
+
+// expect reads the outcome of a request of type typ (see expect); a
+// malformed one leaves the stream's state unknown, so it is dropped.
+func (c *Conn) expect(r pipelineResult, typ string) (*response, error) {
+	resp, err := expect(r, typ)
+	if errors.Is(err, ErrMalformedReply) {
+		c.lose()
+		c.bad = true
+	}
+	return resp, err
 }
 
 // resultOf reads the outcome of one request.
@@ -108,9 +136,7 @@ func resultOf(r pipelineResult) (*response, error) {
 	return r.Response, nil
 }
 
-func errTxLost() error {
-	return errors.New("libsql: the transaction was lost: its stream on the server expired or the connection failed; roll back and retry")
-}
+func errTxLost() error { return &txLostError{} }
 
 // check refuses to run query on a lost transaction, or one that may write
 // in a read-only transaction.
@@ -148,7 +174,7 @@ func (c *Conn) runStmt(ctx context.Context, st statement) (*stmtResult, error) {
 		if track {
 			c.trackAutocommit(results[1])
 		}
-		resp, err := resultOf(results[0])
+		resp, err := c.expect(results[0], "execute")
 		if err != nil {
 			return nil, err
 		}
@@ -174,7 +200,9 @@ func (c *Conn) runStmt(ctx context.Context, st statement) (*stmtResult, error) {
 		return nil, serverError(e.Code, e.Message)
 	}
 	if br.StepResults[last] == nil {
-		return nil, &Error{Message: "the server skipped the statement"}
+		c.lose()
+		c.bad = true
+		return nil, malformed("the statement was skipped although BEGIN succeeded")
 	}
 	return br.StepResults[last], nil
 }
@@ -182,8 +210,8 @@ func (c *Conn) runStmt(ctx context.Context, st statement) (*stmtResult, error) {
 // trackAutocommit records the server's answer to get_autocommit: whether
 // a transaction opened by a statement is open on the stream.
 func (c *Conn) trackAutocommit(r pipelineResult) {
-	resp, err := resultOf(r)
-	if err != nil || resp.IsAutocommit == nil {
+	resp, err := expect(r, "get_autocommit")
+	if err != nil {
 		// Unknown: assume one is open, so that the connection is not
 		// handed to another caller with it.
 		c.rawTx = true
@@ -210,15 +238,16 @@ func (c *Conn) runBatch(ctx context.Context, steps []batchStep) (*batchResult, e
 	if err != nil {
 		return nil, err
 	}
-	resp, err := resultOf(results[0])
+	resp, err := c.expect(results[0], "batch")
 	if err != nil {
 		return nil, err
 	}
-	br := resp.BatchResult
-	if br == nil || len(br.StepErrors) != len(steps) || len(br.StepResults) != len(steps) {
-		return nil, &Error{Message: "the server sent a malformed batch result"}
+	if err := checkBatch(resp.BatchResult, len(steps)); err != nil {
+		c.lose()
+		c.bad = true
+		return nil, err
 	}
-	return br, nil
+	return resp.BatchResult, nil
 }
 
 // flushBegin opens the pending transaction on its own, for requests that
@@ -333,6 +362,10 @@ func (c *Conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	return out, nil
 }
 
+// execSequence runs several statements as one sequence. A sequence
+// reports no changes, so the connection's total_changes() is read before
+// and after it in the same request: RowsAffected is the rows its
+// statements changed, those changed by triggers included.
 func (c *Conn) execSequence(ctx context.Context, query string) (driver.Result, error) {
 	if err := c.check(query); err != nil {
 		return nil, err
@@ -340,7 +373,7 @@ func (c *Conn) execSequence(ctx context.Context, query string) (driver.Result, e
 	if err := c.flushBegin(ctx); err != nil {
 		return nil, err
 	}
-	reqs := []request{{Type: "sequence", SQL: &query}}
+	reqs := []request{totalChanges, {Type: "sequence", SQL: &query}, totalChanges}
 	if !c.inTx {
 		// Any of its statements may open or end a transaction.
 		reqs = append(reqs, request{Type: "get_autocommit"})
@@ -350,12 +383,37 @@ func (c *Conn) execSequence(ctx context.Context, query string) (driver.Result, e
 		return nil, err
 	}
 	if !c.inTx {
-		c.trackAutocommit(results[1])
+		c.trackAutocommit(results[3])
 	}
-	if _, err := resultOf(results[0]); err != nil {
+	if _, err := c.expect(results[1], "sequence"); err != nil {
 		return nil, err
 	}
-	return local.Result{}, nil
+	before, err1 := c.changesCount(results[0])
+	after, err2 := c.changesCount(results[2])
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, err
+	}
+	return local.Result{Changes: after - before}, nil
+}
+
+var totalChanges = request{Type: "execute", Stmt: &statement{SQL: "SELECT total_changes()", WantRows: true}}
+
+// changesCount reads the answer to totalChanges.
+func (c *Conn) changesCount(r pipelineResult) (int64, error) {
+	resp, err := c.expect(r, "execute")
+	if err != nil {
+		return 0, err
+	}
+	if len(resp.Result.Rows) == 1 && len(resp.Result.Rows[0]) == 1 {
+		if n, err := resp.Result.Rows[0][0].decode(false); err == nil {
+			if n, ok := n.(int64); ok {
+				return n, nil
+			}
+		}
+	}
+	c.lose()
+	c.bad = true
+	return 0, malformed("total_changes() did not return one integer")
 }
 
 // QueryContext runs query and returns its rows, which the server sends
@@ -443,30 +501,36 @@ func (c *Conn) Begin() (driver.Tx, error) {
 // the same request, so the stream goes back clean.
 func (c *Conn) finishTx(verb string) error {
 	defer func() { c.inTx, c.begin, c.readOnly, c.txLost = false, nil, false, false }()
-	if len(c.begin) > 0 {
-		return nil
-	}
-	if c.txLost {
+	if c.txLost || (c.baton == nil && c.txOnServer()) {
+		// The server dropped the transaction with its stream.
 		c.bad = true
 		if verb == "ROLLBACK" {
 			return nil
 		}
 		return errTxLost()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), endTxTimeout)
-	defer cancel()
+	if len(c.begin) > 0 {
+		return nil
+	}
 	steps := []batchStep{{Stmt: statement{SQL: verb}}}
 	if verb == "COMMIT" {
 		zero := 0
 		steps = append(steps, batchStep{Stmt: statement{SQL: "ROLLBACK"},
 			Condition: &condition{Type: "not", Cond: &condition{Type: "ok", Step: &zero}}})
 	}
-	br, err := c.runBatch(ctx, steps)
+	br, err := c.runBatch(context.Background(), steps)
 	if err != nil {
 		c.bad = true
-		if verb == "ROLLBACK" && streamLost(err) {
-			// The server dropped the stream, and its transaction with it.
-			return nil
+		switch {
+		case streamLost(err):
+			// The server refused the baton before running anything: the
+			// stream, and its transaction, are gone.
+			if verb == "ROLLBACK" {
+				return nil
+			}
+			return &txLostError{cause: err}
+		case verb == "COMMIT" && outcomeUnknown(err):
+			return &commitUnknownError{err: err}
 		}
 		return err
 	}
@@ -479,10 +543,6 @@ func (c *Conn) finishTx(verb string) error {
 	}
 	return nil
 }
-
-// endTxTimeout bounds COMMIT and ROLLBACK, which database/sql gives no
-// context.
-const endTxTimeout = 30 * time.Second
 
 type tx struct{ c *Conn }
 

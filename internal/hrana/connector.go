@@ -19,7 +19,8 @@ import (
 // Options configures remote connections. The dialect fills it from its Config.
 type Options struct {
 	// URL is the database: libsql:// (HTTPS), https://, http://; ws:// and
-	// wss:// name the same server over HTTP.
+	// wss:// name the same server, spoken to over HTTP and HTTPS: the
+	// client speaks Hrana over HTTP only.
 	URL string
 	// AuthToken is sent as a bearer token; empty sends none.
 	AuthToken string
@@ -28,6 +29,8 @@ type Options struct {
 	TxLock string
 	// Observe, when set, is called before every HTTP request.
 	Observe func()
+	// Limits bounds connecting, each request, and the size of a reply.
+	Limits Limits
 	// CastValues writes the values Hrana's JSON cannot carry as local
 	// connections store them: text that is not valid UTF-8 as text, and
 	// ±Inf, each sent in another form and cast back by the statement. The
@@ -58,7 +61,8 @@ func NewConnector(opts Options) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl := &client{http: newHTTPClient(), pipeline: base + pipelinePath, token: opts.AuthToken, observe: opts.Observe}
+	limits := opts.Limits.withDefaults()
+	cl := &client{http: newHTTPClient(limits), pipeline: base + pipelinePath, token: opts.AuthToken, observe: opts.Observe, limits: limits}
 	if opts.AuthToken != "" {
 		cl.auth = "Bearer " + opts.AuthToken
 	}
@@ -139,8 +143,8 @@ func (Driver) Open(name string) (driver.Conn, error) {
 // Check asks the server at url whether it accepts token, with one empty
 // pipeline. It returns nil, an error matching ErrAuth, or one matching
 // ErrUnreachable.
-func Check(ctx context.Context, url, token string) error {
-	c, err := NewConnector(Options{URL: url, AuthToken: token})
+func Check(ctx context.Context, url, token string, limits Limits) error {
+	c, err := NewConnector(Options{URL: url, AuthToken: token, Limits: limits})
 	if err != nil {
 		return err
 	}

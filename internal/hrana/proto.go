@@ -85,7 +85,7 @@ func (r *response) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	r.Type, r.IsAutocommit = raw.Type, raw.IsAutocommit
-	if len(raw.Result) == 0 {
+	if len(raw.Result) == 0 || string(raw.Result) == "null" {
 		return nil
 	}
 	if raw.Type == "batch" {

@@ -1,10 +1,13 @@
 // Package proxy is a loopback HTTP reverse proxy that counts the requests a
-// client makes to a server, can delay each one, and can drop some: the
+// client makes to a server, and injects faults: it can delay each request,
+// refuse some, black-hole all (accept and never answer), cut every open
+// connection, and forward a chosen request but drop its response. The
 // benchmarks report round trips per operation with it, and the tests prove
 // request counts and fault handling.
 package proxy
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +34,17 @@ type Proxy struct {
 	mu     sync.Mutex
 	byPath map[string]int64
 	refuse string
+	// hole is non-nil while the proxy black-holes requests; closing it
+	// cuts the requests it holds.
+	hole chan struct{}
+	// drop is the pending DropResponse rule.
+	drop  *dropRule
+	conns map[net.Conn]struct{}
+}
+
+type dropRule struct {
+	path, contains string
+	done           chan struct{}
 }
 
 // New starts a proxy to target, which must be a loopback http:// URL: the
@@ -56,7 +70,7 @@ func New(target string) (*Proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("proxy: listen: %w", err)
 	}
-	p := &Proxy{target: u, listener: ln, byPath: map[string]int64{}}
+	p := &Proxy{target: u, listener: ln, byPath: map[string]int64{}, conns: map[net.Conn]struct{}{}}
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(u)
@@ -74,9 +88,25 @@ func New(target string) (*Proxy, error) {
 		p.mu.Lock()
 		p.byPath[r.Method+" "+r.URL.Path]++
 		refuse := p.refuse != "" && strings.HasPrefix(r.URL.Path, p.refuse)
+		hole, drop := p.hole, p.drop
 		p.mu.Unlock()
 		if refuse {
 			// As a connection that breaks: the client gets no answer.
+			panic(http.ErrAbortHandler)
+		}
+		if hole != nil {
+			// As a server that accepts and never answers, until healed: then
+			// the connection breaks, as a partition that ends does to a
+			// connection that lived through it.
+			select {
+			case <-hole:
+			case <-r.Context().Done():
+			}
+			panic(http.ErrAbortHandler)
+		}
+		if drop != nil && strings.HasPrefix(r.URL.Path, drop.path) && p.dropThis(r, drop) {
+			rp.ServeHTTP(discard{}, r)
+			close(drop.done)
 			panic(http.ErrAbortHandler)
 		}
 		if d := time.Duration(p.latency.Load()); d > 0 {
@@ -94,6 +124,15 @@ func New(target string) (*Proxy, error) {
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
 	p.server.Protocols = &protocols
+	p.server.ConnState = func(c net.Conn, st http.ConnState) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if st == http.StateClosed || st == http.StateHijacked {
+			delete(p.conns, c)
+		} else {
+			p.conns[c] = struct{}{}
+		}
+	}
 	go p.server.Serve(ln)
 	return p, nil
 }
@@ -141,6 +180,67 @@ func (p *Proxy) Refuse(prefix string) {
 	p.refuse = prefix
 }
 
+// BlackHole makes the proxy accept every later request and never answer
+// it, as a server that stopped responding or a network that drops every
+// packet; with on false it heals: the requests it held fail (their
+// connections break) and later ones pass.
+func (p *Proxy) BlackHole(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case on && p.hole == nil:
+		p.hole = make(chan struct{})
+	case !on && p.hole != nil:
+		close(p.hole)
+		p.hole = nil
+	}
+}
+
+// CutConnections closes every open client connection at once, as a
+// restarting load balancer does; later requests open new ones.
+func (p *Proxy) CutConnections() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		c.Close()
+	}
+}
+
+// DropResponse makes the next request whose path starts with path and
+// whose body contains contains reach the server, which runs it, while the
+// client's connection breaks before any response: a reply lost on the way
+// back. The returned channel closes once it happened.
+func (p *Proxy) DropResponse(path, contains string) <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.drop = &dropRule{path: path, contains: contains, done: make(chan struct{})}
+	return p.drop.done
+}
+
+// dropThis reads the body of r to check it against the rule, puts it
+// back, and claims the rule if it matches.
+func (p *Proxy) dropThis(r *http.Request, rule *dropRule) bool {
+	body, err := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil || !bytes.Contains(body, []byte(rule.contains)) {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.drop != rule {
+		return false
+	}
+	p.drop = nil
+	return true
+}
+
+// discard is a response writer that throws the response away.
+type discard struct{}
+
+func (discard) Header() http.Header         { return http.Header{} }
+func (discard) Write(b []byte) (int, error) { return len(b), nil }
+func (discard) WriteHeader(int)             {}
+
 // Requests is how many requests the proxy has received.
 func (p *Proxy) Requests() int64 { return p.requests.Load() }
 
@@ -165,6 +265,7 @@ type PathCount struct {
 
 // Close stops the proxy and drops open connections.
 func (p *Proxy) Close() error {
+	p.BlackHole(false)
 	err := p.server.Close()
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil

@@ -132,3 +132,88 @@ func TestProxyForwardsHTTP2AsHTTP2(t *testing.T) {
 		assert.Equal(t, c.want, string(body))
 	}
 }
+
+func TestProxyBlackHoleAndHeal(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	defer srv.Close()
+	p, err := New(srv.URL)
+	require.NoError(t, err)
+	defer p.Close()
+
+	p.BlackHole(true)
+	held := make(chan error, 1)
+	go func() {
+		resp, err := http.Get(p.URL())
+		if err == nil {
+			resp.Body.Close()
+		}
+		held <- err
+	}()
+	client := &http.Client{Timeout: 200 * time.Millisecond}
+	_, err = client.Get(p.URL())
+	require.Error(t, err, "no answer while black-holed")
+	select {
+	case <-held:
+		t.Fatal("a held request was answered")
+	case <-time.After(100 * time.Millisecond):
+	}
+	p.BlackHole(false)
+	select {
+	case err := <-held:
+		assert.Error(t, err, "healing breaks the requests that were held")
+	case <-time.After(5 * time.Second):
+		t.Fatal("a held request was never released")
+	}
+	resp, err := http.Get(p.URL())
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+}
+
+func TestProxyDropsAChosenResponse(t *testing.T) {
+	var ran []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		ran = append(ran, string(body))
+		w.Write([]byte("done"))
+	}))
+	defer srv.Close()
+	p, err := New(srv.URL)
+	require.NoError(t, err)
+	defer p.Close()
+
+	dropped := p.DropResponse("/v3/pipeline", "COMMIT")
+	post := func(body string) error {
+		resp, err := http.Post(p.URL()+"/v3/pipeline", "application/json", strings.NewReader(body))
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	require.NoError(t, post("INSERT"), "other requests pass")
+	require.Error(t, post("COMMIT"), "the chosen one gets no response")
+	<-dropped
+	require.NoError(t, post("COMMIT"), "only once")
+	assert.Equal(t, []string{"INSERT", "COMMIT", "COMMIT"}, ran, "the server ran the request whose response was dropped")
+}
+
+func TestProxyCutsConnections(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("part"))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	p, err := New(srv.URL)
+	require.NoError(t, err)
+	defer p.Close()
+	resp, err := http.Get(p.URL())
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	buf := make([]byte, 4)
+	_, err = io.ReadFull(resp.Body, buf)
+	require.NoError(t, err)
+	p.CutConnections()
+	_, err = io.ReadAll(resp.Body)
+	assert.Error(t, err, "the open response breaks")
+}

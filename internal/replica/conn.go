@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"regexp"
-	"time"
 
 	local "github.com/gorm-libsql/libsql/internal/driver"
 	"github.com/gorm-libsql/libsql/internal/hrana"
@@ -175,6 +174,8 @@ func (c *conn) catchUp(ctx context.Context, err error) error {
 	if !c.r.opts.ReadYourWrites {
 		return err
 	}
+	ctx, cancel := c.r.opts.Limits.Bound(ctx)
+	defer cancel()
 	if serr := c.r.syncAfterWrite(ctx); serr != nil && err == nil {
 		return &notSyncedError{err: serr}
 	}
@@ -237,19 +238,13 @@ func (t remoteTx) Commit() error {
 		t.c.dirty = false
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), commitSyncTimeout)
-	defer cancel()
-	return t.c.catchUp(ctx, nil)
+	return t.c.catchUp(context.Background(), nil)
 }
 
 func (t remoteTx) Rollback() error {
 	t.c.dirty = false
 	return t.tx.Rollback()
 }
-
-// commitSyncTimeout bounds the sync after a COMMIT, which database/sql
-// gives no context.
-const commitSyncTimeout = 30 * time.Second
 
 // ResetSession implements driver.SessionResetter.
 func (c *conn) ResetSession(ctx context.Context) error {

@@ -36,6 +36,9 @@ type Options struct {
 	SyncInterval time.Duration
 	// OnSyncError is told of every failed background sync.
 	OnSyncError func(error)
+	// Limits bounds the requests to the primary, and each sync: a sync
+	// without a deadline of its own is abandoned after RequestTimeout.
+	Limits hrana.Limits
 }
 
 // Synced is what one sync pulled.
@@ -61,14 +64,23 @@ type Status struct {
 // Replica is one open embedded replica, shared by the pool's connections.
 type Replica struct {
 	opts   Options
-	db     nativeDB
 	reader *local.Connector
 	writer *hrana.Connector
 
-	syncMu sync.Mutex // one sync at a time
-	mu     sync.Mutex
+	// slot is held by the one sync running. A sync that libSQL never
+	// ends keeps it, but later callers wait for it only until their own
+	// deadline.
+	slot chan struct{}
+	mu   sync.Mutex
+	// db is nil until libSQL has opened the replica: a replica that holds
+	// data opens without it while the primary cannot be reached, and the
+	// next sync opens it.
+	db     nativeDB
 	status Status
 	closed bool
+	// orphaned is set when Close could not wait for a running sync: the
+	// sync closes the native replica when it ends.
+	orphaned bool
 	// begun counts the syncs begun; pulled is the count when the last
 	// successful one began. A write that ended when begun was n is in
 	// the local file once pulled > n.
@@ -78,11 +90,13 @@ type Replica struct {
 }
 
 // Open opens the replica, pulls from the primary once, and starts the
-// background sync when SyncInterval is set. A refused token fails Open; a
-// primary that cannot be reached does not when the replica already holds
-// data, so that a restarted application keeps serving reads.
+// background sync when SyncInterval is set. A refused token fails Open. A
+// primary that cannot be reached, or does not answer within the limits,
+// fails Open when the replica holds no data yet; when it does, Open
+// succeeds and serves reads from the local file, so that a restarted
+// application keeps serving reads, and a later sync catches up.
 func Open(opts Options) (*Replica, error) {
-	writer, err := hrana.NewConnector(hrana.Options{URL: opts.URL, AuthToken: opts.AuthToken, TxLock: opts.Local.TxLock, CastValues: true})
+	writer, err := hrana.NewConnector(hrana.Options{URL: opts.URL, AuthToken: opts.AuthToken, TxLock: opts.Local.TxLock, CastValues: true, Limits: opts.Limits})
 	if err != nil {
 		return nil, err
 	}
@@ -93,29 +107,33 @@ func Open(opts Options) (*Replica, error) {
 	if foreign {
 		return nil, fmt.Errorf("libsql: %s holds a database that is not an embedded replica (a plain SQLite file); use another path for the replica, or open this file on its own (Database without URL)", opts.Local.Path)
 	}
-	// libSQL reports a refused token as a handshake timeout; asking first
-	// gives a clear error at once.
-	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
-	err = hrana.Check(ctx, opts.URL, opts.AuthToken)
-	cancel()
-	if errors.Is(err, hrana.ErrAuth) {
-		return nil, err
-	}
+	r := &Replica{opts: opts, writer: writer, slot: make(chan struct{}, 1)}
 	existed := hasData(opts.Local.Path)
-	db, err := openNative(opts.Local.Path, opts.URL, opts.AuthToken, opts.Local.EncryptionKey)
-	if err != nil {
-		return nil, fmt.Errorf("libsql: open replica %s: %w", opts.Local.Path, redact(err, opts.AuthToken))
-	}
-	r := &Replica{opts: opts, db: db, writer: writer}
-	if _, err := r.Sync(context.Background()); err != nil && (errors.Is(err, hrana.ErrAuth) || !existed) {
-		closeNative(db)
+	// libSQL reports a refused token as a handshake timeout, and waits
+	// minutes for a primary that does not answer; asking first gives a
+	// clear error at once.
+	ctx, cancel := opts.Limits.Bound(context.Background())
+	err = hrana.Check(ctx, opts.URL, opts.AuthToken, opts.Limits)
+	cancel()
+	switch {
+	case errors.Is(err, hrana.ErrAuth):
 		return nil, err
+	case err != nil && !existed:
+		return nil, fmt.Errorf("libsql: cannot create the replica %s: the primary must be reachable for its first sync: %w", opts.Local.Path, err)
+	case err == nil:
+		ctx, cancel := opts.Limits.Bound(context.Background())
+		_, err = r.Sync(ctx)
+		cancel()
+		if err != nil && (errors.Is(err, hrana.ErrAuth) || !existed) {
+			r.Close()
+			return nil, fmt.Errorf("libsql: open replica %s: %w", opts.Local.Path, err)
+		}
 	}
 	readerOpts := opts.Local
 	readerOpts.ReadOnly = true
 	readerOpts.JournalMode = ""
 	if r.reader, err = local.NewConnector(readerOpts); err != nil {
-		closeNative(db)
+		r.Close()
 		return nil, err
 	}
 	if opts.SyncInterval > 0 {
@@ -140,9 +158,11 @@ func (r *Replica) loop() {
 		case <-r.stop:
 			return
 		case <-t.C:
-			if _, err := r.Sync(context.Background()); err != nil && r.opts.OnSyncError != nil {
+			ctx, cancel := r.opts.Limits.Bound(context.Background())
+			if _, err := r.Sync(ctx); err != nil && r.opts.OnSyncError != nil {
 				r.opts.OnSyncError(err)
 			}
+			cancel()
 		}
 	}
 }
@@ -164,7 +184,9 @@ func (r *Replica) syncAfterWrite(ctx context.Context) error {
 }
 
 // pull runs a sync; with afterWrite, none when one that began since the
-// call has succeeded meanwhile.
+// call has succeeded meanwhile. It waits for a running sync, and for its
+// own, only until ctx ends; the C call cannot be interrupted, so a sync
+// abandoned so finishes in the background, holding the slot until then.
 func (r *Replica) pull(ctx context.Context, afterWrite bool) (Synced, error) {
 	type outcome struct {
 		s   Synced
@@ -173,26 +195,29 @@ func (r *Replica) pull(ctx context.Context, afterWrite bool) (Synced, error) {
 	r.mu.Lock()
 	ended := r.begun
 	r.mu.Unlock()
+	select {
+	case r.slot <- struct{}{}:
+	case <-ctx.Done():
+		return Synced{}, fmt.Errorf("libsql: sync abandoned while an earlier sync was still running (the primary is slow or unreachable): %w", context.Cause(ctx))
+	}
+	r.mu.Lock()
+	closed, served := r.closed, afterWrite && r.pulled > ended
+	if !closed && !served {
+		r.begun++
+	}
+	seq := r.begun
+	r.mu.Unlock()
+	if closed || served {
+		<-r.slot
+		if closed {
+			return Synced{}, ErrClosed
+		}
+		return Synced{}, nil
+	}
 	ch := make(chan outcome, 1)
 	go func() {
-		r.syncMu.Lock()
-		defer r.syncMu.Unlock()
-		r.mu.Lock()
-		closed, served := r.closed, afterWrite && r.pulled > ended
-		if !closed && !served {
-			r.begun++
-		}
-		seq := r.begun
-		r.mu.Unlock()
-		if closed {
-			ch <- outcome{err: ErrClosed}
-			return
-		}
-		if served {
-			ch <- outcome{}
-			return
-		}
-		frame, n, err := syncNative(r.db)
+		defer r.release()
+		frame, n, err := r.syncOnce()
 		if err != nil {
 			err = r.explain(redact(err, r.opts.AuthToken))
 		}
@@ -203,8 +228,42 @@ func (r *Replica) pull(ctx context.Context, afterWrite bool) (Synced, error) {
 	case o := <-ch:
 		return o.s, o.err
 	case <-ctx.Done():
-		return Synced{}, fmt.Errorf("libsql: sync abandoned: %w", ctx.Err())
+		return Synced{}, fmt.Errorf("libsql: sync abandoned: %w", context.Cause(ctx))
 	}
+}
+
+// syncOnce opens the native replica if Open could not, then syncs it. The
+// caller holds the slot.
+func (r *Replica) syncOnce() (frameNo, framesSynced int, err error) {
+	r.mu.Lock()
+	db := r.db
+	r.mu.Unlock()
+	if db == nil {
+		db, err = openNative(r.opts.Local.Path, r.opts.URL, r.opts.AuthToken, r.opts.Local.EncryptionKey)
+		if err != nil {
+			return 0, 0, err
+		}
+		r.mu.Lock()
+		r.db = db
+		r.mu.Unlock()
+	}
+	return syncNative(db)
+}
+
+// release gives up the slot, closing the native replica first if Close
+// ran meanwhile and left it to this sync.
+func (r *Replica) release() {
+	r.mu.Lock()
+	db := r.db
+	orphaned := r.orphaned && db != nil
+	if orphaned {
+		r.db = nil
+	}
+	r.mu.Unlock()
+	if orphaned {
+		closeNative(db)
+	}
+	<-r.slot
 }
 
 // explain makes a failed sync's error say why when libSQL's text does
@@ -215,7 +274,7 @@ func (r *Replica) explain(err error) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
 	defer cancel()
-	if cause := hrana.Check(ctx, r.opts.URL, r.opts.AuthToken); cause != nil {
+	if cause := hrana.Check(ctx, r.opts.URL, r.opts.AuthToken, r.opts.Limits); cause != nil {
 		return fmt.Errorf("libsql: sync with the primary failed: %w (%s)", cause, err)
 	}
 	return fmt.Errorf("libsql: sync with the primary failed: %w", err)
@@ -244,7 +303,9 @@ func (r *Replica) Status() Status {
 	return r.status
 }
 
-// Close stops the background sync and closes the replica.
+// Close stops the background sync and closes the replica. It waits for a
+// running sync at most closeWait; a sync still running then closes the
+// native replica when libSQL returns.
 func (r *Replica) Close() error {
 	r.mu.Lock()
 	if r.closed {
@@ -257,12 +318,37 @@ func (r *Replica) Close() error {
 		close(r.stop)
 		<-r.done
 	}
-	r.syncMu.Lock()
-	defer r.syncMu.Unlock()
-	err := errors.Join(r.reader.Close(), r.writer.Close())
-	closeNative(r.db)
+	var err error
+	if r.reader != nil {
+		err = r.reader.Close()
+	}
+	err = errors.Join(err, r.writer.Close())
+	select {
+	case r.slot <- struct{}{}:
+		r.mu.Lock()
+		db := r.db
+		r.db = nil
+		r.mu.Unlock()
+		if db != nil {
+			closeNative(db)
+		}
+		<-r.slot
+	case <-time.After(closeWait):
+		r.mu.Lock()
+		r.orphaned = true
+		r.mu.Unlock()
+		// The sync may have ended before it could see orphaned.
+		select {
+		case r.slot <- struct{}{}:
+			r.release()
+		default:
+		}
+	}
 	return err
 }
+
+// closeWait bounds how long Close waits for a running sync.
+const closeWait = 5 * time.Second
 
 // redact removes the token from an error that libSQL built.
 func redact(err error, token string) error {

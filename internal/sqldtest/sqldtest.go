@@ -205,6 +205,35 @@ func (s *Server) kill() {
 	s.cmd = nil
 }
 
+// Kill ends the server at once (SIGKILL), as a crash does, keeping its
+// data; Resume starts it again on the same address.
+func (s *Server) Kill() {
+	if s.cmd == nil {
+		return
+	}
+	s.cmd.Process.Kill()
+	<-s.exit
+	s.log.Close()
+	s.cmd = nil
+}
+
+// Own starts a server for one test alone, closed when the test ends, so
+// that the test may stop, kill or empty it while other tests run. It skips
+// the test when sqld is not installed (outside CI).
+func Own(t testing.TB) *Server {
+	t.Helper()
+	bin, err := Binary()
+	if err != nil {
+		Require(t, nil)
+	}
+	s, err := Start(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // Stop stops the server but keeps its data, for tests of a server that is
 // down; Resume starts it again on the same address.
 func (s *Server) Stop() { s.kill() }

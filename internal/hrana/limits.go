@@ -1,0 +1,93 @@
+package hrana
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+)
+
+// The network limits' defaults: the one place they are set. The dialect's
+// Config documents them.
+const (
+	// DefaultConnectTimeout bounds opening a TCP connection and its TLS
+	// handshake.
+	DefaultConnectTimeout = 10 * time.Second
+	// DefaultRequestTimeout bounds one request, from sending it to reading
+	// the whole reply, when the caller's context has no deadline of its
+	// own. A context deadline replaces it, longer or shorter.
+	DefaultRequestTimeout = 60 * time.Second
+	// DefaultMaxResponseBytes caps the size of one reply.
+	DefaultMaxResponseBytes = 64 << 20
+)
+
+// Limits bounds the network use of remote connections. Zero fields take
+// the defaults above; a negative RequestTimeout leaves requests bounded
+// only by their context.
+type Limits struct {
+	ConnectTimeout   time.Duration
+	RequestTimeout   time.Duration
+	MaxResponseBytes int64
+}
+
+// withDefaults fills the unset limits.
+func (l Limits) withDefaults() Limits {
+	if l.ConnectTimeout <= 0 {
+		l.ConnectTimeout = DefaultConnectTimeout
+	}
+	if l.RequestTimeout == 0 {
+		l.RequestTimeout = DefaultRequestTimeout
+	}
+	if l.MaxResponseBytes <= 0 {
+		l.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	return l
+}
+
+// Bound gives ctx the request deadline when it has none: what every call
+// that reaches the network must do, so that none waits forever.
+func (l Limits) Bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	l = l.withDefaults()
+	if _, ok := ctx.Deadline(); ok || l.RequestTimeout < 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeoutCause(ctx, l.RequestTimeout, &requestTimeoutError{l.RequestTimeout})
+}
+
+// requestTimeoutError is the cause of a request cut by RequestTimeout.
+type requestTimeoutError struct{ d time.Duration }
+
+func (e *requestTimeoutError) Error() string {
+	return fmt.Sprintf("the server did not answer within RequestTimeout (%s); for longer statements raise Config.RequestTimeout or pass a context with a later deadline", e.d)
+}
+
+// ErrResponseTooLarge is matched (errors.Is) by the error of a reply larger
+// than MaxResponseBytes.
+var ErrResponseTooLarge = errors.New("libsql: the server's reply is too large")
+
+type tooLargeError struct{ limit int64 }
+
+func (e *tooLargeError) Error() string {
+	return fmt.Sprintf("libsql: the server's reply is larger than MaxResponseBytes (%d bytes); fetch fewer rows at a time (LIMIT) or raise Config.MaxResponseBytes", e.limit)
+}
+
+func (e *tooLargeError) Is(target error) bool { return target == ErrResponseTooLarge }
+
+// newHTTPClient returns a keep-alive client sized for a connection pool,
+// with a bounded connect. It honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY,
+// as Go's default transport does.
+func newHTTPClient(l Limits) *http.Client {
+	t := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: l.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout: l.ConnectTimeout,
+		MaxIdleConns:        64,
+		MaxIdleConnsPerHost: 64,
+		IdleConnTimeout:     90 * time.Second,
+		ForceAttemptHTTP2:   true,
+	}
+	// Redirects would carry the token to wherever they lead.
+	return &http.Client{Transport: t, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}

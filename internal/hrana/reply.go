@@ -1,0 +1,184 @@
+package hrana
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// ErrMalformedReply is matched (errors.Is) by the error of a reply that
+// does not have the shape its request asks for: the client refuses it
+// rather than guess. The stream it came on is not used again.
+var ErrMalformedReply = errors.New("libsql: malformed reply from the server")
+
+type malformedError struct{ detail string }
+
+func (e *malformedError) Error() string {
+	return "libsql: the server sent a malformed reply (" + e.detail + "); is the URL a libSQL server?"
+}
+
+func (e *malformedError) Is(target error) bool { return target == ErrMalformedReply }
+
+func malformed(format string, args ...any) error {
+	return &malformedError{detail: fmt.Sprintf(format, args...)}
+}
+
+// decodePipeline reads a pipeline reply to n requests, and checks what
+// every later use relies on: one result per request, each either an error
+// or a response.
+func decodePipeline(data []byte, n int) (*pipelineResponse, error) {
+	var out pipelineResponse
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, malformed("%s", shortJSONError(err))
+	}
+	if len(out.Results) != n {
+		return nil, malformed("%d results for %d requests", len(out.Results), n)
+	}
+	for i, r := range out.Results {
+		switch r.Type {
+		case "ok":
+			if r.Response == nil {
+				return nil, malformed("result %d is ok without a response", i)
+			}
+		case "error":
+			if r.Error == nil {
+				return nil, malformed("result %d is an error without details", i)
+			}
+		default:
+			return nil, malformed("result %d has type %q", i, r.Type)
+		}
+	}
+	return &out, nil
+}
+
+// shortJSONError names what was wrong without quoting the reply.
+func shortJSONError(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("not JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("%s where %s was expected at %q", typ.Value, typ.Type, typ.Field)
+	}
+	return err.Error()
+}
+
+// expect reads the outcome of one request of type typ: the server's error,
+// or a response of that type holding what the type promises.
+func expect(r pipelineResult, typ string) (*response, error) {
+	resp, err := resultOf(r)
+	if err != nil {
+		return nil, err
+	}
+	if resp.Type != typ {
+		return nil, malformed("a %q response to a %q request", resp.Type, typ)
+	}
+	switch typ {
+	case "execute":
+		if err := checkResult(resp.Result); err != nil {
+			return nil, err
+		}
+	case "batch":
+		if resp.BatchResult == nil {
+			return nil, malformed("a batch response without a result")
+		}
+	case "get_autocommit":
+		if resp.IsAutocommit == nil {
+			return nil, malformed("a get_autocommit response without is_autocommit")
+		}
+	}
+	return resp, nil
+}
+
+// checkResult checks a statement result: rows as wide as the columns, and
+// a readable rowid. Values are checked as they are read.
+func checkResult(res *stmtResult) error {
+	if res == nil {
+		return malformed("a statement without a result")
+	}
+	for i, row := range res.Rows {
+		if len(row) != len(res.Cols) {
+			return malformed("row %d has %d values for %d columns", i, len(row), len(res.Cols))
+		}
+	}
+	if res.LastInsertRowid != nil {
+		if _, err := strconv.ParseInt(*res.LastInsertRowid, 10, 64); err != nil {
+			return malformed("last_insert_rowid %q is not an integer", *res.LastInsertRowid)
+		}
+	}
+	return nil
+}
+
+// checkBatch checks a batch result against the steps sent: one result or
+// error slot per step, and a result where a step ran without error.
+func checkBatch(br *batchResult, steps int) error {
+	if len(br.StepResults) != steps || len(br.StepErrors) != steps {
+		return malformed("a batch result of %d results and %d errors for %d steps", len(br.StepResults), len(br.StepErrors), steps)
+	}
+	for i, res := range br.StepResults {
+		if res == nil {
+			continue
+		}
+		if br.StepErrors[i] != nil {
+			return malformed("batch step %d has both a result and an error", i)
+		}
+		if err := checkResult(res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ErrTxLost is matched (errors.Is) by every statement and COMMIT of a
+// transaction whose stream on the server is gone: the server rolled it
+// back, and nothing of it was committed.
+var ErrTxLost = errors.New("libsql: the transaction was lost")
+
+type txLostError struct{ cause error }
+
+func (e *txLostError) Error() string {
+	msg := "libsql: the transaction was lost: its stream on the server expired, was closed, or the connection failed, so the server rolled it back and nothing of it was committed; roll back and run it again"
+	if e.cause != nil {
+		msg += " (" + e.cause.Error() + ")"
+	}
+	return msg
+}
+
+func (e *txLostError) Is(target error) bool { return target == ErrTxLost }
+func (e *txLostError) Unwrap() error        { return e.cause }
+
+// ErrCommitUnknown is matched (errors.Is) by a COMMIT whose reply never
+// came: the server may or may not have committed. It matches
+// ErrUnreachable too.
+var ErrCommitUnknown = errors.New("libsql: the outcome of COMMIT is unknown")
+
+type commitUnknownError struct{ err error }
+
+func (e *commitUnknownError) Error() string {
+	return "libsql: the outcome of COMMIT is unknown: the request was sent but no reply came, so the transaction may or may not be committed; check with a read before running it again: " + e.err.Error()
+}
+
+func (e *commitUnknownError) Is(target error) bool {
+	return target == ErrCommitUnknown || target == ErrUnreachable
+}
+
+func (e *commitUnknownError) Unwrap() error { return e.err }
+
+// outcomeUnknown reports whether err leaves open whether the server ran
+// the request: it was sent, and no reply of the server's came back.
+func outcomeUnknown(err error) bool {
+	var he *Error
+	if errors.As(err, &he) && he.Status >= 500 {
+		// A gateway's error page may stand for a server that ran it.
+		return true
+	}
+	var ue *unreachableError
+	if errors.As(err, &ue) {
+		return !ue.unsent
+	}
+	return errors.Is(err, ErrMalformedReply) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}

@@ -1,0 +1,58 @@
+package libsql
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+func TestNetworkLimitsFromDSN(t *testing.T) {
+	cfg, err := ParseDSN("libsql://db.example.com?authToken=T&connect_timeout=5s&request_timeout=1500&max_response_bytes=1024")
+	require.NoError(t, err)
+	assert.Equal(t, 5*time.Second, cfg.ConnectTimeout)
+	assert.Equal(t, 1500*time.Millisecond, cfg.RequestTimeout)
+	assert.Equal(t, int64(1024), cfg.MaxResponseBytes)
+	for _, bad := range []string{"connect_timeout=soon", "request_timeout=x", "max_response_bytes=big"} {
+		_, err := ParseDSN("libsql://db.example.com?" + bad)
+		assert.Error(t, err, bad)
+	}
+	_, err = Config{URL: "http://127.0.0.1:1", MaxResponseBytes: -1}.limits()
+	assert.Error(t, err)
+}
+
+type recordingLogger struct {
+	logger.Interface
+	warnings []string
+}
+
+func (l *recordingLogger) Warn(_ context.Context, msg string, args ...any) {
+	l.warnings = append(l.warnings, fmt.Sprintf(msg, args...))
+}
+
+func TestCleartextTokenWarning(t *testing.T) {
+	for url, want := range map[string]int{
+		"http://10.1.2.3:8080":   1,
+		"ws://db.example.com":    1,
+		"http://127.0.0.1:8080":  0,
+		"http://localhost:8080":  0,
+		"https://db.example.com": 0,
+	} {
+		log := &recordingLogger{Interface: logger.Discard}
+		// No ping: nothing is sent, the warning is given at Open.
+		db, err := gorm.Open(Open(Config{URL: url, AuthToken: "s3cr3t-t0k3n"}), &gorm.Config{Logger: log, DisableAutomaticPing: true})
+		require.NoError(t, err, url)
+		sqlDB, _ := db.DB()
+		sqlDB.Close()
+		require.Len(t, log.warnings, want, url)
+		if want > 0 {
+			assert.Contains(t, log.warnings[0], "unencrypted")
+			assert.NotContains(t, log.warnings[0], "s3cr3t-t0k3n")
+		}
+	}
+}

@@ -1,5 +1,16 @@
-// Package libsql is the GORM dialect for libSQL and Turso: local files and
-// :memory:, with the rest of the modes described on Config.
+// Package libsql is the GORM dialect for libSQL and Turso. The Config
+// fields set choose the mode:
+//
+//   - local (Database): a file or :memory:, through libSQL's engine;
+//     optionally encrypted (EncryptionKey);
+//   - remote (URL and AuthToken): every statement goes to the server over
+//     Hrana (HTTP), in pure Go;
+//   - embedded replica (Database, URL and AuthToken): reads run on a local
+//     file that syncs from the primary; writes go to the primary.
+//
+// Remote mode builds everywhere, also with CGO_ENABLED=0. Local and replica
+// modes need the engine, which needs cgo on linux/amd64, linux/arm64 or
+// darwin/arm64; elsewhere Open returns ErrNeedsCgo for them.
 package libsql
 
 import (

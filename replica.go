@@ -21,6 +21,10 @@ func (c Config) replicaConnector(log logger.Interface) (sqldriver.Connector, err
 	if err != nil {
 		return nil, err
 	}
+	if !driver.Linked {
+		// Refused here, before replica.Open asks the primary anything.
+		return nil, ErrNeedsCgo
+	}
 	limits, err := c.limits()
 	if err != nil {
 		return nil, err

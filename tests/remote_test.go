@@ -27,7 +27,11 @@ func TestRemoteAuthFailures(t *testing.T) {
 		"foreign": sqldtest.ForeignToken(),
 		"expired": srv.TokenExpiring(time.Now().Add(-time.Hour)),
 	} {
-		for _, replica := range []string{"", filepath.Join(t.TempDir(), "replica.db")} {
+		for _, mode := range serverModes {
+			replica := ""
+			if mode == "replica" {
+				replica = filepath.Join(t.TempDir(), "replica.db")
+			}
 			_, err := gorm.Open(libsql.Open(libsql.Config{URL: srv.URL, AuthToken: token, Database: replica}), &gorm.Config{})
 			require.Error(t, err, name)
 			assert.ErrorIs(t, err, libsql.ErrAuthFailed, name)

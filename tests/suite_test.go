@@ -20,7 +20,7 @@ func TestSuite(t *testing.T) {
 			return cfg
 		},
 	}
-	for _, mode := range []string{"remote", "replica"} {
+	for _, mode := range serverModes {
 		config := modes[mode]
 		openEmpty := func(t testing.TB, cfg *gorm.Config) *gorm.DB {
 			emptyServer(t)

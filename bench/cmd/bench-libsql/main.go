@@ -1,3 +1,5 @@
+//go:build cgo && ((linux && !android && (amd64 || arm64)) || (darwin && !ios && arm64))
+
 // Command bench-libsql measures the backends that link libSQL: GORM on this
 // dialect, and plain database/sql on go-libsql's own driver (the engine's
 // floor) and on the dialect's internal driver. mattn/go-sqlite3 cannot be

@@ -248,6 +248,13 @@ static void gl_cancel(sqlite3* db, gl_busy* b) {
 	sqlite3_interrupt(db);
 }
 
+// gl_reset resets a statement and reports the connection's transaction
+// state after it, in one crossing: the write gate is left by what it says.
+static int gl_reset(sqlite3* db, sqlite3_stmt* s) {
+	sqlite3_reset(s);
+	return sqlite3_txn_state(db, 0);
+}
+
 static void gl_columns(sqlite3_stmt* s, int n, const char** names, const char** decltypes) {
 	for (int c = 0; c < n; c++) {
 		names[c] = sqlite3_column_name(s, c);
@@ -492,6 +499,10 @@ func stmtQuery(s stmtPtr, cur *cursor, args []cArg, buf []byte) int {
 
 // stmtStep steps once, decoding a row into cur.
 func stmtStep(s stmtPtr, cur *cursor) int { return int(C.gl_step(s, cur)) }
+
+// reset resets s and reports the connection's transaction state after it
+// (txnNone, txnRead or txnWrite).
+func (h *handle) reset(s stmtPtr) int { return int(C.gl_reset(h.db, s)) }
 
 func stmtReset(s stmtPtr)           { C.sqlite3_reset(s) }
 func stmtFinalize(s stmtPtr)        { C.sqlite3_finalize(s) }

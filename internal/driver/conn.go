@@ -137,9 +137,11 @@ func (c *conn) evict() {
 // connection holds no write transaction (the statement wrote in autocommit
 // mode, ended the transaction, or failed before taking the lock).
 func (c *conn) release(s *stmt) {
-	stmtReset(s.ptr)
 	s.busy = false
-	if c.gateHeld && c.h.txnState() != txnWrite {
+	if c.h == nil {
+		// Rows outlived their closed connection.
+		stmtReset(s.ptr)
+	} else if txn := c.h.reset(s.ptr); c.gateHeld && txn != txnWrite {
 		c.leaveGate()
 	}
 	if !s.cached || c.closing {

@@ -158,41 +158,37 @@ func TestGateFollowsTransactions(t *testing.T) {
 		require.NoError(t, err, q)
 	}
 
-	for _, begin := range []string{"BEGIN IMMEDIATE", "begin exclusive transaction"} {
-		exec(begin)
-		assert.True(t, cn.gateHeld, begin)
-		exec("COMMIT")
-		assert.False(t, cn.gateHeld, "COMMIT after %s", begin)
+	// Each statement, and whether the connection holds the gate after it.
+	for _, step := range []struct {
+		sql  string
+		held bool
+		why  string
+	}{
+		{"BEGIN IMMEDIATE", true, "BEGIN IMMEDIATE run as text"},
+		{"COMMIT", false, "COMMIT"},
+		{"begin exclusive transaction", true, "BEGIN EXCLUSIVE, any case"},
+		{"END", false, "END"},
+		{"BEGIN", false, "a deferred BEGIN takes no lock"},
+		{"SELECT count(*) FROM t", false, "reading takes no gate"},
+		{"ROLLBACK", false, "ROLLBACK of a read"},
+		{"BEGIN", false, "a deferred BEGIN"},
+		{"INSERT INTO t (v) VALUES ('a')", true, "a deferred transaction's first write"},
+		{"SELECT count(*) FROM t", true, "kept for the rest of the transaction"},
+		{"ROLLBACK", false, "ROLLBACK"},
+		{"SAVEPOINT a", false, "a savepoint outside a transaction begins a deferred one"},
+		{"INSERT INTO t (v) VALUES ('a')", true, "its first write"},
+		{"SAVEPOINT b", true, "an inner savepoint"},
+		{"INSERT INTO t (v) VALUES ('b')", true, "writing in it"},
+		{"ROLLBACK TO b", true, "ROLLBACK TO keeps the transaction"},
+		{"RELEASE b", true, "releasing an inner savepoint keeps the transaction"},
+		{"RELEASE a", false, "releasing the outermost savepoint commits"},
+		{"INSERT INTO t (v) VALUES ('c')", false, "an autocommit write, once done"},
+	} {
+		exec(step.sql)
+		assert.Equal(t, step.held, cn.gateHeld, "after %s: %s", step.sql, step.why)
 	}
 
-	// Deferred: taken at the first write, kept until the end.
-	exec("BEGIN")
-	exec("SELECT count(*) FROM t")
-	assert.False(t, cn.gateHeld, "reading takes no gate")
-	exec("ROLLBACK")
-	exec("BEGIN")
-	exec("INSERT INTO t (v) VALUES ('a')")
-	assert.True(t, cn.gateHeld, "a deferred transaction's first write")
-	exec("SELECT count(*) FROM t")
-	assert.True(t, cn.gateHeld, "kept for the rest of the transaction")
-	exec("ROLLBACK")
-	assert.False(t, cn.gateHeld, "ROLLBACK")
-
-	// Savepoints.
-	exec("SAVEPOINT a")
-	exec("INSERT INTO t (v) VALUES ('a')")
-	exec("SAVEPOINT b")
-	exec("INSERT INTO t (v) VALUES ('b')")
-	exec("ROLLBACK TO b")
-	assert.True(t, cn.gateHeld, "ROLLBACK TO keeps the transaction")
-	exec("RELEASE b")
-	assert.True(t, cn.gateHeld, "releasing an inner savepoint keeps the transaction")
-	exec("RELEASE a")
-	assert.False(t, cn.gateHeld, "releasing the outermost savepoint commits")
-
 	// Autocommit: the statement's duration, until its rows are closed.
-	exec("INSERT INTO t (v) VALUES ('c')")
-	assert.False(t, cn.gateHeld)
 	rows, err := sc.QueryContext(ctx, "INSERT INTO t (v) VALUES ('d'), ('e') RETURNING id")
 	require.NoError(t, err)
 	require.True(t, rows.Next())

@@ -41,7 +41,8 @@ func TestWriteGateFIFO(t *testing.T) {
 		}()
 		waitQueued(t, g, i+1)
 	}
-	assert.False(t, g.tryEnter(), "a newcomer does not pass the queue")
+	time.Sleep(2 * starveAfter)
+	assert.False(t, g.tryEnter(), "a newcomer does not pass writers that waited starveAfter")
 	g.leave()
 	wg.Wait()
 	close(order)
@@ -76,6 +77,7 @@ func TestWriteGateGivingUp(t *testing.T) {
 	ctx, cancel = context.WithCancel(context.Background())
 	go func() { done <- g.enter(ctx, time.Minute) }()
 	waitQueued(t, g, 1)
+	time.Sleep(2 * starveAfter)
 	g.mu.Lock()
 	cancel()
 	g.handOver() // the gate arrives as the waiter gives up

@@ -118,3 +118,31 @@ func BenchmarkGORMFind100(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkGORMUpdate(b *testing.B) {
+	db := benchGORM(b, 100)
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		i++
+		res := db.Model(&benchItem{ID: int64(i%100 + 1)}).Update("score", float64(i))
+		if res.Error != nil || res.RowsAffected != 1 {
+			b.Fatal(res.Error, res.RowsAffected)
+		}
+	}
+}
+
+func BenchmarkGORMDelete(b *testing.B) {
+	db := benchGORM(b, 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		it := benchItem{Name: "n", Email: "e"}
+		if err := db.Create(&it).Error; err != nil {
+			b.Fatal(err)
+		}
+		res := db.Delete(&benchItem{}, it.ID)
+		if res.Error != nil || res.RowsAffected != 1 {
+			b.Fatal(res.Error, res.RowsAffected)
+		}
+	}
+}

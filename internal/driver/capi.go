@@ -62,6 +62,8 @@ sqlite3_int64 sqlite3_total_changes64(sqlite3*);
 sqlite3_int64 sqlite3_last_insert_rowid(sqlite3*);
 void sqlite3_interrupt(sqlite3*);
 int sqlite3_get_autocommit(sqlite3*);
+int sqlite3_txn_state(sqlite3*, const char*);
+const char* sqlite3_db_filename(sqlite3*, const char*);
 int sqlite3_key_v2(sqlite3*, const char*, const void*, int);
 int sqlite3mc_cipher_index(const char*);
 int sqlite3mc_config(sqlite3*, const char*, int);
@@ -248,6 +250,13 @@ static void gl_cancel(sqlite3* db, gl_busy* b) {
 	sqlite3_interrupt(db);
 }
 
+// gl_reset resets a statement and reports the connection's transaction
+// state after it, in one crossing: the write gate is left by what it says.
+static int gl_reset(sqlite3* db, sqlite3_stmt* s) {
+	sqlite3_reset(s);
+	return sqlite3_txn_state(db, 0);
+}
+
 static void gl_columns(sqlite3_stmt* s, int n, const char** names, const char** decltypes) {
 	for (int c = 0; c < n; c++) {
 		names[c] = sqlite3_column_name(s, c);
@@ -419,6 +428,25 @@ func (h *handle) changes() int64      { return int64(C.sqlite3_changes64(h.db)) 
 func (h *handle) lastInsertID() int64 { return int64(C.sqlite3_last_insert_rowid(h.db)) }
 func (h *handle) autocommit() bool    { return C.sqlite3_get_autocommit(h.db) != 0 }
 
+// Transaction states of a connection (https://sqlite.org/c3ref/c_txn_none.html).
+const (
+	txnNone  = 0
+	txnRead  = 1
+	txnWrite = 2
+)
+
+// txnState is the strongest lock the connection holds on any of its
+// databases: none, a read transaction, or the write lock.
+func (h *handle) txnState() int { return int(C.sqlite3_txn_state(h.db, nil)) }
+
+// filename is the main database's file as SQLite resolved it (absolute,
+// from a path or a URI), empty for a temporary database.
+func (h *handle) filename() string {
+	main := C.CString("main")
+	defer C.free(unsafe.Pointer(main))
+	return C.GoString(C.sqlite3_db_filename(h.db, main))
+}
+
 // cancel interrupts the running statement and any busy wait; safe to call
 // from any goroutine.
 func (h *handle) cancel() { C.gl_cancel(h.db, h.busy) }
@@ -473,6 +501,10 @@ func stmtQuery(s stmtPtr, cur *cursor, args []cArg, buf []byte) int {
 
 // stmtStep steps once, decoding a row into cur.
 func stmtStep(s stmtPtr, cur *cursor) int { return int(C.gl_step(s, cur)) }
+
+// reset resets s and reports the connection's transaction state after it
+// (txnNone, txnRead or txnWrite).
+func (h *handle) reset(s stmtPtr) int { return int(C.gl_reset(h.db, s)) }
 
 func stmtReset(s stmtPtr)           { C.sqlite3_reset(s) }
 func stmtFinalize(s stmtPtr)        { C.sqlite3_finalize(s) }

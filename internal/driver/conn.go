@@ -26,6 +26,11 @@ type conn struct {
 	argPos  []int
 	bad     bool
 	closing bool
+
+	// gate is the file's write queue (nil when read-only); gateHeld is
+	// set while this connection holds it.
+	gate     *writeGate
+	gateHeld bool
 }
 
 var (
@@ -46,6 +51,7 @@ type stmt struct {
 	nparams    int
 	cached     bool
 	busy       bool
+	writes     bool // takes the write lock: see conn.enterGate
 	colsValid  bool
 	reprepared int
 	names      []string
@@ -89,7 +95,8 @@ func (c *conn) acquire(query string) (*stmt, error) {
 		stmtFinalize(ptr)
 		return nil, &Error{Code: 7, Message: "out of memory"}
 	}
-	s := &stmt{ptr: ptr, cur: cur, sql: query, tailAt: tailAt, nparams: stmtParamCount(ptr), busy: true}
+	s := &stmt{ptr: ptr, cur: cur, sql: query, tailAt: tailAt, nparams: stmtParamCount(ptr), busy: true,
+		writes: queuesForWrite(ptr, query[:tailAt])}
 	// Only a whole single statement is cached, keyed by its exact text.
 	if tailAt == len(query) && c.opts.StatementCacheSize > 0 {
 		if _, taken := c.cache[query]; !taken {
@@ -99,6 +106,20 @@ func (c *conn) acquire(query string) (*stmt, error) {
 		}
 	}
 	return s, nil
+}
+
+// queuesForWrite reports whether a statement queues at the write gate
+// before it runs: it may write (by SQLite's judgement) or it begins an
+// IMMEDIATE or EXCLUSIVE transaction. PRAGMAs are left to SQLite's busy
+// handler: SQLite calls them all writers, yet most take no write lock (a
+// connection setting journal_mode=WAL on a WAL file must not wait for a
+// long transaction of another connection).
+func queuesForWrite(ptr stmtPtr, text string) bool {
+	if stmtReadOnly(ptr) {
+		return sqltext.TakesWriteLock(text)
+	}
+	_, pragma := sqltext.PragmaName(text)
+	return !pragma
 }
 
 func (c *conn) evict() {
@@ -113,13 +134,51 @@ func (c *conn) evict() {
 	}
 }
 
-// release returns s after use: reset for the cache, or finalized.
+// release returns s after use: reset for the cache, or finalized. It is
+// where a statement's work ends, so the write queue is left here once the
+// connection holds no write transaction (the statement wrote in autocommit
+// mode, ended the transaction, or failed before taking the lock).
 func (c *conn) release(s *stmt) {
-	stmtReset(s.ptr)
 	s.busy = false
+	if c.h == nil {
+		// Rows outlived their closed connection.
+		stmtReset(s.ptr)
+	} else if txn := c.h.reset(s.ptr); c.gateHeld && txn != txnWrite {
+		c.leaveGate()
+	}
 	if !s.cached || c.closing {
 		s.finalize()
 	}
+}
+
+// enterGate queues for the file's write lock behind this process's other
+// writers before s asks SQLite for it, so that they get it in turn (see
+// writeGate). A connection that reads already only tries the gate: SQLite
+// does not wait for the write lock in that state either (it fails at once
+// with SQLITE_BUSY), and blocking here could wait for a writer that waits
+// for this reader.
+func (c *conn) enterGate(ctx context.Context, s *stmt) error {
+	if !s.writes || c.gate == nil || c.gateHeld || c.txRO {
+		return nil
+	}
+	switch c.h.txnState() {
+	case txnWrite:
+		// The write lock is ours already, taken without the gate.
+		return nil
+	case txnRead:
+		c.gateHeld = c.gate.tryEnter()
+		return nil
+	}
+	if err := c.gate.enter(ctx, c.opts.BusyTimeout); err != nil {
+		return err
+	}
+	c.gateHeld = true
+	return nil
+}
+
+func (c *conn) leaveGate() {
+	c.gateHeld = false
+	c.gate.leave()
 }
 
 // bindArgs encodes the arguments s takes from args, by name or position,
@@ -227,6 +286,9 @@ func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue)
 			break
 		}
 		used, err := c.bindArgs(s, args)
+		if err == nil {
+			err = c.enterGate(ctx, s)
+		}
 		if err != nil {
 			c.release(s)
 			return nil, err
@@ -268,6 +330,9 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 		if s.tailAt < len(rest) && !sqltext.Blank(rest[s.tailAt:]) {
 			used, err := c.bindArgs(s, args)
 			if err == nil {
+				err = c.enterGate(ctx, s)
+			}
+			if err == nil {
 				if rc, _, _ := c.h.stmtExec(s.ptr, s.cur, c.args, c.argBuf); rc != sqliteDone {
 					err = c.stepError(ctx, rc)
 				}
@@ -281,7 +346,11 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 			args = args[used:]
 			continue
 		}
-		if _, err := c.bindArgs(s, args); err != nil {
+		_, err = c.bindArgs(s, args)
+		if err == nil {
+			err = c.enterGate(ctx, s)
+		}
+		if err != nil {
 			c.release(s)
 			disarm()
 			return nil, err
@@ -429,5 +498,9 @@ func (c *conn) Close() error {
 	c.cache = nil
 	c.h.close()
 	c.h = nil
+	if c.gateHeld {
+		// Closing ended any transaction the connection had open.
+		c.leaveGate()
+	}
 	return nil
 }

@@ -22,8 +22,13 @@ type Connector struct {
 	flags int
 	init  []string
 
+	// gate queues this process's writers to the file (see writeGate); nil
+	// for read-only connectors, which never write.
+	gate *writeGate
+
 	mu     sync.Mutex
 	keeper *conn
+	closed bool
 }
 
 // NewConnector validates opts and opens a first connection, so that a bad
@@ -53,6 +58,9 @@ func NewConnector(opts Options) (*Connector, error) {
 	c.init = c.initStatements(memory)
 	first, err := c.open(context.Background())
 	if err != nil {
+		if c.gate != nil {
+			closeGate(c.gate)
+		}
 		return nil, err
 	}
 	if memory {
@@ -99,7 +107,17 @@ func (c *Connector) open(ctx context.Context) (*conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("libsql: open %s: %w", c.opts.Path, err)
 	}
+	if c.gate == nil && !c.opts.ReadOnly {
+		// Only the first connection, in NewConnector, gets here: the name
+		// SQLite resolved is the same file whatever path or URI led to it.
+		key := h.filename()
+		if key == "" {
+			key = c.path
+		}
+		c.gate = openGate(key)
+	}
 	cn := newConn(h, &c.opts)
+	cn.gate = c.gate
 	if c.opts.EncryptionKey != "" {
 		if err := h.key(c.opts.EncryptionKey); err != nil {
 			cn.Close()
@@ -130,10 +148,18 @@ func (c *Connector) open(ctx context.Context) (*conn, error) {
 // Driver returns the database/sql driver, for sql.DB.Driver.
 func (c *Connector) Driver() driver.Driver { return Driver{} }
 
-// Close releases the in-memory database, if any.
+// Close releases the in-memory database, if any, and the Connector's share
+// of its file's write queue.
 func (c *Connector) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	if c.gate != nil {
+		closeGate(c.gate)
+	}
 	if c.keeper != nil {
 		err := c.keeper.Close()
 		c.keeper = nil

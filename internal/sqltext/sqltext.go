@@ -191,6 +191,31 @@ func TransactionControl(sql string) string {
 	return ""
 }
 
+// TakesWriteLock reports whether sql is BEGIN IMMEDIATE or BEGIN EXCLUSIVE:
+// a transaction control statement, which SQLite calls read-only, that takes
+// the write lock.
+func TakesWriteLock(sql string) bool {
+	words := 0
+	for i := 0; i < len(sql); {
+		k, end := next(sql, i)
+		if k != kindSpace {
+			if k != kindWord {
+				return false
+			}
+			word := sql[i:end]
+			if words == 0 && !strings.EqualFold(word, "BEGIN") {
+				return false
+			}
+			if words == 1 {
+				return strings.EqualFold(word, "IMMEDIATE") || strings.EqualFold(word, "EXCLUSIVE")
+			}
+			words++
+		}
+		i = end
+	}
+	return false
+}
+
 // Param is one occurrence of a parameter in SQL text.
 type Param struct {
 	// Start and End delimit its text.

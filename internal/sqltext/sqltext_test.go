@@ -141,3 +141,21 @@ func TestQuotedName(t *testing.T) {
 		assert.False(t, ok, text)
 	}
 }
+
+func TestTakesWriteLock(t *testing.T) {
+	for sql, want := range map[string]bool{
+		"BEGIN IMMEDIATE":                    true,
+		"begin exclusive transaction;":       true,
+		"  /* c */ BEGIN -- x\n Immediate":   true,
+		"BEGIN":                              false,
+		"BEGIN DEFERRED":                     false,
+		"BEGIN TRANSACTION":                  false,
+		"SELECT 'BEGIN IMMEDIATE'":           false,
+		"INSERT INTO t VALUES ('immediate')": false,
+		"COMMIT":                             false,
+		"":                                   false,
+		"\"BEGIN\" IMMEDIATE":                false,
+	} {
+		assert.Equal(t, want, TakesWriteLock(sql), sql)
+	}
+}

@@ -32,6 +32,15 @@ func main() {
 			"dialect defaults: WAL, synchronous=NORMAL, busy_timeout=10s, BEGIN IMMEDIATE, foreign_keys=ON",
 			func(env runner.Env) libsql.Config { return libsql.Config{Database: env.Path} }),
 		{
+			Name: "libsql-prepare", Mode: "local", API: "gorm",
+			Settings: "dialect defaults, GORM with PrepareStmt",
+			Open: func(env runner.Env, cfg *gorm.Config) (runner.Opened, error) {
+				cfg.PrepareStmt = true
+				db, err := gorm.Open(libsql.Open(libsql.Config{Database: env.Path}), cfg)
+				return runner.Opened{GORM: db}, err
+			},
+		},
+		{
 			Name: "libsql-sql", Mode: "local", API: "sql",
 			Settings: "database/sql on the dialect's internal driver, same defaults as libsql",
 			Open: func(env runner.Env, _ *gorm.Config) (runner.Opened, error) {

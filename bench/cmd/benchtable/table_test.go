@@ -53,12 +53,12 @@ func TestPrintTableMarksMissedTargetsAndErrors(t *testing.T) {
 	var out bytes.Buffer
 	printTable(&out, []runner.Result{
 		res(0, "libsql", "select100", 90), res(0, "mattn", "select100", 100), res(0, "mattn-wal", "select100", 75),
-		res(0, "libsql", "writers4", 200), errored, res(0, "mattn-wal", "writers4", 100),
+		res(0, "libsql", "writers4", 200), errored, res(0, "mattn-wal", "writers4", 100), res(0, "mattn-wal-tuned", "writers4", 250),
 		remote,
 	}, "test header")
 	text := out.String()
-	assert.Contains(t, text, "| SELECT all of 100 rows | 0.90x | 1.20x | – | **missed** |")
-	assert.Contains(t, text, "| 4 concurrent writers (INSERT one row) | 2.22x | 2.00x | – | met |")
+	assert.Contains(t, text, "| SELECT all of 100 rows | 0.90x | 1.20x | – | – | **missed** |")
+	assert.Contains(t, text, "| 4 concurrent writers (INSERT one row) | 2.22x | 2.00x | 0.80x | – | **missed** |", "the tuned baseline counts for the target")
 	assert.Contains(t, text, "**10/100**")
 	assert.Contains(t, text, "- mattn / writers4: 10 of 100 operations failed, e.g.: database is locked")
 	assert.Contains(t, text, "| INSERT one row | 3.00 |")

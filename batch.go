@@ -535,7 +535,7 @@ func heldDB() *sql.DB { return heldPool() }
 type heldConnector struct{}
 
 func (heldConnector) Connect(context.Context) (sqldriver.Conn, error) { return heldConn{}, nil }
-func (heldConnector) Driver() sqldriver.Driver                      { return heldDriver{} }
+func (heldConnector) Driver() sqldriver.Driver                        { return heldDriver{} }
 
 type heldDriver struct{}
 

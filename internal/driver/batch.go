@@ -91,25 +91,20 @@ func CheckArgs(args []any) ([]driver.NamedValue, error) {
 	return out, nil
 }
 
-// ExecBatch runs stmts in one transaction on the local connection.
+// ExecBatch runs stmts one by one in a transaction on the local
+// connection, and commits when all succeed. A statement that asks for rows
+// has them read whole.
 func (c *conn) ExecBatch(ctx context.Context, stmts []BatchStatement) ([]BatchResult, error) {
 	if c.inTx || !c.h.autocommit() {
 		return nil, ErrBatchInTransaction
 	}
-	return ExecInTx(ctx, c, stmts)
-}
-
-// ExecInTx runs stmts one by one in a transaction on c, and commits when
-// all succeed. A statement that asks for rows has them read whole, and its
-// changes and last insert id read after it.
-func ExecInTx(ctx context.Context, c Conn, stmts []BatchStatement) ([]BatchResult, error) {
 	tx, err := c.BeginTx(ctx, driver.TxOptions{})
 	if err != nil {
 		return nil, err
 	}
 	results := make([]BatchResult, len(stmts))
 	for i, st := range stmts {
-		if results[i], err = execOne(ctx, c, st); err != nil {
+		if results[i], err = c.execBatched(ctx, st); err != nil {
 			tx.Rollback()
 			return nil, &BatchError{Index: i, Count: len(stmts), SQL: st.SQL, Err: err}
 		}
@@ -126,7 +121,7 @@ func CommitFailed(err error) error {
 	return fmt.Errorf("libsql: batch commit failed, so none of its statements was applied: %w", err)
 }
 
-func execOne(ctx context.Context, c Conn, st BatchStatement) (BatchResult, error) {
+func (c *conn) execBatched(ctx context.Context, st BatchStatement) (BatchResult, error) {
 	if !st.WantRows {
 		res, err := c.ExecContext(ctx, st.SQL, st.Args)
 		if err != nil {
@@ -145,20 +140,8 @@ func execOne(ctx context.Context, c Conn, st BatchStatement) (BatchResult, error
 	if err != nil {
 		return BatchResult{}, err
 	}
-	// Rows do not carry the statement's changes; SQLite still has them.
-	counts, err := c.QueryContext(ctx, "SELECT last_insert_rowid(), changes()", nil)
-	if err != nil {
-		return BatchResult{}, err
-	}
-	defer counts.Close()
-	vals := make([]driver.Value, 2)
-	if err := counts.Next(vals); err != nil {
-		return BatchResult{}, err
-	}
-	out := BatchResult{Rows: held}
-	out.LastID, _ = vals[0].(int64)
-	out.Changes, _ = vals[1].(int64)
-	return out, nil
+	// The statement ran to its end: the connection still holds its counts.
+	return BatchResult{Result: Result{LastID: c.h.lastInsertID(), Changes: c.h.changes()}, Rows: held}, nil
 }
 
 // HeldRows are rows read whole, to be scanned after the statement that

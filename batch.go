@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gorm-libsql/libsql/internal/driver"
 	"github.com/gorm-libsql/libsql/internal/replica"
@@ -120,7 +121,17 @@ func Batch(ctx context.Context, db *gorm.DB, build func(b *gorm.DB) error) ([]Ba
 	for i, o := range ops {
 		stmts[i] = o.stmt
 	}
+	begun := time.Now()
 	results, err := execBatch(ctx, sqlDB, stmts)
+	// GORM logged each statement as it was recorded, with no rows; this
+	// line reports when they ran.
+	db.Logger.Trace(ctx, begun, func() (string, int64) {
+		var changed int64
+		for _, r := range results {
+			changed += r.Changes
+		}
+		return fmt.Sprintf("BATCH of %d statements in one transaction", len(stmts)), changed
+	}, err)
 	if err != nil && results == nil {
 		return nil, translateBatchError(db, err)
 	}

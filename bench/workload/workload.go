@@ -233,10 +233,7 @@ var All = []*Workload{
 	{
 		Name: "bulk", Title: "Bulk insert 10,000 rows (batches of 500)", Ops: 5, Workers: 1, RowsPerOp: bulkRows,
 		GORM: func(db *gorm.DB, total int) Op {
-			batches := make([][]Item, total)
-			for i := range batches {
-				batches[i] = newItems(bulkRows)
-			}
+			batches := bulkInputs(total)
 			return func(ctx context.Context, i int) error {
 				res := db.WithContext(ctx).CreateInBatches(batches[i], bulkBatch)
 				if res.Error != nil {
@@ -246,10 +243,7 @@ var All = []*Workload{
 			}
 		},
 		SQL: func(db *sql.DB, total int) (Op, error) {
-			batches := make([][]Item, total)
-			for i := range batches {
-				batches[i] = newItems(bulkRows)
-			}
+			batches := bulkInputs(total)
 			q := multiInsertSQL(bulkBatch)
 			args := make([]any, 0, bulkBatch*7)
 			return func(ctx context.Context, i int) error {
@@ -289,10 +283,7 @@ var All = []*Workload{
 	{
 		Name: "bulkbatch", Title: "Bulk insert 10,000 rows as one batch (chunks of 500)", Ops: 5, Workers: 1, RowsPerOp: bulkRows,
 		GORM: func(db *gorm.DB, total int) Op {
-			batches := make([][]Item, total)
-			for i := range batches {
-				batches[i] = newItems(bulkRows)
-			}
+			batches := bulkInputs(total)
 			return func(ctx context.Context, i int) error {
 				if err := batchOrTransaction(ctx, db, func(b *gorm.DB) error {
 					return b.CreateInBatches(batches[i], bulkBatch).Error
@@ -406,6 +397,15 @@ func sqlFind(db *sql.DB, _ int) (Op, error) {
 }
 
 func groupName(i int) string { return "name-" + strconv.Itoa(i%nameGroups) }
+
+// bulkInputs generates the rows of total bulk operations.
+func bulkInputs(total int) [][]Item {
+	batches := make([][]Item, total)
+	for i := range batches {
+		batches[i] = newItems(bulkRows)
+	}
+	return batches
+}
 
 func newItems(n int) []Item {
 	items := make([]Item, n)

@@ -10,9 +10,8 @@ import (
 // ExecBatch runs stmts as one transaction in a single HTTP request: a
 // Hrana batch of BEGIN, the statements, COMMIT and ROLLBACK. Each statement
 // and the COMMIT run only if the step before them succeeded, so the first
-// failure skips the rest; the ROLLBACK runs unless the COMMIT succeeded.
-// The same request asks whether the stream is back in autocommit, so that
-// a stream left inside a transaction is never reused.
+// failure skips the rest; the ROLLBACK runs unless the COMMIT succeeded,
+// so the stream always goes back without a transaction.
 func (c *Conn) ExecBatch(ctx context.Context, stmts []local.BatchStatement) ([]local.BatchResult, error) {
 	if c.InTransaction() {
 		return nil, local.ErrBatchInTransaction
@@ -31,18 +30,9 @@ func (c *Conn) ExecBatch(ctx context.Context, stmts []local.BatchStatement) ([]l
 	steps = append(steps, batchStep{Stmt: statement{SQL: "ROLLBACK"},
 		Condition: &condition{Type: "not", Cond: &condition{Type: "ok", Step: &commit}}})
 
-	results, err := c.do(ctx, []request{{Type: "batch", Batch: &batch{Steps: steps}}, {Type: "get_autocommit"}})
+	br, err := c.runBatch(ctx, steps)
 	if err != nil {
 		return nil, err
-	}
-	c.trackAutocommit(results[1])
-	resp, err := resultOf(results[0])
-	if err != nil {
-		return nil, err
-	}
-	br := resp.BatchResult
-	if br == nil || len(br.StepErrors) != len(steps) || len(br.StepResults) != len(steps) {
-		return nil, &Error{Message: "the server sent a malformed batch result"}
 	}
 	if e := br.StepErrors[0]; e != nil {
 		return nil, serverError(e.Code, e.Message)

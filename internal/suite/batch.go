@@ -3,6 +3,8 @@ package suite
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/gorm-libsql/libsql"
@@ -210,6 +212,42 @@ func init() {
 		require.ErrorIs(t, err, context.Canceled)
 		assert.Zero(t, o.ID)
 		assert.Empty(t, batchRefs(t, db))
+	})
+
+	register("Batch/Concurrent", func(t *testing.T, env Env) {
+		db := migrate(t, env, &batchOrder{})
+		const workers, perWorker = 4, 5
+		ids := make(chan uint, workers*perWorker*3)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for k := range perWorker {
+					orders := make([]batchOrder, 3)
+					_, err := libsql.Batch(context.Background(), db, func(b *gorm.DB) error {
+						for j := range orders {
+							orders[j].Ref = fmt.Sprintf("w%d-%d-%d", w, k, j)
+							b.Create(&orders[j])
+						}
+						return nil
+					})
+					assert.NoError(t, err)
+					for _, o := range orders {
+						ids <- o.ID
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(ids)
+		seen := map[uint]bool{}
+		for id := range ids {
+			assert.NotZero(t, id)
+			assert.False(t, seen[id], "id %d filled into two models", id)
+			seen[id] = true
+		}
+		assert.Equal(t, int64(workers*perWorker*3), count(t, db, &batchOrder{}))
 	})
 
 	register("Batch/CreateInBatchesAndSave", func(t *testing.T, env Env) {

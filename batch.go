@@ -87,7 +87,9 @@ var ErrBatchRefused = errors.New("libsql: refused in a batch")
 // several statements in one string. A refusal or any error build leaves on
 // an operation fails the whole batch.
 //
-// A failing statement gives a *BatchError naming it. If build returns an
+// A failing statement gives a *BatchError naming it. On an embedded
+// replica whose sync after the batch fails, the results come back with an
+// error matching ErrWriteNotSynced: the batch was applied. If build returns an
 // error, it is returned and nothing is sent. ctx bounds the whole batch;
 // once the request is sent, a cancelled batch may or may not have been
 // applied, as for any write, but never in part. b must not be used after

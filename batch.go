@@ -75,8 +75,9 @@ var ErrBatchRefused = errors.New("libsql: refused in a batch")
 // (...).Updates, Update, Delete, Exec, with Clauses (OnConflict, Returning).
 // Nothing runs while build does: calls on b report no error and no rows
 // until Batch returns. Then ids, RETURNING columns and defaults are filled
-// into the models as db.Create fills them, and results holds each
-// statement's RowsAffected and LastInsertID, in order.
+// into the models as db.Create fills them, the *gorm.DB each call returned
+// reports its RowsAffected, and results holds each statement's
+// RowsAffected and LastInsertID, in order.
 //
 // Refused, with an error matching ErrBatchRefused and nothing sent: reads
 // (Find, First, Count, Row...), whose results a batch cannot give to the

@@ -63,9 +63,11 @@ func init() {
 		one := batchOrder{Ref: "one", Qty: 3}
 		many := []batchOrder{{Ref: "two", Qty: 1}, {Ref: "three", Qty: 2, Status: "rush"}}
 		upserted := batchOrder{Ref: "one", Qty: 5}
+		var update *gorm.DB
 		results, err := libsql.Batch(context.Background(), db, func(b *gorm.DB) error {
 			b.Create(&one)
-			b.Model(&batchStock{}).Where("id = ?", stock.ID).Update("qty", gorm.Expr("qty - ?", 3))
+			update = b.Model(&batchStock{}).Where("id = ?", stock.ID).Update("qty", gorm.Expr("qty - ?", 3))
+			assert.Zero(t, update.RowsAffected, "nothing ran yet")
 			b.Create(&many)
 			b.Exec("UPDATE batch_orders SET qty = qty + ? WHERE ref IN ?", 10, []string{"two", "three"})
 			b.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "ref"}}, DoUpdates: clause.AssignmentColumns([]string{"qty"})}).Create(&upserted)
@@ -86,6 +88,7 @@ func init() {
 		assert.Equal(t, int64(1), results[0].RowsAffected)
 		assert.Equal(t, int64(one.ID), results[0].LastInsertID)
 		assert.Equal(t, int64(1), results[1].RowsAffected)
+		assert.Equal(t, int64(1), update.RowsAffected, "the call's own result is filled in too")
 		assert.Equal(t, int64(2), results[2].RowsAffected)
 		assert.Equal(t, int64(2), results[3].RowsAffected)
 		assert.Contains(t, results[3].SQL, "UPDATE batch_orders SET qty = qty + ?")
@@ -161,10 +164,21 @@ func init() {
 			require.ErrorIs(t, err, libsql.ErrBatchRefused, name)
 			assert.Empty(t, batchRefs(t, db), "%s: nothing sent", name)
 		}
+		// The refusals say what to do instead.
+		_, err := libsql.Batch(context.Background(), db, func(b *gorm.DB) error {
+			return b.Create(&batchHooked{Name: "h"}).Error
+		})
+		assert.ErrorContains(t, err, "batchHooked has BeforeCreate hooks")
+		assert.ErrorContains(t, err, "SkipHooks: true")
+		_, err = libsql.Batch(context.Background(), db, func(b *gorm.DB) error {
+			return b.Create(&batchParent{Children: []batchChild{{Name: "c"}}}).Error
+		})
+		assert.ErrorContains(t, err, "associations to save (Children)")
+		assert.ErrorContains(t, err, "Omit(clause.Associations)")
 
 		// What the refusals suggest works.
 		parent := batchParent{Name: "p", Children: []batchChild{{Name: "c"}}}
-		_, err := libsql.Batch(context.Background(), db, func(b *gorm.DB) error {
+		_, err = libsql.Batch(context.Background(), db, func(b *gorm.DB) error {
 			b.Session(&gorm.Session{SkipHooks: true}).Create(&batchHooked{Name: "h"})
 			b.Omit(clause.Associations).Create(&parent)
 			b.Create(&batchParent{Name: "no children"})

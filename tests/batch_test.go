@@ -115,6 +115,11 @@ func TestBatchRequestCounts(t *testing.T) {
 			})
 			require.ErrorIs(t, err, libsql.ErrBatchRefused)
 			assert.Equal(t, int64(0), p.Requests()-before, "a refused batch sends nothing")
+
+			results, err = libsql.Batch(context.Background(), db, func(*gorm.DB) error { return nil })
+			require.NoError(t, err)
+			assert.Empty(t, results)
+			assert.Equal(t, int64(0), p.Requests()-before, "an empty batch sends nothing")
 		})
 	}
 }

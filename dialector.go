@@ -111,6 +111,9 @@ func (d *Dialector) Initialize(db *gorm.DB) error {
 	if err := registerSyncCallback(db); err != nil {
 		return err
 	}
+	if err := registerBatchCallbacks(db); err != nil {
+		return err
+	}
 	if !d.KeepDefaultTransactions {
 		if err := registerSingleStatementWrites(db); err != nil {
 			return err

@@ -233,10 +233,7 @@ var All = []*Workload{
 	{
 		Name: "bulk", Title: "Bulk insert 10,000 rows (batches of 500)", Ops: 5, Workers: 1, RowsPerOp: bulkRows,
 		GORM: func(db *gorm.DB, total int) Op {
-			batches := make([][]Item, total)
-			for i := range batches {
-				batches[i] = newItems(bulkRows)
-			}
+			batches := bulkInputs(total)
 			return func(ctx context.Context, i int) error {
 				res := db.WithContext(ctx).CreateInBatches(batches[i], bulkBatch)
 				if res.Error != nil {
@@ -246,10 +243,7 @@ var All = []*Workload{
 			}
 		},
 		SQL: func(db *sql.DB, total int) (Op, error) {
-			batches := make([][]Item, total)
-			for i := range batches {
-				batches[i] = newItems(bulkRows)
-			}
+			batches := bulkInputs(total)
 			q := multiInsertSQL(bulkBatch)
 			args := make([]any, 0, bulkBatch*7)
 			return func(ctx context.Context, i int) error {
@@ -273,6 +267,37 @@ var All = []*Workload{
 		},
 	},
 	{
+		Name: "batch10", Title: "Batch of 10 inserts (one request remotely)", Ops: 300, Workers: 1, RowsPerOp: 10,
+		GORM: func(db *gorm.DB, total int) Op {
+			items := newItems(total * 10)
+			return func(ctx context.Context, i int) error {
+				return batchOrTransaction(ctx, db, func(b *gorm.DB) error {
+					for j := range 10 {
+						b.Create(&items[i*10+j])
+					}
+					return nil
+				})
+			}
+		},
+	},
+	{
+		Name: "bulkbatch", Title: "Bulk insert 10,000 rows as one batch (chunks of 500)", Ops: 5, Workers: 1, RowsPerOp: bulkRows,
+		GORM: func(db *gorm.DB, total int) Op {
+			batches := bulkInputs(total)
+			return func(ctx context.Context, i int) error {
+				if err := batchOrTransaction(ctx, db, func(b *gorm.DB) error {
+					return b.CreateInBatches(batches[i], bulkBatch).Error
+				}); err != nil {
+					return err
+				}
+				if batches[i][bulkRows-1].ID == 0 {
+					return fmt.Errorf("bulk batch %d: ids not filled in", i)
+				}
+				return nil
+			}
+		},
+	},
+	{
 		Name: "readers8", Title: "8 concurrent readers (find by id)", Ops: 40000, Workers: 8, Seed: 100, RowsPerOp: 1,
 		GORM: gormFind, SQL: sqlFind,
 	},
@@ -280,6 +305,29 @@ var All = []*Workload{
 		Name: "writers4", Title: "4 concurrent writers (INSERT one row)", Ops: 1000, Workers: 4, RowsPerOp: 1,
 		GORM: gormInsert, SQL: sqlInsert,
 	},
+}
+
+// The floor of a batch is the same writes in a transaction: the batch
+// workloads share the SQL of the transaction workloads.
+func init() {
+	for batch, tx := range map[string]string{"batch10": "tx10", "bulkbatch": "bulk"} {
+		b, _ := ByName(batch)
+		t, _ := ByName(tx)
+		b.SQL = t.SQL
+	}
+}
+
+// Batcher sends the writes build makes as one batch, when the binary's
+// dialect has a batch API (bench-libsql sets it to libsql.Batch). Without
+// one, the batch workloads run the same writes in a transaction, which is
+// what a batch replaces.
+var Batcher func(ctx context.Context, db *gorm.DB, build func(b *gorm.DB) error) error
+
+func batchOrTransaction(ctx context.Context, db *gorm.DB, build func(b *gorm.DB) error) error {
+	if Batcher != nil {
+		return Batcher(ctx, db, build)
+	}
+	return db.WithContext(ctx).Transaction(build)
 }
 
 // ByName finds a workload.
@@ -349,6 +397,15 @@ func sqlFind(db *sql.DB, _ int) (Op, error) {
 }
 
 func groupName(i int) string { return "name-" + strconv.Itoa(i%nameGroups) }
+
+// bulkInputs generates the rows of total bulk operations.
+func bulkInputs(total int) [][]Item {
+	batches := make([][]Item, total)
+	for i := range batches {
+		batches[i] = newItems(bulkRows)
+	}
+	return batches
+}
 
 func newItems(n int) []Item {
 	items := make([]Item, n)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gorm-libsql/libsql"
 	"github.com/gorm-libsql/libsql/bench/runner"
+	"github.com/gorm-libsql/libsql/bench/workload"
 	"github.com/gorm-libsql/libsql/internal/driver"
 	golibsql "github.com/tursodatabase/go-libsql"
 	"gorm.io/gorm"
@@ -26,6 +27,10 @@ func main() {
 	if err := initGoLibSQL(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-libsql:", err)
 		os.Exit(1)
+	}
+	workload.Batcher = func(ctx context.Context, db *gorm.DB, build func(*gorm.DB) error) error {
+		_, err := libsql.Batch(ctx, db, build)
+		return err
 	}
 	runner.Main([]*runner.Backend{
 		dialect("libsql", "local",

@@ -1,0 +1,67 @@
+package hrana
+
+import (
+	"context"
+	"strconv"
+
+	local "github.com/gorm-libsql/libsql/internal/driver"
+)
+
+// ExecBatch runs stmts as one transaction in a single HTTP request: a
+// Hrana batch of BEGIN, the statements, COMMIT and ROLLBACK. Each statement
+// and the COMMIT run only if the step before them succeeded, so the first
+// failure skips the rest; the ROLLBACK runs unless the COMMIT succeeded,
+// so the stream always goes back without a transaction.
+func (c *Conn) ExecBatch(ctx context.Context, stmts []local.BatchStatement) ([]local.BatchResult, error) {
+	if c.InTransaction() {
+		return nil, local.ErrBatchInTransaction
+	}
+	steps := make([]batchStep, 0, len(stmts)+3)
+	steps = append(steps, batchStep{Stmt: statement{SQL: "BEGIN " + c.txLock}})
+	for i, s := range stmts {
+		st, err := c.makeStatement(s.SQL, s.Args, s.WantRows)
+		if err != nil {
+			return nil, &local.BatchError{Index: i, Count: len(stmts), SQL: s.SQL, Err: err}
+		}
+		steps = append(steps, batchStep{Stmt: st, Condition: afterOK(len(steps))})
+	}
+	commit := len(steps)
+	steps = append(steps, batchStep{Stmt: statement{SQL: "COMMIT"}, Condition: afterOK(commit)})
+	steps = append(steps, batchStep{Stmt: statement{SQL: "ROLLBACK"},
+		Condition: &condition{Type: "not", Cond: &condition{Type: "ok", Step: &commit}}})
+
+	br, err := c.runBatch(ctx, steps)
+	if err != nil {
+		return nil, err
+	}
+	if e := br.StepErrors[0]; e != nil {
+		return nil, serverError(e.Code, e.Message)
+	}
+	out := make([]local.BatchResult, len(stmts))
+	for i, s := range stmts {
+		step := i + 1
+		if e := br.StepErrors[step]; e != nil {
+			return nil, &local.BatchError{Index: i, Count: len(stmts), SQL: s.SQL, Err: c.refine(ctx, serverError(e.Code, e.Message))}
+		}
+		res := br.StepResults[step]
+		if res == nil {
+			return nil, &Error{Message: "the server skipped statement " + strconv.Itoa(i) + " of a batch without an error"}
+		}
+		out[i].Changes = res.AffectedRows
+		if res.LastInsertRowid != nil {
+			if out[i].LastID, err = strconv.ParseInt(*res.LastInsertRowid, 10, 64); err != nil {
+				return nil, &Error{Message: "the server sent a bad last_insert_rowid: " + *res.LastInsertRowid}
+			}
+		}
+		if s.WantRows {
+			out[i].Rows = newRows(res)
+		}
+	}
+	if e := br.StepErrors[commit]; e != nil {
+		return nil, local.CommitFailed(serverError(e.Code, e.Message))
+	}
+	if br.StepResults[commit] == nil {
+		return nil, &Error{Message: "the server skipped the COMMIT of a batch without an error"}
+	}
+	return out, nil
+}

@@ -1,0 +1,55 @@
+//go:build cgo && ((linux && !android && (amd64 || arm64)) || (darwin && !ios && arm64))
+
+package driver
+
+import (
+	"context"
+	"database/sql/driver"
+)
+
+// ExecBatch runs stmts one by one in a transaction on the local
+// connection, and commits when all succeed. A statement that asks for rows
+// has them read whole.
+func (c *conn) ExecBatch(ctx context.Context, stmts []BatchStatement) ([]BatchResult, error) {
+	if c.inTx || !c.h.autocommit() {
+		return nil, ErrBatchInTransaction
+	}
+	tx, err := c.BeginTx(ctx, driver.TxOptions{})
+	if err != nil {
+		return nil, err
+	}
+	results := make([]BatchResult, len(stmts))
+	for i, st := range stmts {
+		if results[i], err = c.execBatched(ctx, st); err != nil {
+			tx.Rollback()
+			return nil, &BatchError{Index: i, Count: len(stmts), SQL: st.SQL, Err: err}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, CommitFailed(err)
+	}
+	return results, nil
+}
+
+func (c *conn) execBatched(ctx context.Context, st BatchStatement) (BatchResult, error) {
+	if !st.WantRows {
+		res, err := c.ExecContext(ctx, st.SQL, st.Args)
+		if err != nil {
+			return BatchResult{}, err
+		}
+		var out BatchResult
+		out.LastID, _ = res.LastInsertId()
+		out.Changes, _ = res.RowsAffected()
+		return out, nil
+	}
+	rows, err := c.QueryContext(ctx, st.SQL, st.Args)
+	if err != nil {
+		return BatchResult{}, err
+	}
+	held, err := ReadRows(rows)
+	if err != nil {
+		return BatchResult{}, err
+	}
+	// The statement ran to its end: the connection still holds its counts.
+	return BatchResult{Result: Result{LastID: c.h.lastInsertID(), Changes: c.h.changes()}, Rows: held}, nil
+}

@@ -28,6 +28,11 @@ type Options struct {
 	TxLock string
 	// Observe, when set, is called before every HTTP request.
 	Observe func()
+	// Host, when set, is sent as the Host header instead of the URL's
+	// host: sqld picks a namespace by the Host header's first label, so
+	// "acme.localhost" reaches namespace acme on the server at URL without
+	// resolving a name.
+	Host string
 	// CastValues writes the values Hrana's JSON cannot carry as local
 	// connections store them: text that is not valid UTF-8 as text, and
 	// ±Inf, each sent in another form and cast back by the statement. The
@@ -58,7 +63,7 @@ func NewConnector(opts Options) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl := &client{http: newHTTPClient(), pipeline: base + pipelinePath, token: opts.AuthToken, observe: opts.Observe}
+	cl := &client{http: newHTTPClient(), pipeline: base + pipelinePath, token: opts.AuthToken, observe: opts.Observe, host: opts.Host}
 	if opts.AuthToken != "" {
 		cl.auth = "Bearer " + opts.AuthToken
 	}

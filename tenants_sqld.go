@@ -342,12 +342,15 @@ func (s *SQLDNamespaces) List(ctx context.Context) ([]string, error) {
 	return names, rows.Err()
 }
 
-// Close closes the catalog's connections. Tenants.Close calls it.
+// Close closes the catalog's connections (Tenants.Close calls it); a later
+// call opens them again.
 func (s *SQLDNamespaces) Close() error {
 	s.catalogMu.Lock()
 	defer s.catalogMu.Unlock()
-	if s.catalog != nil {
-		return s.catalog.Close()
+	if s.catalog == nil {
+		return nil
 	}
-	return nil
+	err := s.catalog.Close()
+	s.catalog = nil
+	return err
 }

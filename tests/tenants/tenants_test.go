@@ -5,14 +5,20 @@ package tenants
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gorm-libsql/libsql"
 	"github.com/gorm-libsql/libsql/internal/sqldtest"
 	"github.com/gorm-libsql/libsql/internal/tenantsuite"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 )
 
 var server *sqldtest.Server
@@ -47,4 +53,99 @@ func store(t *testing.T) *libsql.SQLDNamespaces {
 
 func TestTenantsSQLD(t *testing.T) {
 	tenantsuite.Run(t, tenantsuite.Env{Store: func(t *testing.T) libsql.TenantStore { return store(t) }})
+}
+
+func newManager(t *testing.T, s *libsql.SQLDNamespaces) *libsql.Tenants {
+	t.Helper()
+	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: s, GORM: &gorm.Config{Logger: logger.Discard}})
+	require.NoError(t, err)
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// adminCall sends one request to the server's admin API, behind the
+// store's back.
+func adminCall(t *testing.T, method, path string) int {
+	t.Helper()
+	req, err := http.NewRequest(method, server.AdminURL+path, strings.NewReader("{}"))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestSQLDNamespacesCatalog(t *testing.T) {
+	ctx := context.Background()
+	s := store(t)
+	m := newManager(t, s)
+
+	// A namespace made without the store exists but is not listed, until
+	// Create lists it.
+	require.Equal(t, http.StatusOK, adminCall(t, http.MethodPost, "/v1/namespaces/outsider/create"))
+	ok, err := m.Exists(ctx, "outsider")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	names, err := m.List(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, names)
+	assert.ErrorIs(t, m.Create(ctx, "outsider"), libsql.ErrTenantExists)
+	names, err = m.List(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"outsider"}, names)
+
+	// The catalog is no tenant.
+	_, err = m.DB(ctx, s.Catalog)
+	assert.ErrorIs(t, err, libsql.ErrInvalidTenantName)
+	assert.ErrorIs(t, m.Create(ctx, s.Catalog), libsql.ErrInvalidTenantName)
+	assert.ErrorIs(t, m.Drop(ctx, s.Catalog), libsql.ErrInvalidTenantName)
+
+	// A listed tenant whose namespace was deleted behind the store's back
+	// fails its migration alone, and Drop removes it from the list.
+	require.NoError(t, m.Create(ctx, "vanished"))
+	require.NoError(t, m.Create(ctx, "present"))
+	require.Equal(t, http.StatusOK, adminCall(t, http.MethodDelete, "/v1/namespaces/vanished"))
+	report, err := m.Migrate(ctx, &tenantsuite.Account{})
+	require.Error(t, err)
+	failed := report.Failed()
+	require.Len(t, failed, 1)
+	assert.Equal(t, "vanished", failed[0].Tenant)
+	assert.ErrorIs(t, failed[0].Err, libsql.ErrTenantNotFound)
+	assert.Len(t, report.Changed(), 2, "outsider and present are migrated")
+	require.NoError(t, m.Drop(ctx, "vanished"), "the namespace is gone but the catalog listed it")
+	assert.ErrorIs(t, m.Drop(ctx, "vanished"), libsql.ErrTenantNotFound)
+	names, err = m.List(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"outsider", "present"}, names)
+}
+
+func TestSQLDNamespacesAuth(t *testing.T) {
+	ctx := context.Background()
+	s := store(t)
+	require.NoError(t, newManager(t, s).Create(ctx, "guarded"))
+	for name, token := range map[string]string{"missing": "", "foreign": sqldtest.ForeignToken()} {
+		bad := newManager(t, &libsql.SQLDNamespaces{URL: server.URL, AdminURL: server.AdminURL, AuthToken: token, Catalog: s.Catalog})
+		_, err := bad.DB(ctx, "guarded")
+		assert.ErrorIs(t, err, libsql.ErrAuthFailed, name)
+		assert.NotErrorIs(t, err, libsql.ErrTenantNotFound, name)
+	}
+}
+
+func TestSQLDNamespacesConfigErrors(t *testing.T) {
+	ctx := context.Background()
+	srv := sqldtest.Require(t, server)
+	for name, tc := range map[string]struct {
+		store *libsql.SQLDNamespaces
+		want  string
+	}{
+		"no admin":        {&libsql.SQLDNamespaces{URL: srv.URL}, "AdminURL is empty"},
+		"bad url":         {&libsql.SQLDNamespaces{URL: "ftp://x", AdminURL: srv.AdminURL}, "unknown URL scheme"},
+		"database set":    {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, Config: libsql.Config{Database: "x.db"}}, "must not set Database"},
+		"bad catalog":     {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, Catalog: "Bad_Catalog"}, "invalid tenant name"},
+		"admin unreached": {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: "http://127.0.0.1:1", AdminTimeout: 2 * time.Second}, "admin API"},
+	} {
+		m := newManager(t, tc.store)
+		assert.ErrorContains(t, m.Create(ctx, "acme"), tc.want, name)
+	}
 }

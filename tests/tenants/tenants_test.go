@@ -149,3 +149,32 @@ func TestSQLDNamespacesConfigErrors(t *testing.T) {
 		assert.ErrorContains(t, m.Create(ctx, "acme"), tc.want, name)
 	}
 }
+
+// benchStore is store for benchmarks: a catalog of its own, its tenants
+// dropped afterwards (not timed).
+func benchStore(b *testing.B) libsql.TenantStore {
+	srv := sqldtest.Require(b, server)
+	s := &libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, AuthToken: srv.Token(), Catalog: fmt.Sprintf("bench-catalog-%d", catalogs.Add(1))}
+	b.Cleanup(func() {
+		ctx := context.Background()
+		names, err := s.List(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, n := range names {
+			if err := s.Drop(ctx, n); err != nil {
+				b.Fatal(err)
+			}
+		}
+		s.Close()
+	})
+	return s
+}
+
+// BenchmarkTenantsCreateMigrate: go test -run '^$' -bench TenantsCreateMigrate -benchtime 1x -tenants 1000 ./tests/tenants
+func BenchmarkTenantsCreateMigrate(b *testing.B) { tenantsuite.BenchCreateMigrate(b, benchStore) }
+
+// BenchmarkTenantsMemory: go test -run '^$' -bench TenantsMemory -benchtime 1x -tenants 1000 ./tests/tenants
+func BenchmarkTenantsMemory(b *testing.B) { tenantsuite.BenchMemory(b, benchStore(b)) }
+
+func BenchmarkTenantsCachedDB(b *testing.B) { tenantsuite.BenchCachedDB(b, benchStore(b)) }

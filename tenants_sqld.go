@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -50,8 +51,13 @@ type SQLDNamespaces struct {
 	// --auth-jwt-key-file applies to all of them).
 	AuthToken string
 	// TenantToken, when set, gives the token of each tenant instead of
-	// AuthToken, for namespaces created with a key of their own.
+	// AuthToken, for namespaces with a JWT key of their own.
 	TenantToken func(tenant string) string
+	// TenantJWTKey, when set, gives the JWT public key Create sets on a
+	// tenant's namespace (sqld's jwt_key: an Ed25519 public key in PEM or
+	// URL-safe base64). Such a namespace refuses tokens signed by the
+	// server's key; TenantToken must then give tokens signed by its own.
+	TenantJWTKey func(tenant string) string
 	// Catalog is the namespace that lists the tenants; default
 	// "tenant-catalog". It cannot be used as a tenant.
 	Catalog string
@@ -208,9 +214,16 @@ func serverText(data []byte) string {
 	return s
 }
 
-// createNamespace creates one namespace; existed reports that it was there.
-func (s *SQLDNamespaces) createNamespace(ctx context.Context, ns string) (existed bool, err error) {
-	status, msg, err := s.adminCall(ctx, http.MethodPost, "/v1/namespaces/"+ns+"/create", []byte("{}"))
+// createNamespace creates one namespace, with its own JWT key when jwtKey
+// is set; existed reports that it was there.
+func (s *SQLDNamespaces) createNamespace(ctx context.Context, ns, jwtKey string) (existed bool, err error) {
+	body := []byte("{}")
+	if jwtKey != "" {
+		if body, err = json.Marshal(map[string]string{"jwt_key": jwtKey}); err != nil {
+			return false, err
+		}
+	}
+	status, msg, err := s.adminCall(ctx, http.MethodPost, "/v1/namespaces/"+ns+"/create", body)
 	switch {
 	case err != nil:
 		return false, err
@@ -233,7 +246,7 @@ func (s *SQLDNamespaces) catalogDB(ctx context.Context) (*sql.DB, error) {
 	if s.catalog != nil {
 		return s.catalog, nil
 	}
-	if _, err := s.createNamespace(ctx, s.Catalog); err != nil {
+	if _, err := s.createNamespace(ctx, s.Catalog, ""); err != nil {
 		return nil, err
 	}
 	c, err := s.connector(s.Catalog, s.AuthToken)
@@ -263,7 +276,11 @@ func (s *SQLDNamespaces) Create(ctx context.Context, tenant string) error {
 		return fmt.Errorf("libsql: create tenant %s: listing it in the catalog: %w", tenant, err)
 	}
 	added, _ := res.RowsAffected()
-	existed, err := s.createNamespace(ctx, tenant)
+	var jwtKey string
+	if s.TenantJWTKey != nil {
+		jwtKey = s.TenantJWTKey(tenant)
+	}
+	existed, err := s.createNamespace(ctx, tenant, jwtKey)
 	if err != nil {
 		if added == 1 {
 			_, _ = cat.ExecContext(context.WithoutCancel(ctx), "DELETE FROM tenants WHERE name = ?", tenant)

@@ -1,6 +1,8 @@
 package sqldtest
 
 import (
+	"crypto/ed25519"
+	"encoding/base64"
 	"net/http"
 	"strconv"
 )
@@ -47,3 +49,22 @@ func (s *Server) adminReady() bool {
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
 }
+
+// Signer is an Ed25519 JWT key of its own, for a namespace created with
+// its own key (sqld's jwt_key), which refuses the server's tokens.
+type Signer struct{ s *Server }
+
+// NewSigner generates a key.
+func NewSigner() Signer {
+	_, priv, _ := ed25519.GenerateKey(nil)
+	return Signer{&Server{priv: priv}}
+}
+
+// PublicKey is the key as sqld's jwt_key takes it: the raw public key in
+// URL-safe base64.
+func (k Signer) PublicKey() string {
+	return base64.RawURLEncoding.EncodeToString(k.s.priv.Public().(ed25519.PublicKey))
+}
+
+// Token returns a read-write token signed by the key, valid for an hour.
+func (k Signer) Token() string { return k.s.Token() }

@@ -178,3 +178,26 @@ func BenchmarkTenantsCreateMigrate(b *testing.B) { tenantsuite.BenchCreateMigrat
 func BenchmarkTenantsMemory(b *testing.B) { tenantsuite.BenchMemory(b, benchStore(b)) }
 
 func BenchmarkTenantsCachedDB(b *testing.B) { tenantsuite.BenchCachedDB(b, benchStore(b)) }
+
+func TestSQLDNamespacesOwnKeys(t *testing.T) {
+	ctx := context.Background()
+	s := store(t)
+	keys := map[string]sqldtest.Signer{"own-a": sqldtest.NewSigner(), "own-b": sqldtest.NewSigner()}
+	s.TenantJWTKey = func(tenant string) string { return keys[tenant].PublicKey() }
+	s.TenantToken = func(tenant string) string { return keys[tenant].Token() }
+	m := newManager(t, s)
+	for name := range keys {
+		require.NoError(t, m.Create(ctx, name))
+		db, err := m.DB(ctx, name)
+		require.NoError(t, err, "the tenant's own token")
+		require.NoError(t, db.Exec("CREATE TABLE t (x)").Error)
+	}
+
+	// The server's token, or another tenant's, is refused.
+	for name, token := range map[string]string{"server": server.Token(), "other tenant": keys["own-b"].Token()} {
+		other := newManager(t, &libsql.SQLDNamespaces{URL: server.URL, AdminURL: server.AdminURL, Catalog: s.Catalog,
+			TenantToken: func(string) string { return token }})
+		_, err := other.DB(ctx, "own-a")
+		assert.ErrorIs(t, err, libsql.ErrAuthFailed, name)
+	}
+}

@@ -42,8 +42,9 @@ func (l LocalTenants) check() error {
 	return nil
 }
 
-// Open opens the tenant's file read-write without ever creating it (SQLite's
-// mode=rw), so a tenant dropped meanwhile is not brought back empty.
+// Open opens the tenant's file without ever creating it (SQLite's mode=rw,
+// or mode=ro with Config.ReadOnly), so a tenant dropped meanwhile is not
+// brought back empty.
 func (l LocalTenants) Open(_ context.Context, tenant string, cfg *gorm.Config) (*gorm.DB, error) {
 	if err := l.check(); err != nil {
 		return nil, err
@@ -53,7 +54,11 @@ func (l LocalTenants) Open(_ context.Context, tenant string, cfg *gorm.Config) (
 		return nil, fmt.Errorf("%w: no file %s", ErrTenantNotFound, path)
 	}
 	c := l.Config
-	uri := url.URL{Scheme: "file", OmitHost: true, Path: filepath.ToSlash(path), RawQuery: "mode=rw"}
+	mode := "mode=rw"
+	if c.ReadOnly {
+		mode = "mode=ro"
+	}
+	uri := url.URL{Scheme: "file", OmitHost: true, Path: filepath.ToSlash(path), RawQuery: mode}
 	c.Database = uri.String()
 	db, err := gorm.Open(Open(c), cfg)
 	if err != nil {

@@ -123,7 +123,7 @@ func (t *Tenants) Migrate(ctx context.Context, models ...any) (MigrationReport, 
 	}
 	started := 0
 feed:
-	for ; started < len(tenants); started++ {
+	for ; started < len(tenants) && ctx.Err() == nil; started++ {
 		select {
 		case jobs <- started:
 		case <-ctx.Done():

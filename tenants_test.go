@@ -2,8 +2,11 @@ package libsql_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gorm-libsql/libsql"
@@ -58,6 +61,17 @@ func TestLocalTenantsFiles(t *testing.T) {
 	defer bad.Close()
 	assert.ErrorContains(t, bad.Create(ctx, "acme"), "must not set Database")
 
+	// A read-only template opens tenants read-only (mode=ro, not mode=rw).
+	require.NoError(t, m.Create(ctx, "frozen"))
+	ro := libsql.LocalTenants{Dir: dir, Config: libsql.Config{ReadOnly: true}}
+	frozen, err := ro.Open(ctx, "frozen", &gorm.Config{Logger: logger.Discard})
+	require.NoError(t, err)
+	require.NoError(t, frozen.Exec("SELECT 1").Error)
+	assert.ErrorContains(t, frozen.Exec("CREATE TABLE t (x)").Error, "readonly")
+	sqlDB, err := frozen.DB()
+	require.NoError(t, err)
+	require.NoError(t, sqlDB.Close())
+
 	none := libsql.LocalTenants{Dir: filepath.Join(dir, "missing")}
 	names, err = none.List(ctx)
 	require.NoError(t, err)
@@ -73,3 +87,68 @@ func BenchmarkTenantsCreateMigrate(b *testing.B) { tenantsuite.BenchCreateMigrat
 func BenchmarkTenantsMemory(b *testing.B) { tenantsuite.BenchMemory(b, localStore(b)) }
 
 func BenchmarkTenantsCachedDB(b *testing.B) { tenantsuite.BenchCachedDB(b, localStore(b)) }
+
+// infoLog records the messages of a GORM logger.
+type infoLog struct {
+	logger.Interface
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (l *infoLog) LogMode(logger.LogLevel) logger.Interface { return l }
+func (l *infoLog) Info(_ context.Context, msg string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.msgs = append(l.msgs, "INFO "+fmt.Sprintf(msg, args...))
+}
+func (l *infoLog) Error(_ context.Context, msg string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.msgs = append(l.msgs, "ERROR "+fmt.Sprintf(msg, args...))
+}
+
+func TestTenantsMigrateProgressLogged(t *testing.T) {
+	ctx := context.Background()
+	log := &infoLog{Interface: logger.Discard}
+	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: libsql.LocalTenants{Dir: t.TempDir()}, GORM: &gorm.Config{Logger: log}, MigrateConcurrency: 1})
+	require.NoError(t, err)
+	defer m.Close()
+	for _, name := range []string{"a", "b"} {
+		require.NoError(t, m.Create(ctx, name))
+	}
+	db, err := m.DB(ctx, "b")
+	require.NoError(t, err)
+	require.NoError(t, db.Exec("CREATE TABLE accounts (id integer PRIMARY KEY, email text, name text)").Error)
+	require.NoError(t, db.Exec("INSERT INTO accounts VALUES (1, 'x', ''), (2, 'x', '')").Error)
+	_, err = m.Migrate(ctx, &tenantsuite.Account{})
+	require.Error(t, err)
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	var progress []string
+	for _, msg := range log.msgs {
+		if strings.Contains(msg, "libsql: migrated") {
+			progress = append(progress, msg)
+		}
+	}
+	require.Len(t, progress, 2, "%q", log.msgs)
+	assert.Equal(t, "INFO libsql: migrated 1/2 tenants: a ok, 2 DDL statements", progress[0])
+	assert.True(t, strings.HasPrefix(progress[1], "ERROR libsql: migrated 2/2 tenants: b failed: "), progress[1])
+}
+
+func TestTenantsMigrateCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: libsql.LocalTenants{Dir: t.TempDir()}, GORM: &gorm.Config{Logger: logger.Discard}})
+	require.NoError(t, err)
+	defer m.Close()
+	for _, name := range []string{"a", "b", "c"} {
+		require.NoError(t, m.Create(ctx, name))
+	}
+	cancel()
+	report, err := m.Migrate(ctx, &tenantsuite.Account{})
+	assert.ErrorIs(t, err, context.Canceled)
+	require.Len(t, report.Tenants, 3)
+	for _, r := range report.Tenants {
+		assert.ErrorIs(t, r.Err, context.Canceled, r.Tenant)
+		assert.Empty(t, r.DDL)
+	}
+}

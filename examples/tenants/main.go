@@ -15,6 +15,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"strings"
@@ -40,6 +41,16 @@ func main() {
 
 	store, where, cleanup := pickStore(*dir, *url, *admin)
 	defer cleanup()
+	fmt.Println("tenants on", where)
+	if err := run(context.Background(), store, *keep, os.Stdout); err != nil {
+		cleanup()
+		log.Fatal(err)
+	}
+}
+
+// run creates the tenants, migrates them, shows their isolation, migrates
+// again and, unless keep, drops them.
+func run(ctx context.Context, store libsql.TenantStore, keep bool, out io.Writer) error {
 	tenants, err := libsql.NewTenants(libsql.TenantsConfig{
 		Store: store,
 		GORM:  &gorm.Config{Logger: logger.Discard, TranslateError: true},
@@ -48,75 +59,74 @@ func main() {
 			if r.Err != nil {
 				status = "FAILED: " + r.Err.Error()
 			}
-			fmt.Printf("  [%d/%d] %s %s, %d DDL statements\n", done, total, r.Tenant, status, len(r.DDL))
+			fmt.Fprintf(out, "  [%d/%d] %s %s, %d DDL statements\n", done, total, r.Tenant, status, len(r.DDL))
 			for _, ddl := range r.DDL {
-				fmt.Printf("        %s\n", ddl)
+				fmt.Fprintf(out, "        %s\n", ddl)
 			}
 		},
 	})
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	defer tenants.Close()
-	ctx := context.Background()
-	fmt.Println("tenants on", where)
 
 	names := []string{"acme", "globex", "initech"}
 	for _, name := range names {
 		if err := tenants.Create(ctx, name); err != nil {
-			log.Fatal(err)
+			return err
 		}
 	}
-	fmt.Println("migrate:")
+	fmt.Fprintln(out, "migrate:")
 	if _, err := tenants.Migrate(ctx, &Invoice{}); err != nil {
-		log.Fatal(err)
+		return err
 	}
 
 	for i, name := range names {
 		db, err := tenants.DB(ctx, name)
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
 		for j := 0; j <= i; j++ {
 			inv := Invoice{Customer: fmt.Sprintf("%s customer %d", name, j+1), Cents: int64(100 * (j + 1))}
 			if err := db.Create(&inv).Error; err != nil {
-				log.Fatal(err)
+				return err
 			}
 		}
 	}
-	fmt.Println("isolation: each tenant sees only its own invoices")
+	fmt.Fprintln(out, "isolation: each tenant sees only its own invoices")
 	for _, name := range names {
 		db, err := tenants.DB(ctx, name)
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
 		var customers []string
 		if err := db.Model(&Invoice{}).Order("id").Pluck("customer", &customers).Error; err != nil {
-			log.Fatal(err)
+			return err
 		}
-		fmt.Printf("  %-8s %d: %s\n", name, len(customers), strings.Join(customers, ", "))
+		fmt.Fprintf(out, "  %-8s %d: %s\n", name, len(customers), strings.Join(customers, ", "))
 	}
 
-	fmt.Println("migrate again (up to date: no DDL):")
+	fmt.Fprintln(out, "migrate again (up to date: no DDL):")
 	report, err := tenants.Migrate(ctx, &Invoice{})
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	fmt.Printf("  %d tenants, %d changed\n", len(report.Tenants), len(report.Changed()))
+	fmt.Fprintf(out, "  %d tenants, %d changed\n", len(report.Tenants), len(report.Changed()))
 
-	if *keep {
-		return
+	if keep {
+		return nil
 	}
 	for _, name := range names {
 		if err := tenants.Drop(ctx, name); err != nil {
-			log.Fatal(err)
+			return err
 		}
 	}
 	left, err := tenants.List(ctx)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	fmt.Printf("dropped; %d tenants left\n", len(left))
+	fmt.Fprintf(out, "dropped; %d tenants left\n", len(left))
+	return nil
 }
 
 // pickStore returns the store the flags name, where it is, and what to

@@ -30,8 +30,8 @@ type Options struct {
 	Observe func()
 	// Host, when set, is sent as the Host header instead of the URL's
 	// host: sqld picks a namespace by the Host header's first label, so
-	// "acme.localhost" reaches namespace acme on the server at URL without
-	// resolving a name.
+	// "acme.127.0.0.1:8080" reaches namespace acme on the server at URL
+	// without resolving a name.
 	Host string
 	// CastValues writes the values Hrana's JSON cannot carry as local
 	// connections store them: text that is not valid UTF-8 as text, and

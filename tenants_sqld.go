@@ -207,11 +207,13 @@ func (s *SQLDNamespaces) adminCall(ctx context.Context, method, path string, bod
 
 // serverText is the "error" field of an admin API answer, or its text.
 func serverText(data []byte) string {
-	s := strings.TrimSpace(string(data))
-	if i := strings.Index(s, `"error":"`); i >= 0 {
-		s = strings.TrimSuffix(s[i+len(`"error":"`):], `"}`)
+	var e struct {
+		Error string `json:"error"`
 	}
-	return s
+	if json.Unmarshal(data, &e) == nil && e.Error != "" {
+		return e.Error
+	}
+	return strings.TrimSpace(string(data))
 }
 
 // createNamespace creates one namespace, with its own JWT key when jwtKey

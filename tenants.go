@@ -65,8 +65,9 @@ func ValidateTenantName(name string) error {
 // so a store only ever sees valid names. Methods may be called concurrently.
 type TenantStore interface {
 	// Open opens the existing database of tenant with GORM, using cfg
-	// (a copy the store may keep). A tenant that does not exist is an
-	// error matching ErrTenantNotFound; Open never creates one.
+	// (a copy the store may keep), within ctx (which carries
+	// TenantsConfig.OpenTimeout). A tenant that does not exist is an error
+	// matching ErrTenantNotFound; Open never creates one.
 	Open(ctx context.Context, tenant string, cfg *gorm.Config) (*gorm.DB, error)
 	// Create makes a new, empty database for tenant, or returns an error
 	// matching ErrTenantExists.
@@ -96,6 +97,9 @@ type TenantsConfig struct {
 	// that has no connection in use. Default 5 minutes; negative keeps
 	// pools until they are evicted.
 	IdleTimeout time.Duration
+	// OpenTimeout bounds opening a tenant's database in DB and Migrate
+	// (for a remote store, the request that checks it). Default 30s.
+	OpenTimeout time.Duration
 	// MigrateConcurrency is how many tenants Migrate works on at once.
 	// Default 4.
 	MigrateConcurrency int
@@ -120,6 +124,7 @@ type Tenants struct {
 	gcfg        gorm.Config
 	maxOpen     int
 	idle        time.Duration
+	openTimeout time.Duration
 	concurrency int
 	onMigrate   func(TenantMigration, int, int)
 
@@ -148,13 +153,14 @@ func NewTenants(cfg TenantsConfig) (*Tenants, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("libsql: TenantsConfig.Store is required (LocalTenants, SQLDNamespaces or a TenantStore of your own)")
 	}
-	if cfg.MaxOpen < 0 || cfg.MigrateConcurrency < 0 {
-		return nil, fmt.Errorf("libsql: TenantsConfig.MaxOpen (%d) and MigrateConcurrency (%d) must not be negative", cfg.MaxOpen, cfg.MigrateConcurrency)
+	if cfg.MaxOpen < 0 || cfg.MigrateConcurrency < 0 || cfg.OpenTimeout < 0 {
+		return nil, fmt.Errorf("libsql: TenantsConfig.MaxOpen (%d), MigrateConcurrency (%d) and OpenTimeout (%s) must not be negative", cfg.MaxOpen, cfg.MigrateConcurrency, cfg.OpenTimeout)
 	}
 	t := &Tenants{
 		store:       cfg.Store,
 		maxOpen:     cfg.MaxOpen,
 		idle:        cfg.IdleTimeout,
+		openTimeout: cfg.OpenTimeout,
 		concurrency: cfg.MigrateConcurrency,
 		onMigrate:   cfg.OnMigrate,
 		pools:       map[string]*pool{},
@@ -172,6 +178,9 @@ func NewTenants(cfg TenantsConfig) (*Tenants, error) {
 	}
 	if t.concurrency == 0 {
 		t.concurrency = 4
+	}
+	if t.openTimeout == 0 {
+		t.openTimeout = 30 * time.Second
 	}
 	if t.idle > 0 {
 		t.stop, t.done = make(chan struct{}), make(chan struct{})
@@ -224,9 +233,11 @@ func (t *Tenants) DB(ctx context.Context, tenant string) (*gorm.DB, error) {
 	t.mu.Unlock()
 	closePools(evicted)
 
-	// The open is not bound to this caller's ctx: other callers may be
-	// waiting for it. Stores bound their own requests in time.
-	p.db, p.err = t.store.Open(context.WithoutCancel(ctx), tenant, t.gormConfig())
+	// The open is not bound to this caller's ctx, as other callers may be
+	// waiting for it, but by OpenTimeout.
+	openCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.openTimeout)
+	p.db, p.err = t.store.Open(openCtx, tenant, t.gormConfig())
+	cancel()
 	if p.err != nil {
 		p.err = fmt.Errorf("libsql: open tenant %s: %w", tenant, p.err)
 		t.mu.Lock()

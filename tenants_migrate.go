@@ -169,7 +169,9 @@ func (t *Tenants) migrateTenant(ctx context.Context, tenant string, models []any
 		res.Err = fmt.Errorf("libsql: the store listed a tenant it cannot serve: %w", err)
 		return res
 	}
-	db, err := t.store.Open(ctx, tenant, t.gormConfig())
+	openCtx, cancel := context.WithTimeout(ctx, t.openTimeout)
+	db, err := t.store.Open(openCtx, tenant, t.gormConfig())
+	cancel()
 	if err != nil {
 		res.Err = fmt.Errorf("libsql: open tenant %s: %w", tenant, err)
 		return res

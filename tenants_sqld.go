@@ -64,7 +64,8 @@ type SQLDNamespaces struct {
 	// Config is the template every tenant opens with: TxLock and
 	// KeepDefaultTransactions apply; Database, URL and Conn must be empty.
 	Config Config
-	// AdminTimeout bounds each admin API request. Default 30s.
+	// AdminTimeout bounds each call of Create, Drop, Exists and List (its
+	// admin API requests and catalog statements). Default 30s.
 	AdminTimeout time.Duration
 
 	once    sync.Once
@@ -150,9 +151,10 @@ func (s *SQLDNamespaces) usable(tenant string) error {
 	return nil
 }
 
-// Open opens the tenant's namespace in remote mode. A namespace that does
-// not exist is an error matching ErrTenantNotFound.
-func (s *SQLDNamespaces) Open(_ context.Context, tenant string, cfg *gorm.Config) (*gorm.DB, error) {
+// Open opens the tenant's namespace in remote mode and checks, with one
+// request bounded by ctx, that it exists and takes the token. A namespace
+// that does not exist is an error matching ErrTenantNotFound.
+func (s *SQLDNamespaces) Open(ctx context.Context, tenant string, cfg *gorm.Config) (*gorm.DB, error) {
 	if err := s.usable(tenant); err != nil {
 		return nil, err
 	}
@@ -160,11 +162,17 @@ func (s *SQLDNamespaces) Open(_ context.Context, tenant string, cfg *gorm.Config
 	if err != nil {
 		return nil, err
 	}
+	pool := sql.OpenDB(c)
 	conf := s.Config
-	conf.Conn = sql.OpenDB(c)
+	conf.Conn = pool
+	// GORM's own ping takes no context; this one does.
+	cfg.DisableAutomaticPing = true
 	db, err := gorm.Open(Open(conf), cfg)
+	if err == nil {
+		err = pool.PingContext(ctx)
+	}
 	if err != nil {
-		_ = conf.Conn.(*sql.DB).Close()
+		_ = pool.Close()
 		return nil, namespaceError(tenant, err)
 	}
 	return db, nil
@@ -269,6 +277,9 @@ func (s *SQLDNamespaces) Create(ctx context.Context, tenant string) error {
 	if err := s.usable(tenant); err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, s.AdminTimeout)
+	defer cancel()
+
 	cat, err := s.catalogDB(ctx)
 	if err != nil {
 		return err
@@ -285,7 +296,9 @@ func (s *SQLDNamespaces) Create(ctx context.Context, tenant string) error {
 	existed, err := s.createNamespace(ctx, tenant, jwtKey)
 	if err != nil {
 		if added == 1 {
-			_, _ = cat.ExecContext(context.WithoutCancel(ctx), "DELETE FROM tenants WHERE name = ?", tenant)
+			undo, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.AdminTimeout)
+			_, _ = cat.ExecContext(undo, "DELETE FROM tenants WHERE name = ?", tenant)
+			cancel()
 		}
 		return err
 	}
@@ -300,6 +313,9 @@ func (s *SQLDNamespaces) Drop(ctx context.Context, tenant string) error {
 	if err := s.usable(tenant); err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, s.AdminTimeout)
+	defer cancel()
+
 	cat, err := s.catalogDB(ctx)
 	if err != nil {
 		return err
@@ -327,6 +343,9 @@ func (s *SQLDNamespaces) Exists(ctx context.Context, tenant string) (bool, error
 	if err := s.usable(tenant); err != nil {
 		return false, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, s.AdminTimeout)
+	defer cancel()
+
 	status, msg, err := s.adminCall(ctx, http.MethodGet, "/v1/namespaces/"+tenant+"/config", nil)
 	switch {
 	case err != nil:
@@ -341,6 +360,11 @@ func (s *SQLDNamespaces) Exists(ctx context.Context, tenant string) (bool, error
 
 // List reads the catalog.
 func (s *SQLDNamespaces) List(ctx context.Context) ([]string, error) {
+	if err := s.init(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.AdminTimeout)
+	defer cancel()
 	cat, err := s.catalogDB(ctx)
 	if err != nil {
 		return nil, err

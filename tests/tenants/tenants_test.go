@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -199,5 +200,33 @@ func TestSQLDNamespacesOwnKeys(t *testing.T) {
 			TenantToken: func(string) string { return token }})
 		_, err := other.DB(ctx, "own-a")
 		assert.ErrorIs(t, err, libsql.ErrAuthFailed, name)
+	}
+}
+
+// TestSQLDNamespacesSilentServer: a server that accepts requests and never
+// answers (which a real one will not do on demand) costs each call at most
+// its timeout.
+func TestSQLDNamespacesSilentServer(t *testing.T) {
+	hold := make(chan struct{})
+	silent := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-hold }))
+	t.Cleanup(silent.Close)
+	t.Cleanup(func() { close(hold) })
+	const limit = 300 * time.Millisecond
+	s := &libsql.SQLDNamespaces{URL: silent.URL, AdminURL: silent.URL, AdminTimeout: limit}
+	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: s, OpenTimeout: limit, GORM: &gorm.Config{Logger: logger.Discard}})
+	require.NoError(t, err)
+	defer m.Close()
+	ctx := context.Background()
+	for name, call := range map[string]func() error{
+		"DB":     func() error { _, err := m.DB(ctx, "acme"); return err },
+		"Create": func() error { return m.Create(ctx, "acme") },
+		"Drop":   func() error { return m.Drop(ctx, "acme") },
+		"Exists": func() error { _, err := m.Exists(ctx, "acme"); return err },
+		"List":   func() error { _, err := m.List(ctx); return err },
+	} {
+		start := time.Now()
+		err := call()
+		require.Error(t, err, name)
+		assert.Less(t, time.Since(start), 10*limit, "%s took %s: %v", name, time.Since(start), err)
 	}
 }

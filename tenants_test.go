@@ -78,16 +78,6 @@ func TestLocalTenantsFiles(t *testing.T) {
 	assert.Empty(t, names, "a missing directory holds no tenants")
 }
 
-func localStore(b *testing.B) libsql.TenantStore { return libsql.LocalTenants{Dir: b.TempDir()} }
-
-// BenchmarkTenantsCreateMigrate: go test -run '^$' -bench TenantsCreateMigrate -benchtime 1x -tenants 1000
-func BenchmarkTenantsCreateMigrate(b *testing.B) { tenantsuite.BenchCreateMigrate(b, localStore) }
-
-// BenchmarkTenantsMemory: go test -run '^$' -bench TenantsMemory -benchtime 1x -tenants 1000
-func BenchmarkTenantsMemory(b *testing.B) { tenantsuite.BenchMemory(b, localStore(b)) }
-
-func BenchmarkTenantsCachedDB(b *testing.B) { tenantsuite.BenchCachedDB(b, localStore(b)) }
-
 // infoLog records the messages of a GORM logger.
 type infoLog struct {
 	logger.Interface

@@ -16,7 +16,8 @@ import (
 )
 
 // BenchTenants is how many tenants the create-and-migrate and memory
-// benchmarks provision: go test -bench Tenants -benchtime 1x -tenants 1000.
+// benchmarks provision (tests/tenants: -tenants=1000; the package goes before
+// the flags, as go test cannot tell which unknown flags take a value).
 var BenchTenants = flag.Int("tenants", 1000, "tenants provisioned by the tenant benchmarks")
 
 // benchManager returns a quiet manager over store.

@@ -172,13 +172,20 @@ func benchStore(b *testing.B) libsql.TenantStore {
 	return s
 }
 
-// BenchmarkTenantsCreateMigrate: go test -run '^$' -bench TenantsCreateMigrate -benchtime 1x -tenants 1000 ./tests/tenants
-func BenchmarkTenantsCreateMigrate(b *testing.B) { tenantsuite.BenchCreateMigrate(b, benchStore) }
+func localStore(b *testing.B) libsql.TenantStore { return libsql.LocalTenants{Dir: b.TempDir()} }
 
-// BenchmarkTenantsMemory: go test -run '^$' -bench TenantsMemory -benchtime 1x -tenants 1000 ./tests/tenants
-func BenchmarkTenantsMemory(b *testing.B) { tenantsuite.BenchMemory(b, benchStore(b)) }
+// The tenant benchmarks, on local files (no server needed) and on sqld
+// namespaces. They live here rather than in the root package, whose
+// benchmarks are the driver's micro-benchmarks. For the README's numbers:
+//
+//	go test ./tests/tenants -run '^$' -bench Tenants -benchtime 1x -tenants=1000
 
-func BenchmarkTenantsCachedDB(b *testing.B) { tenantsuite.BenchCachedDB(b, benchStore(b)) }
+func BenchmarkTenantsLocalCreateMigrate(b *testing.B) { tenantsuite.BenchCreateMigrate(b, localStore) }
+func BenchmarkTenantsLocalMemory(b *testing.B)        { tenantsuite.BenchMemory(b, localStore(b)) }
+func BenchmarkTenantsLocalCachedDB(b *testing.B)      { tenantsuite.BenchCachedDB(b, localStore(b)) }
+func BenchmarkTenantsSQLDCreateMigrate(b *testing.B)  { tenantsuite.BenchCreateMigrate(b, benchStore) }
+func BenchmarkTenantsSQLDMemory(b *testing.B)         { tenantsuite.BenchMemory(b, benchStore(b)) }
+func BenchmarkTenantsSQLDCachedDB(b *testing.B)       { tenantsuite.BenchCachedDB(b, benchStore(b)) }
 
 func TestSQLDNamespacesOwnKeys(t *testing.T) {
 	ctx := context.Background()

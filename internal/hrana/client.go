@@ -105,7 +105,6 @@ type client struct {
 	token    string
 	// observe, when set, is told of every request sent (tests count them).
 	observe func()
-	host    string // Host header override, or empty
 }
 
 // redact removes the token from text that came from elsewhere (a server
@@ -132,9 +131,6 @@ func (c *client) send(ctx context.Context, endpoint string, req *pipelineRequest
 		return nil, fmt.Errorf("libsql: %s", c.redact(err.Error()))
 	}
 	hreq.Header.Set("Content-Type", "application/json")
-	if c.host != "" {
-		hreq.Host = c.host
-	}
 	if c.auth != "" {
 		hreq.Header.Set("Authorization", c.auth)
 	}

@@ -31,7 +31,7 @@ type Options struct {
 	// Host, when set, is sent as the Host header instead of the URL's
 	// host: sqld picks a namespace by the Host header's first label, so
 	// "acme.127.0.0.1:8080" reaches namespace acme on the server at URL
-	// without resolving a name.
+	// without resolving a name. See namespaceTransport.
 	Host string
 	// CastValues writes the values Hrana's JSON cannot carry as local
 	// connections store them: text that is not valid UTF-8 as text, and
@@ -63,7 +63,10 @@ func NewConnector(opts Options) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	cl := &client{http: newHTTPClient(), pipeline: base + pipelinePath, token: opts.AuthToken, observe: opts.Observe, host: opts.Host}
+	cl := &client{http: newHTTPClient(), pipeline: base + pipelinePath, token: opts.AuthToken, observe: opts.Observe}
+	if opts.Host != "" {
+		cl.http.Transport = &namespaceTransport{base: cl.http.Transport, host: opts.Host, delays: namespaceRetryDelays}
+	}
 	if opts.AuthToken != "" {
 		cl.auth = "Bearer " + opts.AuthToken
 	}

@@ -4,7 +4,11 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"net/http"
+	"os"
 	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // Options are the server's optional features.
@@ -14,6 +18,10 @@ type Options struct {
 	// through the Host header <namespace>.localhost; the server has no
 	// default database.
 	Namespaces bool
+	// MaxActiveNamespaces, when set with Namespaces, is how many
+	// namespaces sqld keeps loaded (its default is 100), so that tests
+	// can make it swap them with a few.
+	MaxActiveNamespaces int
 }
 
 // pickAdminPort chooses the admin API's port when namespaces are on.
@@ -34,7 +42,11 @@ func (s *Server) extraArgs() []string {
 	if !s.opts.Namespaces {
 		return nil
 	}
-	return []string{"--enable-namespaces", "--admin-listen-addr", s.AdminAddr}
+	args := []string{"--enable-namespaces", "--admin-listen-addr", s.AdminAddr}
+	if s.opts.MaxActiveNamespaces > 0 {
+		args = append(args, "--max-active-namespaces", strconv.Itoa(s.opts.MaxActiveNamespaces))
+	}
+	return args
 }
 
 // adminReady reports whether the admin API answers, when there is one.
@@ -68,3 +80,20 @@ func (k Signer) PublicKey() string {
 
 // Token returns a read-write token signed by the key, valid for an hour.
 func (k Signer) Token() string { return k.s.Token() }
+
+// StartFor starts a server with opts for one test, stopped when it ends.
+// Without sqld the test skips, except under CI, where it fails.
+func StartFor(t testing.TB, opts Options) *Server {
+	t.Helper()
+	bin, err := Binary()
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	s, err := StartWith(bin, opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}

@@ -237,3 +237,47 @@ func TestSQLDNamespacesSilentServer(t *testing.T) {
 		assert.Less(t, time.Since(start), 10*limit, "%s took %s: %v", name, time.Since(start), err)
 	}
 }
+
+// TestSQLDNamespacesSwapped: a sqld that keeps fewer namespaces loaded
+// than there are tenants refuses requests to existing ones now and then
+// (404 "doesn't exist"); the client resends them, and since sqld ran
+// nothing of a refused request, every write lands exactly once. Tenants
+// are used one at a time: sqld also fails (HTTP 500, checkpoint busy) when
+// it must unload a namespace that clients are using, which is not resent.
+func TestSQLDNamespacesSwapped(t *testing.T) {
+	srv := sqldtest.StartFor(t, sqldtest.Options{Namespaces: true, MaxActiveNamespaces: 4})
+	s := &libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, AuthToken: srv.Token()}
+	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: s, MaxOpen: 1, MigrateConcurrency: 1, GORM: &gorm.Config{Logger: logger.Discard}})
+	require.NoError(t, err)
+	defer m.Close()
+	ctx := context.Background()
+	const tenants, rounds = 24, 5
+	for i := range tenants {
+		require.NoError(t, m.Create(ctx, fmt.Sprintf("swap-%d", i)))
+	}
+	report, err := m.Migrate(ctx, &tenantsuite.Account{})
+	require.NoError(t, err)
+	assert.Len(t, report.Changed(), tenants)
+	report, err = m.Migrate(ctx, &tenantsuite.Account{})
+	require.NoError(t, err)
+	assert.Empty(t, report.Changed())
+	for round := range rounds {
+		for i := range tenants {
+			db, err := m.DB(ctx, fmt.Sprintf("swap-%d", i))
+			require.NoError(t, err)
+			require.NoError(t, db.Create(&tenantsuite.Account{Email: fmt.Sprintf("%d@example.com", round)}).Error)
+		}
+	}
+	for i := range tenants {
+		var n int64
+		require.NoError(t, mustDB(t, m, fmt.Sprintf("swap-%d", i)).Model(&tenantsuite.Account{}).Count(&n).Error)
+		assert.Equal(t, int64(rounds), n)
+	}
+}
+
+func mustDB(t *testing.T, m *libsql.Tenants, tenant string) *gorm.DB {
+	t.Helper()
+	db, err := m.DB(context.Background(), tenant)
+	require.NoError(t, err)
+	return db
+}

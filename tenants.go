@@ -118,7 +118,7 @@ type TenantsConfig struct {
 // for idleness (IdleTimeout), or its tenant dropped; a statement started
 // before then finishes, later ones fail with "sql: database is closed". So
 // call DB for each unit of work (it is a map lookup) instead of keeping the
-// handle.
+// handle, or run the unit of work in Do, which keeps the pool open.
 type Tenants struct {
 	store       TenantStore
 	gcfg        gorm.Config
@@ -145,6 +145,7 @@ type pool struct {
 	db     *gorm.DB
 	err    error
 	used   time.Time // when DB last returned it; guarded by Tenants.mu
+	pins   int       // Do calls using it; guarded by Tenants.mu
 }
 
 // NewTenants returns a tenant manager over cfg.Store. It opens nothing
@@ -200,23 +201,49 @@ func (t *Tenants) gormConfig() *gorm.Config {
 // For a tenant whose pool is open it is a map lookup, with no I/O.
 // Concurrent first calls for one tenant open it once. A tenant without a
 // database is an error matching ErrTenantNotFound.
+//
+// The pool may be evicted between statements once MaxOpen other tenants
+// have been opened since; Do keeps it open for the length of a function.
 func (t *Tenants) DB(ctx context.Context, tenant string) (*gorm.DB, error) {
+	db, _, err := t.acquire(ctx, tenant, false)
+	return db, err
+}
+
+// Do runs fn with the *gorm.DB of tenant (as DB returns it, with ctx), and
+// keeps the tenant's pool open until fn returns: neither eviction nor the
+// idle check closes a pool in use by Do, so a unit of work of several
+// statements cannot lose its pool half way. Drop and Close still close it.
+func (t *Tenants) Do(ctx context.Context, tenant string, fn func(db *gorm.DB) error) error {
+	db, p, err := t.acquire(ctx, tenant, true)
+	if err != nil {
+		return err
+	}
+	defer t.unpin(p)
+	return fn(db.WithContext(ctx))
+}
+
+// acquire returns the tenant's database and its pool, pinned when pin is
+// set (the caller then unpins it).
+func (t *Tenants) acquire(ctx context.Context, tenant string, pin bool) (*gorm.DB, *pool, error) {
 	if err := ValidateTenantName(tenant); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	t.mu.Lock()
 	if t.closed {
 		t.mu.Unlock()
-		return nil, ErrTenantsClosed
+		return nil, nil, ErrTenantsClosed
 	}
 	if t.dropping[tenant] {
 		t.mu.Unlock()
-		return nil, fmt.Errorf("%w: %s is being dropped", ErrTenantNotFound, tenant)
+		return nil, nil, fmt.Errorf("%w: %s is being dropped", ErrTenantNotFound, tenant)
 	}
 	p, ok := t.pools[tenant]
 	if ok {
 		t.lru.MoveToFront(p.elem)
 		p.used = time.Now()
+		if pin {
+			p.pins++
+		}
 		var evicted []*pool
 		if t.lru.Len() > t.maxOpen {
 			// Busy pools kept beyond the bound go once idle.
@@ -224,9 +251,12 @@ func (t *Tenants) DB(ctx context.Context, tenant string) (*gorm.DB, error) {
 		}
 		t.mu.Unlock()
 		closePools(evicted)
-		return p.wait(ctx)
+		return t.waitPinned(ctx, p, pin)
 	}
 	p = &pool{tenant: tenant, ready: make(chan struct{}), used: time.Now()}
+	if pin {
+		p.pins = 1
+	}
 	p.elem = t.lru.PushFront(p)
 	t.pools[tenant] = p
 	evicted := t.evictLocked()
@@ -247,7 +277,22 @@ func (t *Tenants) DB(ctx context.Context, tenant string) (*gorm.DB, error) {
 		t.mu.Unlock()
 	}
 	close(p.ready)
-	return p.wait(ctx)
+	return t.waitPinned(ctx, p, pin)
+}
+
+// waitPinned waits for the pool to open, unpinning it when that fails.
+func (t *Tenants) waitPinned(ctx context.Context, p *pool, pin bool) (*gorm.DB, *pool, error) {
+	db, err := p.wait(ctx)
+	if err != nil && pin {
+		t.unpin(p)
+	}
+	return db, p, err
+}
+
+func (t *Tenants) unpin(p *pool) {
+	t.mu.Lock()
+	p.pins--
+	t.mu.Unlock()
 }
 
 // wait returns the pool's database once it is open.
@@ -266,8 +311,8 @@ func (p *pool) wait(ctx context.Context) (*gorm.DB, error) {
 }
 
 // evictLocked removes least recently used pools beyond MaxOpen and returns
-// them for closing. Pools still opening or with a connection in use are
-// kept, so the bound is exceeded while every pool is busy.
+// them for closing. Pools still opening, pinned by Do, or with a connection
+// in use are kept, so the bound is exceeded while every pool is busy.
 func (t *Tenants) evictLocked() []*pool {
 	var out []*pool
 	for e := t.lru.Back(); e != nil && t.lru.Len() > t.maxOpen; {
@@ -282,8 +327,12 @@ func (t *Tenants) evictLocked() []*pool {
 	return out
 }
 
-// idle reports whether the pool is open and no connection of it is in use.
+// idle reports whether the pool is open, not pinned by Do, and no
+// connection of it is in use. Tenants.mu is held.
 func (p *pool) idle() bool {
+	if p.pins > 0 {
+		return false
+	}
 	select {
 	case <-p.ready:
 	default:

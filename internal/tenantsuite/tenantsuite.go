@@ -35,6 +35,7 @@ func Run(t *testing.T, env Env) {
 		{"LazyOpen", lazyOpen},
 		{"LRUBound", lruBound},
 		{"BusyPoolNotEvicted", busyPoolNotEvicted},
+		{"DoKeepsPoolOpen", doKeepsPoolOpen},
 		{"IdlePoolsClosed", idlePoolsClosed},
 		{"ConcurrentFirstUse", concurrentFirstUse},
 		{"MigrateOneFails", migrateOneFails},
@@ -177,6 +178,33 @@ func busyPoolNotEvicted(t *testing.T, env Env) {
 	mustDB(t, m, "other")
 	mustDB(t, m, "busy")
 	assert.Equal(t, 1, m.OpenPools(), "once idle, it is evicted again")
+}
+
+func doKeepsPoolOpen(t *testing.T, env Env) {
+	ctx := context.Background()
+	m, _ := manager(t, env, libsql.TenantsConfig{MaxOpen: 1, IdleTimeout: 50 * time.Millisecond}, "worker", "t1", "t2")
+	var held *gorm.DB
+	require.NoError(t, m.Do(ctx, "worker", func(db *gorm.DB) error {
+		held = db
+		require.NoError(t, db.Exec("CREATE TABLE t (x)").Error)
+		// Between statements no connection is in use; other tenants
+		// opening and time passing do not close the pool.
+		t1 := mustDB(t, m, "t1")
+		mustDB(t, m, "t2")
+		assert.True(t, isClosed(t, t1), "t2 evicted t1, not the pinned worker")
+		require.Eventually(t, func() bool { return m.OpenPools() == 1 }, 10*time.Second, 20*time.Millisecond,
+			"t2 is closed for idleness, the pinned worker is not")
+		time.Sleep(150 * time.Millisecond)
+		return db.Exec("INSERT INTO t VALUES (1)").Error
+	}))
+	assert.False(t, isClosed(t, held))
+	mustDB(t, m, "t1")
+	assert.True(t, isClosed(t, held), "unpinned, worker is evicted like any pool")
+
+	boom := fmt.Errorf("boom")
+	assert.Same(t, boom, m.Do(ctx, "worker", func(*gorm.DB) error { return boom }), "fn's error is returned as is")
+	assert.ErrorIs(t, m.Do(ctx, "nobody", func(*gorm.DB) error { t.Fatal("fn ran for a missing tenant"); return nil }), libsql.ErrTenantNotFound)
+	assert.ErrorIs(t, m.Do(ctx, "Bad", func(*gorm.DB) error { return nil }), libsql.ErrInvalidTenantName)
 }
 
 func idlePoolsClosed(t *testing.T, env Env) {

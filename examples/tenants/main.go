@@ -82,15 +82,18 @@ func run(ctx context.Context, store libsql.TenantStore, keep bool, out io.Writer
 	}
 
 	for i, name := range names {
-		db, err := tenants.DB(ctx, name)
+		// Do keeps the tenant's pool open for the whole unit of work.
+		err := tenants.Do(ctx, name, func(db *gorm.DB) error {
+			for j := 0; j <= i; j++ {
+				inv := Invoice{Customer: fmt.Sprintf("%s customer %d", name, j+1), Cents: int64(100 * (j + 1))}
+				if err := db.Create(&inv).Error; err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 		if err != nil {
 			return err
-		}
-		for j := 0; j <= i; j++ {
-			inv := Invoice{Customer: fmt.Sprintf("%s customer %d", name, j+1), Cents: int64(100 * (j + 1))}
-			if err := db.Create(&inv).Error; err != nil {
-				return err
-			}
 		}
 	}
 	fmt.Fprintln(out, "isolation: each tenant sees only its own invoices")

@@ -272,18 +272,36 @@ func (s *SQLDNamespaces) catalogDB(ctx context.Context) (*sql.DB, error) {
 	return db, nil
 }
 
-// Create lists the tenant in the catalog, then creates its namespace.
-func (s *SQLDNamespaces) Create(ctx context.Context, tenant string) error {
+// bounded checks tenant and bounds the call by AdminTimeout.
+func (s *SQLDNamespaces) bounded(ctx context.Context, tenant string) (context.Context, context.CancelFunc, error) {
 	if err := s.usable(tenant); err != nil {
-		return err
+		return nil, nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.AdminTimeout)
-	defer cancel()
+	return ctx, cancel, nil
+}
 
+// boundedWithCatalog is bounded, with the catalog.
+func (s *SQLDNamespaces) boundedWithCatalog(ctx context.Context, tenant string) (context.Context, context.CancelFunc, *sql.DB, error) {
+	ctx, cancel, err := s.bounded(ctx, tenant)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	cat, err := s.catalogDB(ctx)
+	if err != nil {
+		cancel()
+		return nil, nil, nil, err
+	}
+	return ctx, cancel, cat, nil
+}
+
+// Create lists the tenant in the catalog, then creates its namespace.
+func (s *SQLDNamespaces) Create(ctx context.Context, tenant string) error {
+	ctx, cancel, cat, err := s.boundedWithCatalog(ctx, tenant)
 	if err != nil {
 		return err
 	}
+	defer cancel()
 	res, err := cat.ExecContext(ctx, "INSERT OR IGNORE INTO tenants (name) VALUES (?)", tenant)
 	if err != nil {
 		return fmt.Errorf("libsql: create tenant %s: listing it in the catalog: %w", tenant, err)
@@ -310,16 +328,11 @@ func (s *SQLDNamespaces) Create(ctx context.Context, tenant string) error {
 
 // Drop deletes the tenant's namespace, then its catalog entry.
 func (s *SQLDNamespaces) Drop(ctx context.Context, tenant string) error {
-	if err := s.usable(tenant); err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, s.AdminTimeout)
-	defer cancel()
-
-	cat, err := s.catalogDB(ctx)
+	ctx, cancel, cat, err := s.boundedWithCatalog(ctx, tenant)
 	if err != nil {
 		return err
 	}
+	defer cancel()
 	status, msg, err := s.adminCall(ctx, http.MethodDelete, "/v1/namespaces/"+tenant, nil)
 	if err != nil {
 		return err
@@ -340,10 +353,10 @@ func (s *SQLDNamespaces) Drop(ctx context.Context, tenant string) error {
 
 // Exists asks the admin API for the namespace's configuration.
 func (s *SQLDNamespaces) Exists(ctx context.Context, tenant string) (bool, error) {
-	if err := s.usable(tenant); err != nil {
+	ctx, cancel, err := s.bounded(ctx, tenant)
+	if err != nil {
 		return false, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.AdminTimeout)
 	defer cancel()
 
 	status, msg, err := s.adminCall(ctx, http.MethodGet, "/v1/namespaces/"+tenant+"/config", nil)

@@ -142,3 +142,31 @@ func TestTenantsMigrateCancelled(t *testing.T) {
 		assert.Empty(t, r.DDL)
 	}
 }
+
+// TestLocalTenantsEncrypted: the template's EncryptionKey encrypts every
+// tenant's file, from the empty file Create makes.
+func TestLocalTenantsEncrypted(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	store := libsql.LocalTenants{Dir: dir, Config: libsql.Config{EncryptionKey: strings.Repeat("k", 32)}}
+	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: store, GORM: &gorm.Config{Logger: logger.Discard}})
+	require.NoError(t, err)
+	require.NoError(t, m.Create(ctx, "sec"))
+	_, err = m.Migrate(ctx, &tenantsuite.Account{})
+	require.NoError(t, err)
+	db, err := m.DB(ctx, "sec")
+	require.NoError(t, err)
+	require.NoError(t, db.Create(&tenantsuite.Account{Email: "secret-marker@example.com"}).Error)
+	require.NoError(t, m.Close())
+	data, _ := os.ReadFile(filepath.Join(dir, "sec.db"))
+	require.NotContains(t, string(data), "secret-marker")
+	require.NotContains(t, string(data), "SQLite format 3")
+	m2, err := libsql.NewTenants(libsql.TenantsConfig{Store: store, GORM: &gorm.Config{Logger: logger.Discard}})
+	require.NoError(t, err)
+	defer m2.Close()
+	db, err = m2.DB(ctx, "sec")
+	require.NoError(t, err)
+	var n int64
+	require.NoError(t, db.Model(&tenantsuite.Account{}).Count(&n).Error)
+	require.Equal(t, int64(1), n)
+}

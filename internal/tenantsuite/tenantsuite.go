@@ -357,9 +357,14 @@ func badNames(t *testing.T, env Env) {
 		assert.Contains(t, err.Error(), fmt.Sprintf("%q", name))
 	}
 	assert.Equal(t, before, store.calls.Load(), "no bad name reaches the store")
-	for _, name := range []string{"a", "acme", "tenant-42", "0", strings.Repeat("z", 63)} {
-		assert.NoError(t, libsql.ValidateTenantName(name), name)
+	// Names at the edges of the rules work end to end.
+	for _, name := range []string{"a", "tenant-42", "0", "a-b-c", strings.Repeat("z", 63)} {
+		require.NoError(t, m.Create(ctx, name), name)
+		require.NoError(t, mustDB(t, m, name).Exec("CREATE TABLE t (x)").Error, name)
 	}
+	names, err := m.List(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"0", "a", "a-b-c", "tenant-42", strings.Repeat("z", 63)}, names)
 }
 
 func isolation(t *testing.T, env Env) {

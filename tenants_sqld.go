@@ -25,7 +25,10 @@ import (
 // Databases are created and deleted through the admin API. Statements
 // reach a tenant's namespace at URL with the Host header
 // "<tenant>.<URL's host>", which sqld routes by its first label, so no name
-// is resolved and a loopback server needs no DNS entry.
+// is resolved and a loopback server needs no DNS entry. Requests sqld
+// refuses with 404 "Namespace doesn't exist" while it swaps namespaces in
+// and out (beyond its --max-active-namespaces) are resent: sqld ran nothing
+// of them.
 //
 // sqld 0.24 cannot list its namespaces, so the store keeps the list itself,
 // in a table of the Catalog namespace: Create adds a tenant there before

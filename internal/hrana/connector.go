@@ -31,6 +31,11 @@ type Options struct {
 	Observe func()
 	// Limits bounds connecting, each request, and the size of a reply.
 	Limits Limits
+	// Host, when set, is sent as the Host header instead of the URL's
+	// host: sqld picks a namespace by the Host header's first label, so
+	// "acme.127.0.0.1:8080" reaches namespace acme on the server at URL
+	// without resolving a name. See namespaceTransport.
+	Host string
 	// CastValues writes the values Hrana's JSON cannot carry as local
 	// connections store them: text that is not valid UTF-8 as text, and
 	// ±Inf, each sent in another form and cast back by the statement. The
@@ -63,6 +68,9 @@ func NewConnector(opts Options) (*Connector, error) {
 	}
 	limits := opts.Limits.withDefaults()
 	cl := &client{http: newHTTPClient(limits), pipeline: base + pipelinePath, token: opts.AuthToken, observe: opts.Observe, limits: limits}
+	if opts.Host != "" {
+		cl.http.Transport = &namespaceTransport{base: cl.http.Transport, host: opts.Host, delays: namespaceRetryDelays}
+	}
 	if opts.AuthToken != "" {
 		cl.auth = "Bearer " + opts.AuthToken
 	}

@@ -31,9 +31,13 @@ type Server struct {
 	URL string
 	// Addr is its host:port.
 	Addr string
+	// AdminURL and AdminAddr are the admin API's address when the server
+	// runs with Options.Namespaces, else empty.
+	AdminURL, AdminAddr string
 
 	bin  string
 	dir  string
+	opts Options
 	priv ed25519.PrivateKey
 	cmd  *exec.Cmd
 	exit chan error
@@ -68,7 +72,10 @@ func Binary() (string, error) {
 // Main runs a test package with a fresh server in *srv and stops it after.
 // Without sqld the package's tests run with *srv nil and Require skips
 // them, except under CI (CI set), where a missing server fails the run.
-func Main(m *testing.M, srv **Server) int {
+func Main(m *testing.M, srv **Server) int { return MainWith(m, srv, Options{}) }
+
+// MainWith is Main with a server started with opts.
+func MainWith(m *testing.M, srv **Server, opts Options) int {
 	bin, err := Binary()
 	if err != nil {
 		if os.Getenv("CI") != "" {
@@ -78,7 +85,7 @@ func Main(m *testing.M, srv **Server) int {
 		fmt.Fprintln(os.Stderr, "sqldtest: remote tests will skip:", err)
 		return m.Run()
 	}
-	s, err := Start(bin)
+	s, err := StartWith(bin, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sqldtest: FAIL:", err)
 		return 1
@@ -104,7 +111,10 @@ func Require(t testing.TB, srv *Server) *Server {
 }
 
 // Start starts sqld with a new data folder and a new signing key.
-func Start(bin string) (*Server, error) {
+func Start(bin string) (*Server, error) { return StartWith(bin, Options{}) }
+
+// StartWith is Start with opts.
+func StartWith(bin string, opts Options) (*Server, error) {
 	dir, err := os.MkdirTemp("", "sqldtest-")
 	if err != nil {
 		return nil, err
@@ -121,7 +131,7 @@ func Start(bin string) (*Server, error) {
 	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600); err != nil {
 		return nil, err
 	}
-	s := &Server{bin: bin, dir: dir, priv: priv}
+	s := &Server{bin: bin, dir: dir, priv: priv, opts: opts}
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
 		port, err := freePort()
@@ -130,6 +140,9 @@ func Start(bin string) (*Server, error) {
 		}
 		s.Addr = "127.0.0.1:" + strconv.Itoa(port)
 		s.URL = "http://" + s.Addr
+		if err := s.pickAdminPort(); err != nil {
+			return nil, err
+		}
 		if lastErr = s.start(); lastErr == nil {
 			return s, nil
 		}
@@ -153,12 +166,12 @@ func (s *Server) start() error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(s.bin,
+	cmd := exec.Command(s.bin, append([]string{
 		"--db-path", filepath.Join(s.dir, "data.sqld"),
 		"--http-listen-addr", s.Addr,
 		"--auth-jwt-key-file", filepath.Join(s.dir, "jwt.pem"),
 		"--no-welcome",
-	)
+	}, s.extraArgs()...)...)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = procAttr()
 	if err := cmd.Start(); err != nil {
@@ -180,7 +193,7 @@ func (s *Server) start() error {
 		resp, err := http.Get(s.URL + "/health")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			if resp.StatusCode == http.StatusOK && s.adminReady() {
 				return nil
 			}
 		}

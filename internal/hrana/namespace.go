@@ -1,0 +1,74 @@
+package hrana
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"time"
+)
+
+// namespaceTransport sends every request to one sqld namespace, which sqld
+// picks by the Host header's first label, and resends a request that sqld
+// refused with 404 "Namespace `x` doesn't exist".
+//
+// sqld 0.24 holding more namespaces than its --max-active-namespaces (100 by
+// default) gives that answer now and then for namespaces that exist, while
+// it loads and unloads them (about 1 request in 50 with 250 namespaces,
+// sequential requests). The refusal comes before the request reaches the
+// namespace, so nothing of it ran (a refused INSERT left no row), and
+// sending it again cannot apply anything twice. A namespace that really
+// does not exist is reported after the last retry.
+type namespaceTransport struct {
+	base   http.RoundTripper
+	host   string
+	delays []time.Duration
+}
+
+// namespaceRetryDelays are the waits before each resend of a refused
+// request: 175ms in all before a missing namespace is reported.
+var namespaceRetryDelays = []time.Duration{25 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond}
+
+// missingNamespace is what sqld's 404 says for an unknown namespace.
+var missingNamespace = []byte("doesn't exist")
+
+func (t *namespaceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		r := req.Clone(req.Context())
+		r.Host = t.host
+		if attempt > 0 {
+			body, err := req.GetBody()
+			if err != nil {
+				return nil, err
+			}
+			r.Body = body
+		}
+		resp, err := t.base.RoundTrip(r)
+		if err != nil || resp.StatusCode != http.StatusNotFound || attempt == len(t.delays) || req.GetBody == nil {
+			return resp, err
+		}
+		data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.Contains(data, missingNamespace) {
+			resp.Body = io.NopCloser(bytes.NewReader(data))
+			return resp, nil
+		}
+		timer := time.NewTimer(t.delays[attempt])
+		select {
+		case <-timer.C:
+		case <-req.Context().Done():
+			timer.Stop()
+			return nil, req.Context().Err()
+		}
+	}
+}
+
+// CloseIdleConnections closes the idle connections of the transport it
+// wraps, for Connector.Close.
+func (t *namespaceTransport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}

@@ -1,0 +1,172 @@
+package libsql_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gorm-libsql/libsql"
+	"github.com/gorm-libsql/libsql/internal/tenantsuite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+func TestTenantsLocal(t *testing.T) {
+	tenantsuite.Run(t, tenantsuite.Env{Store: func(t *testing.T) libsql.TenantStore {
+		return libsql.LocalTenants{Dir: filepath.Join(t.TempDir(), "tenants")}
+	}})
+}
+
+func TestLocalTenantsFiles(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	store := libsql.LocalTenants{Dir: dir}
+	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: store, GORM: &gorm.Config{Logger: logger.Discard}})
+	require.NoError(t, err)
+	defer m.Close()
+
+	require.NoError(t, m.Create(ctx, "acme"))
+	assert.FileExists(t, filepath.Join(dir, "acme.db"))
+	// Files that are not tenants are not listed.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Not_A_Tenant.db"), nil, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.txt"), nil, 0o644))
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "dir.db"), 0o755))
+	names, err := m.List(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"acme"}, names)
+
+	_, err = m.DB(ctx, "ghost")
+	assert.ErrorIs(t, err, libsql.ErrTenantNotFound)
+	assert.NoFileExists(t, filepath.Join(dir, "ghost.db"), "DB never creates a tenant's file")
+
+	db, err := m.DB(ctx, "acme")
+	require.NoError(t, err)
+	require.NoError(t, db.Exec("CREATE TABLE t (x)").Error)
+	assert.FileExists(t, filepath.Join(dir, "acme.db-wal"))
+	require.NoError(t, m.Drop(ctx, "acme"))
+	for _, f := range []string{"acme.db", "acme.db-wal", "acme.db-shm"} {
+		assert.NoFileExists(t, filepath.Join(dir, f))
+	}
+
+	_, err = libsql.NewTenants(libsql.TenantsConfig{})
+	assert.ErrorContains(t, err, "Store is required")
+	bad, err := libsql.NewTenants(libsql.TenantsConfig{Store: libsql.LocalTenants{Dir: dir, Config: libsql.Config{Database: "x.db"}}})
+	require.NoError(t, err)
+	defer bad.Close()
+	assert.ErrorContains(t, bad.Create(ctx, "acme"), "must not set Database")
+
+	// A read-only template opens tenants read-only (mode=ro, not mode=rw).
+	require.NoError(t, m.Create(ctx, "frozen"))
+	ro := libsql.LocalTenants{Dir: dir, Config: libsql.Config{ReadOnly: true}}
+	frozen, err := ro.Open(ctx, "frozen", &gorm.Config{Logger: logger.Discard})
+	require.NoError(t, err)
+	require.NoError(t, frozen.Exec("SELECT 1").Error)
+	assert.ErrorContains(t, frozen.Exec("CREATE TABLE t (x)").Error, "readonly")
+	sqlDB, err := frozen.DB()
+	require.NoError(t, err)
+	require.NoError(t, sqlDB.Close())
+
+	none := libsql.LocalTenants{Dir: filepath.Join(dir, "missing")}
+	names, err = none.List(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, names, "a missing directory holds no tenants")
+}
+
+// infoLog records the messages of a GORM logger.
+type infoLog struct {
+	logger.Interface
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (l *infoLog) LogMode(logger.LogLevel) logger.Interface { return l }
+func (l *infoLog) Info(_ context.Context, msg string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.msgs = append(l.msgs, "INFO "+fmt.Sprintf(msg, args...))
+}
+func (l *infoLog) Error(_ context.Context, msg string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.msgs = append(l.msgs, "ERROR "+fmt.Sprintf(msg, args...))
+}
+
+func TestTenantsMigrateProgressLogged(t *testing.T) {
+	ctx := context.Background()
+	log := &infoLog{Interface: logger.Discard}
+	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: libsql.LocalTenants{Dir: t.TempDir()}, GORM: &gorm.Config{Logger: log}, MigrateConcurrency: 1})
+	require.NoError(t, err)
+	defer m.Close()
+	for _, name := range []string{"a", "b"} {
+		require.NoError(t, m.Create(ctx, name))
+	}
+	db, err := m.DB(ctx, "b")
+	require.NoError(t, err)
+	require.NoError(t, db.Exec("CREATE TABLE accounts (id integer PRIMARY KEY, email text, name text)").Error)
+	require.NoError(t, db.Exec("INSERT INTO accounts VALUES (1, 'x', ''), (2, 'x', '')").Error)
+	_, err = m.Migrate(ctx, &tenantsuite.Account{})
+	require.Error(t, err)
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	var progress []string
+	for _, msg := range log.msgs {
+		if strings.Contains(msg, "libsql: migrated") {
+			progress = append(progress, msg)
+		}
+	}
+	require.Len(t, progress, 2, "%q", log.msgs)
+	assert.Equal(t, "INFO libsql: migrated 1/2 tenants: a ok, 2 DDL statements", progress[0])
+	assert.True(t, strings.HasPrefix(progress[1], "ERROR libsql: migrated 2/2 tenants: b failed: "), progress[1])
+}
+
+func TestTenantsMigrateCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: libsql.LocalTenants{Dir: t.TempDir()}, GORM: &gorm.Config{Logger: logger.Discard}})
+	require.NoError(t, err)
+	defer m.Close()
+	for _, name := range []string{"a", "b", "c"} {
+		require.NoError(t, m.Create(ctx, name))
+	}
+	cancel()
+	report, err := m.Migrate(ctx, &tenantsuite.Account{})
+	assert.ErrorIs(t, err, context.Canceled)
+	require.Len(t, report.Tenants, 3)
+	for _, r := range report.Tenants {
+		assert.ErrorIs(t, r.Err, context.Canceled, r.Tenant)
+		assert.Empty(t, r.DDL)
+	}
+}
+
+// TestLocalTenantsEncrypted: the template's EncryptionKey encrypts every
+// tenant's file, from the empty file Create makes.
+func TestLocalTenantsEncrypted(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	store := libsql.LocalTenants{Dir: dir, Config: libsql.Config{EncryptionKey: strings.Repeat("k", 32)}}
+	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: store, GORM: &gorm.Config{Logger: logger.Discard}})
+	require.NoError(t, err)
+	require.NoError(t, m.Create(ctx, "sec"))
+	_, err = m.Migrate(ctx, &tenantsuite.Account{})
+	require.NoError(t, err)
+	db, err := m.DB(ctx, "sec")
+	require.NoError(t, err)
+	require.NoError(t, db.Create(&tenantsuite.Account{Email: "secret-marker@example.com"}).Error)
+	require.NoError(t, m.Close())
+	data, _ := os.ReadFile(filepath.Join(dir, "sec.db"))
+	require.NotContains(t, string(data), "secret-marker")
+	require.NotContains(t, string(data), "SQLite format 3")
+	m2, err := libsql.NewTenants(libsql.TenantsConfig{Store: store, GORM: &gorm.Config{Logger: logger.Discard}})
+	require.NoError(t, err)
+	defer m2.Close()
+	db, err = m2.DB(ctx, "sec")
+	require.NoError(t, err)
+	var n int64
+	require.NoError(t, db.Model(&tenantsuite.Account{}).Count(&n).Error)
+	require.Equal(t, int64(1), n)
+}

@@ -1,0 +1,283 @@
+// Package tenants runs the tenant manager's tests on sqld namespaces,
+// against a real sqld started with namespaces, its admin API and JWT auth.
+package tenants
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorm-libsql/libsql"
+	"github.com/gorm-libsql/libsql/internal/sqldtest"
+	"github.com/gorm-libsql/libsql/internal/tenantsuite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+var server *sqldtest.Server
+
+func TestMain(m *testing.M) {
+	os.Exit(sqldtest.MainWith(m, &server, sqldtest.Options{Namespaces: true}))
+}
+
+var catalogs atomic.Int64
+
+// store returns a store with a catalog of its own; the tenants it lists
+// are dropped when the test ends, so tests can reuse names.
+func store(t *testing.T) *libsql.SQLDNamespaces {
+	srv := sqldtest.Require(t, server)
+	s := &libsql.SQLDNamespaces{
+		URL:       srv.URL,
+		AdminURL:  srv.AdminURL,
+		AuthToken: srv.Token(),
+		Catalog:   fmt.Sprintf("catalog-%d", catalogs.Add(1)),
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		names, err := s.List(ctx)
+		require.NoError(t, err)
+		for _, n := range names {
+			require.NoError(t, s.Drop(ctx, n))
+		}
+		require.NoError(t, s.Close())
+	})
+	return s
+}
+
+func TestTenantsSQLD(t *testing.T) {
+	tenantsuite.Run(t, tenantsuite.Env{Store: func(t *testing.T) libsql.TenantStore { return store(t) }})
+}
+
+func newManager(t *testing.T, s *libsql.SQLDNamespaces) *libsql.Tenants {
+	t.Helper()
+	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: s, GORM: &gorm.Config{Logger: logger.Discard}})
+	require.NoError(t, err)
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// adminCall sends one request to the server's admin API, behind the
+// store's back.
+func adminCall(t *testing.T, method, path string) int {
+	t.Helper()
+	req, err := http.NewRequest(method, server.AdminURL+path, strings.NewReader("{}"))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestSQLDNamespacesCatalog(t *testing.T) {
+	ctx := context.Background()
+	s := store(t)
+	m := newManager(t, s)
+
+	// A namespace made without the store exists but is not listed, until
+	// Create lists it.
+	require.Equal(t, http.StatusOK, adminCall(t, http.MethodPost, "/v1/namespaces/outsider/create"))
+	ok, err := m.Exists(ctx, "outsider")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	names, err := m.List(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, names)
+	assert.ErrorIs(t, m.Create(ctx, "outsider"), libsql.ErrTenantExists)
+	names, err = m.List(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"outsider"}, names)
+
+	// The catalog is no tenant.
+	_, err = m.DB(ctx, s.Catalog)
+	assert.ErrorIs(t, err, libsql.ErrInvalidTenantName)
+	assert.ErrorIs(t, m.Create(ctx, s.Catalog), libsql.ErrInvalidTenantName)
+	assert.ErrorIs(t, m.Drop(ctx, s.Catalog), libsql.ErrInvalidTenantName)
+
+	// A listed tenant whose namespace was deleted behind the store's back
+	// fails its migration alone, and Drop removes it from the list.
+	require.NoError(t, m.Create(ctx, "vanished"))
+	require.NoError(t, m.Create(ctx, "present"))
+	require.Equal(t, http.StatusOK, adminCall(t, http.MethodDelete, "/v1/namespaces/vanished"))
+	report, err := m.Migrate(ctx, &tenantsuite.Account{})
+	require.Error(t, err)
+	failed := report.Failed()
+	require.Len(t, failed, 1)
+	assert.Equal(t, "vanished", failed[0].Tenant)
+	assert.ErrorIs(t, failed[0].Err, libsql.ErrTenantNotFound)
+	assert.Len(t, report.Changed(), 2, "outsider and present are migrated")
+	require.NoError(t, m.Drop(ctx, "vanished"), "the namespace is gone but the catalog listed it")
+	assert.ErrorIs(t, m.Drop(ctx, "vanished"), libsql.ErrTenantNotFound)
+	names, err = m.List(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"outsider", "present"}, names)
+}
+
+func TestSQLDNamespacesAuth(t *testing.T) {
+	ctx := context.Background()
+	s := store(t)
+	require.NoError(t, newManager(t, s).Create(ctx, "guarded"))
+	for name, token := range map[string]string{"missing": "", "foreign": sqldtest.ForeignToken()} {
+		bad := newManager(t, &libsql.SQLDNamespaces{URL: server.URL, AdminURL: server.AdminURL, AuthToken: token, Catalog: s.Catalog})
+		_, err := bad.DB(ctx, "guarded")
+		assert.ErrorIs(t, err, libsql.ErrAuthFailed, name)
+		assert.NotErrorIs(t, err, libsql.ErrTenantNotFound, name)
+	}
+}
+
+func TestSQLDNamespacesConfigErrors(t *testing.T) {
+	ctx := context.Background()
+	srv := sqldtest.Require(t, server)
+	for name, tc := range map[string]struct {
+		store *libsql.SQLDNamespaces
+		want  string
+	}{
+		"no admin":        {&libsql.SQLDNamespaces{URL: srv.URL}, "AdminURL is empty"},
+		"bad url":         {&libsql.SQLDNamespaces{URL: "ftp://x", AdminURL: srv.AdminURL}, "unknown URL scheme"},
+		"database set":    {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, Config: libsql.Config{Database: "x.db"}}, "must not set Database"},
+		"bad catalog":     {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, Catalog: "Bad_Catalog"}, "invalid tenant name"},
+		"admin unreached": {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: "http://127.0.0.1:1", AdminTimeout: 2 * time.Second}, "admin API"},
+	} {
+		m := newManager(t, tc.store)
+		assert.ErrorContains(t, m.Create(ctx, "acme"), tc.want, name)
+	}
+}
+
+// benchStore is store for benchmarks: a catalog of its own, its tenants
+// dropped afterwards (not timed).
+func benchStore(b *testing.B) libsql.TenantStore {
+	srv := sqldtest.Require(b, server)
+	s := &libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, AuthToken: srv.Token(), Catalog: fmt.Sprintf("bench-catalog-%d", catalogs.Add(1))}
+	b.Cleanup(func() {
+		ctx := context.Background()
+		names, err := s.List(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, n := range names {
+			if err := s.Drop(ctx, n); err != nil {
+				b.Fatal(err)
+			}
+		}
+		s.Close()
+	})
+	return s
+}
+
+func localStore(b *testing.B) libsql.TenantStore { return libsql.LocalTenants{Dir: b.TempDir()} }
+
+// The tenant benchmarks, on local files (no server needed) and on sqld
+// namespaces. They live here rather than in the root package, whose
+// benchmarks are the driver's micro-benchmarks. For the README's numbers:
+//
+//	go test ./tests/tenants -run '^$' -bench Tenants -benchtime 1x -tenants=1000
+
+func BenchmarkTenantsLocalCreateMigrate(b *testing.B) { tenantsuite.BenchCreateMigrate(b, localStore) }
+func BenchmarkTenantsLocalMemory(b *testing.B)        { tenantsuite.BenchMemory(b, localStore(b)) }
+func BenchmarkTenantsLocalCachedDB(b *testing.B)      { tenantsuite.BenchCachedDB(b, localStore(b)) }
+func BenchmarkTenantsSQLDCreateMigrate(b *testing.B)  { tenantsuite.BenchCreateMigrate(b, benchStore) }
+func BenchmarkTenantsSQLDMemory(b *testing.B)         { tenantsuite.BenchMemory(b, benchStore(b)) }
+func BenchmarkTenantsSQLDCachedDB(b *testing.B)       { tenantsuite.BenchCachedDB(b, benchStore(b)) }
+
+func TestSQLDNamespacesOwnKeys(t *testing.T) {
+	ctx := context.Background()
+	s := store(t)
+	keys := map[string]sqldtest.Signer{"own-a": sqldtest.NewSigner(), "own-b": sqldtest.NewSigner()}
+	s.TenantJWTKey = func(tenant string) string { return keys[tenant].PublicKey() }
+	s.TenantToken = func(tenant string) string { return keys[tenant].Token() }
+	m := newManager(t, s)
+	for name := range keys {
+		require.NoError(t, m.Create(ctx, name))
+		db, err := m.DB(ctx, name)
+		require.NoError(t, err, "the tenant's own token")
+		require.NoError(t, db.Exec("CREATE TABLE t (x)").Error)
+	}
+
+	// The server's token, or another tenant's, is refused.
+	for name, token := range map[string]string{"server": server.Token(), "other tenant": keys["own-b"].Token()} {
+		other := newManager(t, &libsql.SQLDNamespaces{URL: server.URL, AdminURL: server.AdminURL, Catalog: s.Catalog,
+			TenantToken: func(string) string { return token }})
+		_, err := other.DB(ctx, "own-a")
+		assert.ErrorIs(t, err, libsql.ErrAuthFailed, name)
+	}
+}
+
+// TestSQLDNamespacesSilentServer: a server that accepts requests and never
+// answers (which a real one will not do on demand) costs each call at most
+// its timeout.
+func TestSQLDNamespacesSilentServer(t *testing.T) {
+	hold := make(chan struct{})
+	silent := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-hold }))
+	t.Cleanup(silent.Close)
+	t.Cleanup(func() { close(hold) })
+	const limit = 300 * time.Millisecond
+	s := &libsql.SQLDNamespaces{URL: silent.URL, AdminURL: silent.URL, AdminTimeout: limit}
+	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: s, OpenTimeout: limit, GORM: &gorm.Config{Logger: logger.Discard}})
+	require.NoError(t, err)
+	defer m.Close()
+	ctx := context.Background()
+	for name, call := range map[string]func() error{
+		"DB":     func() error { _, err := m.DB(ctx, "acme"); return err },
+		"Create": func() error { return m.Create(ctx, "acme") },
+		"Drop":   func() error { return m.Drop(ctx, "acme") },
+		"Exists": func() error { _, err := m.Exists(ctx, "acme"); return err },
+		"List":   func() error { _, err := m.List(ctx); return err },
+	} {
+		start := time.Now()
+		err := call()
+		require.Error(t, err, name)
+		assert.Less(t, time.Since(start), 10*limit, "%s took %s: %v", name, time.Since(start), err)
+	}
+}
+
+// TestSQLDNamespacesSwapped: a sqld that keeps fewer namespaces loaded
+// than there are tenants refuses requests to existing ones now and then
+// (404 "doesn't exist"); the client resends them, and since sqld ran
+// nothing of a refused request, every write lands exactly once. Tenants
+// are used one at a time: sqld also fails (HTTP 500, checkpoint busy) when
+// it must unload a namespace that clients are using, which is not resent.
+func TestSQLDNamespacesSwapped(t *testing.T) {
+	srv := sqldtest.StartFor(t, sqldtest.Options{Namespaces: true, MaxActiveNamespaces: 4})
+	s := &libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, AuthToken: srv.Token()}
+	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: s, MaxOpen: 1, MigrateConcurrency: 1, GORM: &gorm.Config{Logger: logger.Discard}})
+	require.NoError(t, err)
+	defer m.Close()
+	ctx := context.Background()
+	const tenants, rounds = 24, 5
+	for i := range tenants {
+		require.NoError(t, m.Create(ctx, fmt.Sprintf("swap-%d", i)))
+	}
+	report, err := m.Migrate(ctx, &tenantsuite.Account{})
+	require.NoError(t, err)
+	assert.Len(t, report.Changed(), tenants)
+	report, err = m.Migrate(ctx, &tenantsuite.Account{})
+	require.NoError(t, err)
+	assert.Empty(t, report.Changed())
+	for round := range rounds {
+		for i := range tenants {
+			db, err := m.DB(ctx, fmt.Sprintf("swap-%d", i))
+			require.NoError(t, err)
+			require.NoError(t, db.Create(&tenantsuite.Account{Email: fmt.Sprintf("%d@example.com", round)}).Error)
+		}
+	}
+	for i := range tenants {
+		var n int64
+		require.NoError(t, mustDB(t, m, fmt.Sprintf("swap-%d", i)).Model(&tenantsuite.Account{}).Count(&n).Error)
+		assert.Equal(t, int64(rounds), n)
+	}
+}
+
+func mustDB(t *testing.T, m *libsql.Tenants, tenant string) *gorm.DB {
+	t.Helper()
+	db, err := m.DB(context.Background(), tenant)
+	require.NoError(t, err)
+	return db
+}

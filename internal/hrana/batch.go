@@ -45,12 +45,12 @@ func (c *Conn) ExecBatch(ctx context.Context, stmts []local.BatchStatement) ([]l
 		}
 		res := br.StepResults[step]
 		if res == nil {
-			return nil, &Error{Message: "the server skipped statement " + strconv.Itoa(i) + " of a batch without an error"}
+			return nil, malformed("statement %d of a batch was skipped without an error", i)
 		}
 		out[i].Changes = res.AffectedRows
 		if res.LastInsertRowid != nil {
 			if out[i].LastID, err = strconv.ParseInt(*res.LastInsertRowid, 10, 64); err != nil {
-				return nil, &Error{Message: "the server sent a bad last_insert_rowid: " + *res.LastInsertRowid}
+				return nil, malformed("bad last_insert_rowid %q", *res.LastInsertRowid)
 			}
 		}
 		if s.WantRows {
@@ -61,7 +61,7 @@ func (c *Conn) ExecBatch(ctx context.Context, stmts []local.BatchStatement) ([]l
 		return nil, local.CommitFailed(serverError(e.Code, e.Message))
 	}
 	if br.StepResults[commit] == nil {
-		return nil, &Error{Message: "the server skipped the COMMIT of a batch without an error"}
+		return nil, malformed("the COMMIT of a batch was skipped without an error")
 	}
 	return out, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql/driver"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -102,8 +101,7 @@ func TestExecBatchMalformedReplies(t *testing.T) {
 	} {
 		c, _ := fakeBatchServer(t, reply)
 		results, err := c.ExecBatch(context.Background(), twoInserts)
-		var e *Error
-		require.True(t, errors.As(err, &e), "%s: %v", name, err)
+		require.ErrorIs(t, err, ErrMalformedReply, name)
 		assert.Nil(t, results, name)
 	}
 }

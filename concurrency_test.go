@@ -12,17 +12,8 @@ import (
 	"time"
 
 	"github.com/gorm-libsql/libsql/internal/driver"
-	"github.com/gorm-libsql/libsql/internal/suite"
 	"gorm.io/gorm"
 )
-
-// TestLocalManyWriters: 256 goroutines of read-then-insert transactions on
-// one file with the default config all succeed, in a serial order (see
-// suite.ConcurrentTransactions). Writers queue in turn for the write lock,
-// so none waits out the busy timeout however many there are.
-func TestLocalManyWriters(t *testing.T) {
-	suite.ConcurrentTransactions(t, openLocal(t, &gorm.Config{TranslateError: true}), 256, 4)
-}
 
 type writerEntry struct {
 	ID     uint

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/gorm-libsql/libsql"
-	"github.com/gorm-libsql/libsql/internal/suite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -47,13 +46,6 @@ func openConfig(t testing.TB, cfg libsql.Config) *gorm.DB {
 	require.NoError(t, err)
 	t.Cleanup(func() { sqlDB.Close() })
 	return db
-}
-
-// TestLocalConcurrentTransactions runs 8 writers of 200 read-then-insert
-// transactions each on one file: with BEGIN IMMEDIATE they queue instead of
-// failing with "database is locked".
-func TestLocalConcurrentTransactions(t *testing.T) {
-	suite.ConcurrentTransactions(t, openLocal(t, &gorm.Config{TranslateError: true}), 8, 200)
 }
 
 // TestLocalMemorySharedByPool: ":memory:" is one database for every

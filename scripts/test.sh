@@ -22,11 +22,16 @@ if [[ -n "$unformatted" ]]; then
 	echo "$unformatted" >&2
 	exit 1
 fi
-go vet ./...
-CGO_ENABLED=0 go vet ./...
+# The library and its test module (tests/: the shared suite and the tests
+# against sqld, with their own dependencies).
+for dir in . tests; do
+	(cd "$dir" && go vet ./... && CGO_ENABLED=0 go vet ./...)
+done
 for target in windows/amd64 darwin/amd64 linux/386; do
 	CGO_ENABLED=0 GOOS="${target%/*}" GOARCH="${target#*/}" go build ./...
 done
 go test -count=1 -timeout 15m "$@" ./...
+(cd tests && go test -count=1 -timeout 15m "$@" ./...)
 # CI=1: a missing sqld fails instead of skipping.
-CI=1 CGO_ENABLED=0 go test -count=1 -timeout 5m "$@" ./tests .
+CGO_ENABLED=0 go test -count=1 -timeout 5m "$@" .
+(cd tests && CI=1 CGO_ENABLED=0 go test -count=1 -timeout 5m "$@" .)

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/gorm-libsql/libsql"
-	"github.com/gorm-libsql/libsql/internal/suite"
+	"github.com/gorm-libsql/libsql/tests/suite"
 	"gorm.io/gorm"
 )
 

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/gorm-libsql/libsql"
-	"github.com/gorm-libsql/libsql/internal/suite"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -25,12 +24,4 @@ func openLocal(t testing.TB, cfg *gorm.Config) *gorm.DB {
 	require.NoError(t, err)
 	t.Cleanup(func() { sqlDB.Close() })
 	return db
-}
-
-func TestSuiteLocal(t *testing.T) {
-	suite.Run(t, suite.Env{
-		Mode:     "local",
-		Open:     func(t testing.TB) *gorm.DB { return openLocal(t, &gorm.Config{TranslateError: true}) },
-		OpenWith: openLocal,
-	})
 }

@@ -1,6 +1,6 @@
 // Package suite holds the dialect's GORM tests as plain functions, so that
-// one suite runs against every mode: the root package runs it on local files,
-// tests/ runs it against sqld in remote and embedded-replica mode.
+// one suite runs against every mode: tests/ runs it on local files
+// and against sqld in remote and embedded-replica mode.
 package suite
 
 import (

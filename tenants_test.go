@@ -1,3 +1,5 @@
+//go:build cgo && ((linux && !android && (amd64 || arm64)) || (darwin && !ios && arm64))
+
 package libsql_test
 
 import (

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -39,13 +40,18 @@ func batchModes(t *testing.T) map[string]func(t *testing.T) (*gorm.DB, *proxy.Pr
 		}
 		return db, p
 	}
-	return map[string]func(t *testing.T) (*gorm.DB, *proxy.Proxy){
+	modes := map[string]func(t *testing.T) (*gorm.DB, *proxy.Proxy){
 		"remote":  func(t *testing.T) (*gorm.DB, *proxy.Proxy) { return open(t, "", nil) },
 		"replica": func(t *testing.T) (*gorm.DB, *proxy.Proxy) { return open(t, t.TempDir()+"/r.db", nil) },
 		"replica-no-ryw": func(t *testing.T) (*gorm.DB, *proxy.Proxy) {
 			return open(t, t.TempDir()+"/r.db", &off)
 		},
 	}
+	if !slices.Contains(serverModes, "replica") {
+		delete(modes, "replica")
+		delete(modes, "replica-no-ryw")
+	}
+	return modes
 }
 
 // TestBatchRequestCounts pins the cost of a batch: one request to the

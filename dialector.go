@@ -306,6 +306,14 @@ func (d Dialector) BindVarTo(writer clause.Writer, _ *gorm.Statement, _ any) {
 // (`x`, "x" or [x]) is unquoted first, so "`a.b`" names the one identifier
 // a.b and "a.b" the b in a (see sqltext.NameParts).
 func (d Dialector) QuoteTo(writer clause.Writer, name string) {
+	if !strings.ContainsAny(name, ".`\"[") {
+		// One plain part, the common case on GORM's write path: no
+		// splitting, no allocation.
+		writer.WriteByte('`')
+		writer.WriteString(name)
+		writer.WriteByte('`')
+		return
+	}
 	for i, part := range sqltext.NameParts(name) {
 		if i > 0 {
 			writer.WriteByte('.')

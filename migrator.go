@@ -206,9 +206,28 @@ func (m Migrator) CreateTable(values ...any) error {
 }
 
 // DropTable drops the models' tables, dependents first, in one transaction.
-// Foreign keys act as SQLite defines for DROP TABLE.
+// Foreign keys are off on the migrating connection meanwhile, as
+// gorm.io/driver/sqlite does, so a table that others reference can be
+// dropped: their rows stay and no ON DELETE action fires.
 func (m Migrator) DropTable(values ...any) error {
-	return m.run(false, func(m Migrator) error { return m.Migrator.DropTable(values...) })
+	return m.run(true, func(m Migrator) error {
+		values = m.ReorderModels(values, false)
+		for i := len(values) - 1; i >= 0; i-- {
+			if err := m.RunWithValue(values[i], func(stmt *gorm.Statement) error {
+				children, err := m.referencing(stmt.Table, false)
+				if err != nil {
+					return fmt.Errorf("libsql: dropping table %s: %w", stmt.Table, err)
+				}
+				if err := m.requireForeignKeysOff(stmt.Table, "dropped", children); err != nil {
+					return err
+				}
+				return m.DB.Exec("DROP TABLE IF EXISTS ?", m.CurrentTable(stmt)).Error
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // HasTable reports whether the model's table exists.

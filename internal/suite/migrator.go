@@ -558,3 +558,50 @@ func init() {
 		assert.Equal(t, uint(4), next.ID, "AUTOINCREMENT must not hand out the ids of deleted rows again")
 	})
 }
+
+func init() {
+	register("MigratorDropReferencedTable", func(t *testing.T, env Env) {
+		type MigLake struct {
+			ID uint
+		}
+		type MigBoat struct {
+			ID        uint
+			MigLakeID uint
+			Lake      MigLake `gorm:"foreignKey:MigLakeID;constraint:OnDelete:CASCADE"`
+		}
+		type MigPier struct {
+			ID        uint
+			MigLakeID uint
+			Lake      MigLake `gorm:"foreignKey:MigLakeID"`
+		}
+		db := env.Open(t)
+		require.NoError(t, db.AutoMigrate(&MigLake{}, &MigBoat{}, &MigPier{}))
+		require.NoError(t, db.Exec("INSERT INTO mig_lakes (id) VALUES (1), (2)").Error)
+		require.NoError(t, db.Exec("INSERT INTO mig_boats (id, mig_lake_id) VALUES (1, 1), (2, 2)").Error)
+		require.NoError(t, db.Exec("INSERT INTO mig_piers (id, mig_lake_id) VALUES (1, 1)").Error)
+
+		require.NoError(t, db.Migrator().DropTable(&MigLake{}), "a referenced table can be dropped, as with gorm.io/driver/sqlite")
+		assert.False(t, db.Migrator().HasTable(&MigLake{}))
+		assert.Equal(t, int64(2), countRows(t, db, "mig_boats"), "no ON DELETE CASCADE fired")
+		assert.Equal(t, int64(1), countRows(t, db, "mig_piers"))
+		for i := 0; i < 3; i++ {
+			var on int
+			require.NoError(t, db.Raw("PRAGMA foreign_keys").Row().Scan(&on))
+			assert.Equal(t, 1, on, "foreign keys are on again")
+		}
+
+		// Inside the caller's transaction foreign keys stay on, so the
+		// drop is refused rather than cascading.
+		require.NoError(t, db.AutoMigrate(&MigLake{}))
+		require.NoError(t, db.Exec("INSERT INTO mig_lakes (id) VALUES (1), (2)").Error)
+		err := db.Transaction(func(tx *gorm.DB) error { return tx.Migrator().DropTable(&MigLake{}) })
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "mig_boats")
+		assert.True(t, db.Migrator().HasTable(&MigLake{}))
+		assert.Equal(t, int64(2), countRows(t, db, "mig_boats"))
+
+		// Children dropped with it go first.
+		require.NoError(t, db.Migrator().DropTable(&MigLake{}, &MigBoat{}, &MigPier{}))
+		assert.False(t, db.Migrator().HasTable(&MigBoat{}))
+	})
+}

@@ -35,6 +35,9 @@ type session struct {
 	// tables in fkCheck are then checked before commit.
 	fkEnforced bool
 	fkCheck    map[string]bool
+	// migratingColumn is set while AutoMigrate compares a column with its
+	// field: the alter it makes then never adds NOT NULL (GORM's rule).
+	migratingColumn bool
 }
 
 type sessionKey struct{}
@@ -419,20 +422,26 @@ func (m Migrator) AlterColumn(value any, field string) error {
 			if err != nil {
 				return fmt.Errorf("libsql: column %s.%s: %w", stmt.Table, f.DBName, err)
 			}
-			return m.applyColumn(stmt.Table, def, old, mergeColumn(old, want))
+			merged := mergeColumn(old, want)
+			if s := sessionOf(m.DB); s != nil && s.migratingColumn {
+				if _, had := old.clause("NOT NULL"); !had {
+					merged.withoutClause("NOT NULL")
+				}
+			}
+			return m.applyColumn(stmt.Table, def, old, merged)
 		})
 	})
 }
 
 // MigrateColumn compares the field with the column and alters what
-// differs, in one transaction. Unlike GORM's generic version it also makes
-// a nullable column NOT NULL when the model asks for it.
+// differs, in one transaction. As in GORM, nullability only loosens: a NOT
+// NULL column becomes nullable when the field allows NULL, but a nullable
+// column stays nullable (an explicit AlterColumn makes it NOT NULL).
 func (m Migrator) MigrateColumn(value any, field *schema.Field, columnType gorm.ColumnType) error {
 	return m.run(true, func(m Migrator) error {
-		if nullable, ok := columnType.Nullable(); ok && nullable && field.NotNull && !field.PrimaryKey && !field.IgnoreMigration {
-			if err := m.AlterColumn(value, field.DBName); err != nil {
-				return err
-			}
+		if s := sessionOf(m.DB); s != nil {
+			s.migratingColumn = true
+			defer func() { s.migratingColumn = false }()
 		}
 		return m.Migrator.MigrateColumn(value, field, columnType)
 	})

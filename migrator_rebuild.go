@@ -64,6 +64,17 @@ func clausesOf(c *columnDef, kind string) []string {
 	return out
 }
 
+// withoutClause removes the column's constraints of a kind.
+func (c *columnDef) withoutClause(kind string) {
+	kept := c.clauses[:0]
+	for _, cl := range c.clauses {
+		if cl.kind != kind {
+			kept = append(kept, cl)
+		}
+	}
+	c.clauses = kept
+}
+
 func sameClauses(a, b *columnDef, kind string) bool {
 	x, y := clausesOf(a, kind), clausesOf(b, kind)
 	if len(x) != len(y) {

@@ -119,20 +119,50 @@ func init() {
 		assert.NotContains(t, ddl, "libsql_rebuild", "these changes need no rebuild")
 		assert.Equal(t, int64(2), countRows(t, db, "mig_items"))
 
-		// NOT NULL over NULL rows fails, names the column, and leaves the
-		// schema as it was.
+		// AutoMigrate never makes a nullable column NOT NULL (GORM's rule),
+		// even when it alters the column for another reason.
 		type MigItemV3 struct {
 			ID    uint
 			Qty   string `gorm:"type:varchar(20);default:'0'"`
-			Title string `gorm:"not null;check:chk_title,length(title) < 10"`
+			Title string `gorm:"not null;default:'t';check:chk_title,length(title) < 10"`
 		}
-		err := db.Table("mig_items").AutoMigrate(&MigItemV3{})
-		require.Error(t, err)
-		assert.Contains(t, err.Error(), "mig_items.title NOT NULL")
+		require.NoError(t, db.Table("mig_items").AutoMigrate(&MigItemV3{}))
+		ddl = joined(rec.take())
+		assert.Contains(t, ddl, "ALTER COLUMN `title` TO `title` text DEFAULT 't' CONSTRAINT `chk_title`")
+		assert.NotContains(t, ddl, "NOT NULL")
 		cols, err := db.Migrator().ColumnTypes("mig_items")
 		require.NoError(t, err)
 		nullable, _ := cols[2].Nullable()
 		assert.True(t, nullable)
+
+		// An explicit AlterColumn does apply NOT NULL; over NULL rows it
+		// fails, names the column, and leaves the schema as it was.
+		err = db.Table("mig_items").Migrator().AlterColumn(&MigItemV3{}, "Title")
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "mig_items.title NOT NULL")
+		cols, err = db.Migrator().ColumnTypes("mig_items")
+		require.NoError(t, err)
+		nullable, _ = cols[2].Nullable()
+		assert.True(t, nullable)
+		require.NoError(t, db.Exec("UPDATE mig_items SET title = 'b' WHERE title IS NULL").Error)
+		require.NoError(t, db.Table("mig_items").Migrator().AlterColumn(&MigItemV3{}, "Title"))
+		cols, err = db.Migrator().ColumnTypes("mig_items")
+		require.NoError(t, err)
+		nullable, _ = cols[2].Nullable()
+		assert.False(t, nullable)
+
+		// A NOT NULL column the model allows NULL in becomes nullable.
+		type MigItemV3b struct {
+			ID    uint
+			Qty   string `gorm:"type:varchar(20);default:'0'"`
+			Title string `gorm:"default:'t';check:chk_title,length(title) < 10"`
+		}
+		require.NoError(t, db.Table("mig_items").AutoMigrate(&MigItemV3b{}))
+		cols, err = db.Migrator().ColumnTypes("mig_items")
+		require.NoError(t, err)
+		nullable, _ = cols[2].Nullable()
+		assert.True(t, nullable)
+		rec.take()
 
 		// Text to integer: stored text that converts is rewritten, as a
 		// fresh table would hold it; text that does not stays.
@@ -434,7 +464,7 @@ func init() {
 		require.NoError(t, db.Table("order").AutoMigrate(&Order{}))
 		ddl := joined(rec.take())
 		assert.Contains(t, ddl, "ALTER TABLE `order` ADD COLUMN `group` integer")
-		assert.Contains(t, ddl, "ALTER TABLE `order` ALTER COLUMN `order` TO `order` text NOT NULL DEFAULT 'none'")
+		assert.Contains(t, ddl, "ALTER TABLE `order` ALTER COLUMN `order` TO `order` text DEFAULT 'none'", "AutoMigrate does not add NOT NULL")
 		var got string
 		require.NoError(t, db.Raw("SELECT `order` FROM `order`").Row().Scan(&got))
 		assert.Equal(t, "g", got)

@@ -181,11 +181,12 @@ func (m Migrator) CurrentDatabase() string {
 }
 
 // typeAliases groups the type names SQLite treats alike, so that a model
-// declaring "int" does not alter a column declared "integer".
+// declaring "int" does not alter a column declared "integer". Text types
+// are not grouped: varchar(n) and text are reported as declared, so a model
+// changing one to the other alters the column.
 var typeAliases = [][]string{
 	{"integer", "int", "bigint"},
 	{"real", "double", "float"},
-	{"text", "varchar", "string"},
 	{"numeric", "boolean", "bool"},
 	{"datetime", "timestamp"},
 }
@@ -493,6 +494,17 @@ func (m Migrator) ColumnTypes(value any) ([]gorm.ColumnType, error) {
 		}
 		if len(cols) == 0 {
 			return fmt.Errorf("libsql: no table named %s", stmt.Table)
+		}
+		// libSQL's ALTER COLUMN leaves the connection's schema with the
+		// type in its own spelling ("TEXT" for "text") until it reloads, so
+		// the declared type comes from the stored CREATE TABLE when it
+		// parses.
+		if def, err := m.tableDef(stmt.Table); err == nil {
+			for i := range cols {
+				if c := def.column(cols[i].Name); c != nil {
+					cols[i].Type = c.typ
+				}
+			}
 		}
 		unique, err := m.uniqueColumns(stmt.Table)
 		if err != nil {

@@ -635,3 +635,43 @@ func init() {
 		assert.False(t, db.Migrator().HasTable(&MigBoat{}))
 	})
 }
+
+func init() {
+	register("MigratorTextVarcharTypeChange", func(t *testing.T, env Env) {
+		type MigNote struct {
+			ID   uint
+			Body string `gorm:"type:varchar(20)"`
+		}
+		type MigNoteText struct {
+			ID   uint
+			Body string `gorm:"type:text"`
+		}
+		db, rec := openRecorded(t, env)
+		require.NoError(t, db.Table("mig_notes").AutoMigrate(&MigNote{}))
+		require.NoError(t, db.Exec("INSERT INTO mig_notes (id, body) VALUES (1, 'hello')").Error)
+		rec.take()
+		declared := func() string {
+			cols, err := db.Migrator().ColumnTypes("mig_notes")
+			require.NoError(t, err)
+			require.Len(t, cols, 2)
+			full, _ := cols[1].ColumnType()
+			return full
+		}
+
+		require.NoError(t, db.Table("mig_notes").AutoMigrate(&MigNoteText{}))
+		assert.Contains(t, joined(rec.take()), "ALTER COLUMN `body` TO `body` text")
+		assert.Equal(t, "text", declared())
+		require.NoError(t, db.Table("mig_notes").AutoMigrate(&MigNoteText{}))
+		assert.Empty(t, rec.take(), "text is text: no DDL")
+
+		require.NoError(t, db.Table("mig_notes").AutoMigrate(&MigNote{}))
+		assert.Contains(t, joined(rec.take()), "ALTER COLUMN `body` TO `body` varchar(20)")
+		assert.Equal(t, "varchar(20)", declared())
+		require.NoError(t, db.Table("mig_notes").AutoMigrate(&MigNote{}))
+		assert.Empty(t, rec.take(), "varchar(20) is varchar(20): no DDL")
+
+		var body string
+		require.NoError(t, db.Raw("SELECT body FROM mig_notes WHERE id = 1").Row().Scan(&body))
+		assert.Equal(t, "hello", body)
+	})
+}

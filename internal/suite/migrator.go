@@ -630,9 +630,14 @@ func init() {
 		assert.True(t, db.Migrator().HasTable(&MigLake{}))
 		assert.Equal(t, int64(2), countRows(t, db, "mig_boats"))
 
-		// Children dropped with it go first.
-		require.NoError(t, db.Migrator().DropTable(&MigLake{}, &MigBoat{}, &MigPier{}))
-		assert.False(t, db.Migrator().HasTable(&MigBoat{}))
+		// Children dropped in the same call go first, so that works even
+		// inside a transaction.
+		require.NoError(t, db.Transaction(func(tx *gorm.DB) error {
+			return tx.Migrator().DropTable(&MigLake{}, &MigBoat{}, &MigPier{})
+		}))
+		for _, table := range []string{"mig_lakes", "mig_boats", "mig_piers"} {
+			assert.False(t, db.Migrator().HasTable(table), table)
+		}
 	})
 }
 

@@ -35,6 +35,9 @@ type session struct {
 	// tables in fkCheck are then checked before commit.
 	fkEnforced bool
 	fkCheck    map[string]bool
+	// migratingColumn is set while AutoMigrate compares a column with its
+	// field: the alter it makes then never adds NOT NULL (GORM's rule).
+	migratingColumn bool
 }
 
 type sessionKey struct{}
@@ -178,11 +181,12 @@ func (m Migrator) CurrentDatabase() string {
 }
 
 // typeAliases groups the type names SQLite treats alike, so that a model
-// declaring "int" does not alter a column declared "integer".
+// declaring "int" does not alter a column declared "integer". Text types
+// are not grouped: varchar(n) and text are reported as declared, so a model
+// changing one to the other alters the column.
 var typeAliases = [][]string{
 	{"integer", "int", "bigint"},
 	{"real", "double", "float"},
-	{"text", "varchar", "string"},
 	{"numeric", "boolean", "bool"},
 	{"datetime", "timestamp"},
 }
@@ -206,9 +210,28 @@ func (m Migrator) CreateTable(values ...any) error {
 }
 
 // DropTable drops the models' tables, dependents first, in one transaction.
-// Foreign keys act as SQLite defines for DROP TABLE.
+// Foreign keys are off on the migrating connection meanwhile, as
+// gorm.io/driver/sqlite does, so a table that others reference can be
+// dropped: their rows stay and no ON DELETE action fires.
 func (m Migrator) DropTable(values ...any) error {
-	return m.run(false, func(m Migrator) error { return m.Migrator.DropTable(values...) })
+	return m.run(true, func(m Migrator) error {
+		values = m.ReorderModels(values, false)
+		for i := len(values) - 1; i >= 0; i-- {
+			if err := m.RunWithValue(values[i], func(stmt *gorm.Statement) error {
+				children, err := m.referencing(stmt.Table, false)
+				if err != nil {
+					return fmt.Errorf("libsql: dropping table %s: %w", stmt.Table, err)
+				}
+				if err := m.requireForeignKeysOff(stmt.Table, "dropped", children); err != nil {
+					return err
+				}
+				return m.DB.Exec("DROP TABLE IF EXISTS ?", m.CurrentTable(stmt)).Error
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // HasTable reports whether the model's table exists.
@@ -400,20 +423,26 @@ func (m Migrator) AlterColumn(value any, field string) error {
 			if err != nil {
 				return fmt.Errorf("libsql: column %s.%s: %w", stmt.Table, f.DBName, err)
 			}
-			return m.applyColumn(stmt.Table, def, old, mergeColumn(old, want))
+			merged := mergeColumn(old, want)
+			if s := sessionOf(m.DB); s != nil && s.migratingColumn {
+				if _, had := old.clause("NOT NULL"); !had {
+					merged.withoutClause("NOT NULL")
+				}
+			}
+			return m.applyColumn(stmt.Table, def, old, merged)
 		})
 	})
 }
 
 // MigrateColumn compares the field with the column and alters what
-// differs, in one transaction. Unlike GORM's generic version it also makes
-// a nullable column NOT NULL when the model asks for it.
+// differs, in one transaction. As in GORM, nullability only loosens: a NOT
+// NULL column becomes nullable when the field allows NULL, but a nullable
+// column stays nullable (an explicit AlterColumn makes it NOT NULL).
 func (m Migrator) MigrateColumn(value any, field *schema.Field, columnType gorm.ColumnType) error {
 	return m.run(true, func(m Migrator) error {
-		if nullable, ok := columnType.Nullable(); ok && nullable && field.NotNull && !field.PrimaryKey && !field.IgnoreMigration {
-			if err := m.AlterColumn(value, field.DBName); err != nil {
-				return err
-			}
+		if s := sessionOf(m.DB); s != nil {
+			s.migratingColumn = true
+			defer func() { s.migratingColumn = false }()
 		}
 		return m.Migrator.MigrateColumn(value, field, columnType)
 	})
@@ -465,6 +494,17 @@ func (m Migrator) ColumnTypes(value any) ([]gorm.ColumnType, error) {
 		}
 		if len(cols) == 0 {
 			return fmt.Errorf("libsql: no table named %s", stmt.Table)
+		}
+		// libSQL's ALTER COLUMN leaves the connection's schema with the
+		// type in its own spelling ("TEXT" for "text") until it reloads, so
+		// the declared type comes from the stored CREATE TABLE when it
+		// parses.
+		if def, err := m.tableDef(stmt.Table); err == nil {
+			for i := range cols {
+				if c := def.column(cols[i].Name); c != nil {
+					cols[i].Type = c.typ
+				}
+			}
 		}
 		unique, err := m.uniqueColumns(stmt.Table)
 		if err != nil {

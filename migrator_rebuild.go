@@ -64,6 +64,17 @@ func clausesOf(c *columnDef, kind string) []string {
 	return out
 }
 
+// withoutClause removes the column's constraints of a kind.
+func (c *columnDef) withoutClause(kind string) {
+	kept := c.clauses[:0]
+	for _, cl := range c.clauses {
+		if cl.kind != kind {
+			kept = append(kept, cl)
+		}
+	}
+	c.clauses = kept
+}
+
 func sameClauses(a, b *columnDef, kind string) bool {
 	x, y := clausesOf(a, kind), clausesOf(b, kind)
 	if len(x) != len(y) {
@@ -222,14 +233,12 @@ func mentions(text, ident string) bool {
 func (m Migrator) rebuild(table string, def *tableDef, dropped string) error {
 	s := sessionOf(m.DB)
 	fail := func(err error) error { return fmt.Errorf("libsql: rebuilding table %s: %w", table, err) }
-	var children []string
-	if err := m.DB.Raw(`SELECT DISTINCT t.name FROM sqlite_master t, pragma_foreign_key_list(t.name) f
-		WHERE t.type = 'table' AND f."table" = ? COLLATE NOCASE`, table).Scan(&children).Error; err != nil {
+	children, err := m.referencing(table, true)
+	if err != nil {
 		return fail(err)
 	}
-	if len(children) > 0 && (s == nil || !s.fkOff) {
-		return fmt.Errorf("libsql: table %s must be rebuilt, and tables %s reference it: SQLite cannot turn foreign keys off inside a transaction, so run this migration outside one",
-			table, strings.Join(children, ", "))
+	if err := m.requireForeignKeysOff(table, "rebuilt", children); err != nil {
+		return err
 	}
 	var saved []schemaObject
 	if err := m.DB.Raw(`SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = ? AND sql IS NOT NULL
@@ -264,19 +273,6 @@ func (m Migrator) rebuild(table string, def *tableDef, dropped string) error {
 		list := strings.Join(cols, ", ")
 		if err := m.DB.Exec("INSERT INTO " + quoteIdent(tmp) + " (" + list + ") SELECT " + list + " FROM " + quoteIdent(table)).Error; err != nil {
 			return fail(err)
-		}
-	}
-	if len(children) > 0 {
-		// A remote stream or a replica's connection on the primary can be
-		// replaced between turning foreign keys off and BEGIN; the
-		// transaction cannot change connection, so asking here is final.
-		on, err := pragmaInt(m.DB, "foreign_keys")
-		if err != nil {
-			return fail(err)
-		}
-		if on != 0 {
-			return fmt.Errorf("libsql: table %s must be rebuilt, and tables %s reference it, but foreign keys are on on the connection running the migration (the server replaced it); dropping the table would fire their ON DELETE actions, so nothing was changed: run the migration again",
-				table, strings.Join(children, ", "))
 		}
 	}
 	dependents, err := m.dependents(table)
@@ -320,6 +316,41 @@ func (m Migrator) rebuild(table string, def *tableDef, dropped string) error {
 		for _, c := range children {
 			s.fkCheck[c] = true
 		}
+	}
+	return nil
+}
+
+// referencing lists the tables with a foreign key to the table, the table
+// itself included when withSelf is set.
+func (m Migrator) referencing(table string, withSelf bool) ([]string, error) {
+	var children []string
+	err := m.DB.Raw(`SELECT DISTINCT t.name FROM sqlite_master t, pragma_foreign_key_list(t.name) f
+		WHERE t.type = 'table' AND f."table" = ? COLLATE NOCASE AND (? OR t.name <> ? COLLATE NOCASE)`,
+		table, withSelf, table).Scan(&children).Error
+	return children, err
+}
+
+// requireForeignKeysOff refuses to go on when dropping the table, which the
+// children reference, could fire their ON DELETE actions: foreign keys must
+// be off on the connection running the migration.
+func (m Migrator) requireForeignKeysOff(table, verb string, children []string) error {
+	if len(children) == 0 {
+		return nil
+	}
+	if s := sessionOf(m.DB); s == nil || !s.fkOff {
+		return fmt.Errorf("libsql: table %s must be %s, and tables %s reference it: SQLite cannot turn foreign keys off inside a transaction, so run this migration outside one",
+			table, verb, strings.Join(children, ", "))
+	}
+	// A remote stream or a replica's connection on the primary can be
+	// replaced between turning foreign keys off and BEGIN; the transaction
+	// cannot change connection, so asking inside it is final.
+	on, err := pragmaInt(m.DB, "foreign_keys")
+	if err != nil {
+		return fmt.Errorf("libsql: table %s: reading foreign_keys: %w", table, err)
+	}
+	if on != 0 {
+		return fmt.Errorf("libsql: table %s must be %s, and tables %s reference it, but foreign keys are on on the connection running the migration (the server replaced it); dropping the table would fire their ON DELETE actions, so nothing was changed: run the migration again",
+			table, verb, strings.Join(children, ", "))
 	}
 	return nil
 }

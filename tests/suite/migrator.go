@@ -119,20 +119,50 @@ func init() {
 		assert.NotContains(t, ddl, "libsql_rebuild", "these changes need no rebuild")
 		assert.Equal(t, int64(2), countRows(t, db, "mig_items"))
 
-		// NOT NULL over NULL rows fails, names the column, and leaves the
-		// schema as it was.
+		// AutoMigrate never makes a nullable column NOT NULL (GORM's rule),
+		// even when it alters the column for another reason.
 		type MigItemV3 struct {
 			ID    uint
 			Qty   string `gorm:"type:varchar(20);default:'0'"`
-			Title string `gorm:"not null;check:chk_title,length(title) < 10"`
+			Title string `gorm:"not null;default:'t';check:chk_title,length(title) < 10"`
 		}
-		err := db.Table("mig_items").AutoMigrate(&MigItemV3{})
-		require.Error(t, err)
-		assert.Contains(t, err.Error(), "mig_items.title NOT NULL")
+		require.NoError(t, db.Table("mig_items").AutoMigrate(&MigItemV3{}))
+		ddl = joined(rec.take())
+		assert.Contains(t, ddl, "ALTER COLUMN `title` TO `title` text DEFAULT 't' CONSTRAINT `chk_title`")
+		assert.NotContains(t, ddl, "NOT NULL")
 		cols, err := db.Migrator().ColumnTypes("mig_items")
 		require.NoError(t, err)
 		nullable, _ := cols[2].Nullable()
 		assert.True(t, nullable)
+
+		// An explicit AlterColumn does apply NOT NULL; over NULL rows it
+		// fails, names the column, and leaves the schema as it was.
+		err = db.Table("mig_items").Migrator().AlterColumn(&MigItemV3{}, "Title")
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "mig_items.title NOT NULL")
+		cols, err = db.Migrator().ColumnTypes("mig_items")
+		require.NoError(t, err)
+		nullable, _ = cols[2].Nullable()
+		assert.True(t, nullable)
+		require.NoError(t, db.Exec("UPDATE mig_items SET title = 'b' WHERE title IS NULL").Error)
+		require.NoError(t, db.Table("mig_items").Migrator().AlterColumn(&MigItemV3{}, "Title"))
+		cols, err = db.Migrator().ColumnTypes("mig_items")
+		require.NoError(t, err)
+		nullable, _ = cols[2].Nullable()
+		assert.False(t, nullable)
+
+		// A NOT NULL column the model allows NULL in becomes nullable.
+		type MigItemV3b struct {
+			ID    uint
+			Qty   string `gorm:"type:varchar(20);default:'0'"`
+			Title string `gorm:"default:'t';check:chk_title,length(title) < 10"`
+		}
+		require.NoError(t, db.Table("mig_items").AutoMigrate(&MigItemV3b{}))
+		cols, err = db.Migrator().ColumnTypes("mig_items")
+		require.NoError(t, err)
+		nullable, _ = cols[2].Nullable()
+		assert.True(t, nullable)
+		rec.take()
 
 		// Text to integer: stored text that converts is rewritten, as a
 		// fresh table would hold it; text that does not stays.
@@ -434,7 +464,7 @@ func init() {
 		require.NoError(t, db.Table("order").AutoMigrate(&Order{}))
 		ddl := joined(rec.take())
 		assert.Contains(t, ddl, "ALTER TABLE `order` ADD COLUMN `group` integer")
-		assert.Contains(t, ddl, "ALTER TABLE `order` ALTER COLUMN `order` TO `order` text NOT NULL DEFAULT 'none'")
+		assert.Contains(t, ddl, "ALTER TABLE `order` ALTER COLUMN `order` TO `order` text DEFAULT 'none'", "AutoMigrate does not add NOT NULL")
 		var got string
 		require.NoError(t, db.Raw("SELECT `order` FROM `order`").Row().Scan(&got))
 		assert.Equal(t, "g", got)
@@ -556,5 +586,97 @@ func init() {
 		next := MigTicket{Topic: "d"}
 		require.NoError(t, db.Omit("Tag").Create(&next).Error)
 		assert.Equal(t, uint(4), next.ID, "AUTOINCREMENT must not hand out the ids of deleted rows again")
+	})
+}
+
+func init() {
+	register("MigratorDropReferencedTable", func(t *testing.T, env Env) {
+		type MigLake struct {
+			ID uint
+		}
+		type MigBoat struct {
+			ID        uint
+			MigLakeID uint
+			Lake      MigLake `gorm:"foreignKey:MigLakeID;constraint:OnDelete:CASCADE"`
+		}
+		type MigPier struct {
+			ID        uint
+			MigLakeID uint
+			Lake      MigLake `gorm:"foreignKey:MigLakeID"`
+		}
+		db := env.Open(t)
+		require.NoError(t, db.AutoMigrate(&MigLake{}, &MigBoat{}, &MigPier{}))
+		require.NoError(t, db.Exec("INSERT INTO mig_lakes (id) VALUES (1), (2)").Error)
+		require.NoError(t, db.Exec("INSERT INTO mig_boats (id, mig_lake_id) VALUES (1, 1), (2, 2)").Error)
+		require.NoError(t, db.Exec("INSERT INTO mig_piers (id, mig_lake_id) VALUES (1, 1)").Error)
+
+		require.NoError(t, db.Migrator().DropTable(&MigLake{}), "a referenced table can be dropped, as with gorm.io/driver/sqlite")
+		assert.False(t, db.Migrator().HasTable(&MigLake{}))
+		assert.Equal(t, int64(2), countRows(t, db, "mig_boats"), "no ON DELETE CASCADE fired")
+		assert.Equal(t, int64(1), countRows(t, db, "mig_piers"))
+		for i := 0; i < 3; i++ {
+			var on int
+			require.NoError(t, db.Raw("PRAGMA foreign_keys").Row().Scan(&on))
+			assert.Equal(t, 1, on, "foreign keys are on again")
+		}
+
+		// Inside the caller's transaction foreign keys stay on, so the
+		// drop is refused rather than cascading.
+		require.NoError(t, db.AutoMigrate(&MigLake{}))
+		require.NoError(t, db.Exec("INSERT INTO mig_lakes (id) VALUES (1), (2)").Error)
+		err := db.Transaction(func(tx *gorm.DB) error { return tx.Migrator().DropTable(&MigLake{}) })
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "mig_boats")
+		assert.True(t, db.Migrator().HasTable(&MigLake{}))
+		assert.Equal(t, int64(2), countRows(t, db, "mig_boats"))
+
+		// Children dropped in the same call go first, so that works even
+		// inside a transaction.
+		require.NoError(t, db.Transaction(func(tx *gorm.DB) error {
+			return tx.Migrator().DropTable(&MigLake{}, &MigBoat{}, &MigPier{})
+		}))
+		for _, table := range []string{"mig_lakes", "mig_boats", "mig_piers"} {
+			assert.False(t, db.Migrator().HasTable(table), table)
+		}
+	})
+}
+
+func init() {
+	register("MigratorTextVarcharTypeChange", func(t *testing.T, env Env) {
+		type MigNote struct {
+			ID   uint
+			Body string `gorm:"type:varchar(20)"`
+		}
+		type MigNoteText struct {
+			ID   uint
+			Body string `gorm:"type:text"`
+		}
+		db, rec := openRecorded(t, env)
+		require.NoError(t, db.Table("mig_notes").AutoMigrate(&MigNote{}))
+		require.NoError(t, db.Exec("INSERT INTO mig_notes (id, body) VALUES (1, 'hello')").Error)
+		rec.take()
+		declared := func() string {
+			cols, err := db.Migrator().ColumnTypes("mig_notes")
+			require.NoError(t, err)
+			require.Len(t, cols, 2)
+			full, _ := cols[1].ColumnType()
+			return full
+		}
+
+		require.NoError(t, db.Table("mig_notes").AutoMigrate(&MigNoteText{}))
+		assert.Contains(t, joined(rec.take()), "ALTER COLUMN `body` TO `body` text")
+		assert.Equal(t, "text", declared())
+		require.NoError(t, db.Table("mig_notes").AutoMigrate(&MigNoteText{}))
+		assert.Empty(t, rec.take(), "text is text: no DDL")
+
+		require.NoError(t, db.Table("mig_notes").AutoMigrate(&MigNote{}))
+		assert.Contains(t, joined(rec.take()), "ALTER COLUMN `body` TO `body` varchar(20)")
+		assert.Equal(t, "varchar(20)", declared())
+		require.NoError(t, db.Table("mig_notes").AutoMigrate(&MigNote{}))
+		assert.Empty(t, rec.take(), "varchar(20) is varchar(20): no DDL")
+
+		var body string
+		require.NoError(t, db.Raw("SELECT body FROM mig_notes WHERE id = 1").Row().Scan(&body))
+		assert.Equal(t, "hello", body)
 	})
 }

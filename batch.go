@@ -48,16 +48,6 @@ type BatchResult struct {
 // works through it.
 type BatchError = driver.BatchError
 
-// ErrBatchInTransaction is returned by Batch on a *gorm.DB inside a
-// transaction: a batch is a transaction of its own.
-var ErrBatchInTransaction = driver.ErrBatchInTransaction
-
-// ErrBatchRefused is matched (errors.Is) by the error of a batch that
-// contained an operation a batch cannot run: a read, a model with hooks or
-// associations to save, transaction control, several statements in one
-// Exec. Nothing was sent.
-var ErrBatchRefused = errors.New("libsql: refused in a batch")
-
 // Batch runs the writes that build makes on b as one transaction: all are
 // applied or none. A remote database receives them in a single HTTP
 // request; an embedded replica sends them to the primary in one request and

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -306,4 +307,15 @@ func parseSwitch(v string) (bool, error) {
 		return false, nil
 	}
 	return false, errors.New("want on or off")
+}
+
+// ConfigFromEnv reads Turso's usual environment variables:
+// TURSO_DATABASE_URL (required) and TURSO_AUTH_TOKEN. Set Database on the
+// result to make it an embedded replica.
+func ConfigFromEnv() (Config, error) {
+	url := os.Getenv("TURSO_DATABASE_URL")
+	if url == "" {
+		return Config{}, errors.New("libsql: TURSO_DATABASE_URL is not set")
+	}
+	return Config{URL: url, AuthToken: os.Getenv("TURSO_AUTH_TOKEN")}, nil
 }

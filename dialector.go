@@ -139,18 +139,17 @@ func (d *Dialector) connector(db *gorm.DB) (sqldriver.Connector, error) {
 		d.Config.warnCleartextToken(db.Logger)
 	}
 	switch mode {
-	case ModeLocal:
-		opts, err := d.Config.localOptions()
-		if err != nil {
-			return nil, err
-		}
-		return driver.NewConnector(opts)
 	case ModeRemote:
 		return d.Config.remoteConnector()
 	case ModeEmbeddedReplica:
 		return d.Config.replicaConnector(db.Logger)
 	}
-	return nil, fmt.Errorf("libsql: %s mode is not supported by this version of the dialect", mode)
+	// Mode returns one of the three modes or an error.
+	opts, err := d.Config.localOptions()
+	if err != nil {
+		return nil, err
+	}
+	return driver.NewConnector(opts)
 }
 
 var journalModes = map[string]bool{"DELETE": true, "TRUNCATE": true, "PERSIST": true, "MEMORY": true, "WAL": true, "OFF": true}

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/internal/hrana"
+	"github.com/gorm-libsql/libsql/internal/replica"
 	"gorm.io/gorm"
 )
 
@@ -197,3 +199,73 @@ func splitColumns(detail string) (string, []string) {
 	}
 	return table, cols
 }
+
+// ErrBatchInTransaction is returned by Batch on a *gorm.DB inside a
+// transaction: a batch is a transaction of its own.
+var ErrBatchInTransaction = driver.ErrBatchInTransaction
+
+// ErrBatchRefused is matched (errors.Is) by the error of a batch that
+// contained an operation a batch cannot run: a read, a model with hooks or
+// associations to save, transaction control, several statements in one
+// Exec. Nothing was sent.
+var ErrBatchRefused = errors.New("libsql: refused in a batch")
+
+// ErrNeedsCgo is returned by Open for a local database or an embedded
+// replica when the binary was built without the libSQL engine: with
+// CGO_ENABLED=0, or on a platform go-libsql ships no library for (it has
+// linux/amd64, linux/arm64 and darwin/arm64). Remote mode needs no engine
+// and works in every build.
+var ErrNeedsCgo = driver.ErrNeedsCgo
+
+// ErrCommitUnknown is matched (errors.Is) by the error of a COMMIT whose
+// reply was lost (the connection broke or the request timed out after it
+// was sent): the server may or may not have committed. It matches
+// ErrServerUnreachable too. Do not run the transaction again blindly: read
+// whether its writes are there first, or make it idempotent.
+var ErrCommitUnknown = hrana.ErrCommitUnknown
+
+// ErrTxLost is matched (errors.Is) by every statement and the COMMIT of a
+// remote transaction whose server stream is gone (it expired, the server
+// closed it or restarted, or a request of the transaction failed): the
+// server rolled it back, nothing of it was committed, and nothing more of
+// it is sent. Roll back and run it again.
+var ErrTxLost = hrana.ErrTxLost
+
+// ErrResponseTooLarge is matched (errors.Is) by the error of a reply from
+// the server larger than Config.MaxResponseBytes.
+var ErrResponseTooLarge = hrana.ErrResponseTooLarge
+
+// ErrAuthFailed is matched (errors.Is) by errors caused by the server
+// refusing the auth token: missing, wrong or expired. The token itself never
+// appears in an error.
+var ErrAuthFailed = hrana.ErrAuth
+
+// ErrServerUnreachable is matched (errors.Is) by errors caused by a server
+// that could not be reached or did not answer.
+var ErrServerUnreachable = hrana.ErrUnreachable
+
+// ErrNotReplica is returned by Sync, SyncContext, LastSync and
+// db.Exec("sync") on a database that is not an embedded replica.
+var ErrNotReplica = errors.New("libsql: sync needs an embedded replica (Database and URL both set); this database is not one")
+
+// ErrWriteNotSynced is matched (errors.Is) by the error of a write on an
+// embedded replica with ReadYourWrites that the primary committed but that
+// the sync after it failed: the write is done (running it again would apply
+// it twice), and local reads see it after the next sync that succeeds.
+var ErrWriteNotSynced = replica.ErrWriteNotSynced
+
+// ErrTenantNotFound is matched (errors.Is) by errors about a tenant whose
+// database does not exist.
+var ErrTenantNotFound = errors.New("libsql: tenant not found")
+
+// ErrTenantExists is matched (errors.Is) by Create's error for a tenant whose
+// database already exists.
+var ErrTenantExists = errors.New("libsql: tenant already exists")
+
+// ErrInvalidTenantName is matched (errors.Is) by the error for a tenant name
+// that breaks the DNS label rules (see ValidateTenantName). Nothing is sent
+// or written for such a name.
+var ErrInvalidTenantName = errors.New("libsql: invalid tenant name")
+
+// ErrTenantsClosed is returned by a Tenants after Close.
+var ErrTenantsClosed = errors.New("libsql: the tenant manager is closed")

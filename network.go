@@ -12,24 +12,6 @@ import (
 	"gorm.io/gorm/logger"
 )
 
-// ErrCommitUnknown is matched (errors.Is) by the error of a COMMIT whose
-// reply was lost (the connection broke or the request timed out after it
-// was sent): the server may or may not have committed. It matches
-// ErrServerUnreachable too. Do not run the transaction again blindly: read
-// whether its writes are there first, or make it idempotent.
-var ErrCommitUnknown = hrana.ErrCommitUnknown
-
-// ErrTxLost is matched (errors.Is) by every statement and the COMMIT of a
-// remote transaction whose server stream is gone (it expired, the server
-// closed it or restarted, or a request of the transaction failed): the
-// server rolled it back, nothing of it was committed, and nothing more of
-// it is sent. Roll back and run it again.
-var ErrTxLost = hrana.ErrTxLost
-
-// ErrResponseTooLarge is matched (errors.Is) by the error of a reply from
-// the server larger than Config.MaxResponseBytes.
-var ErrResponseTooLarge = hrana.ErrResponseTooLarge
-
 // limits are the Config's network limits, defaults applied by the client.
 // A negative connect timeout or reply size is an error.
 func (c Config) limits() (hrana.Limits, error) {

@@ -9,15 +9,6 @@ import (
 	"github.com/gorm-libsql/libsql/internal/hrana"
 )
 
-// ErrAuthFailed is matched (errors.Is) by errors caused by the server
-// refusing the auth token: missing, wrong or expired. The token itself never
-// appears in an error.
-var ErrAuthFailed = hrana.ErrAuth
-
-// ErrServerUnreachable is matched (errors.Is) by errors caused by a server
-// that could not be reached or did not answer.
-var ErrServerUnreachable = hrana.ErrUnreachable
-
 // MinEncryptionKeyLen is the shortest EncryptionKey accepted.
 const MinEncryptionKeyLen = 32
 

@@ -2,7 +2,6 @@ package libsql
 
 import (
 	"context"
-	"errors"
 
 	"github.com/gorm-libsql/libsql/internal/replica"
 	"gorm.io/gorm"
@@ -16,10 +15,6 @@ type Synced = replica.Synced
 // or on demand: when it last succeeded, the frame it reached, and the error
 // of the last attempt if it failed.
 type SyncStatus = replica.Status
-
-// ErrNotReplica is returned by Sync, SyncContext, LastSync and
-// db.Exec("sync") on a database that is not an embedded replica.
-var ErrNotReplica = errors.New("libsql: sync needs an embedded replica (Database and URL both set); this database is not one")
 
 // Sync pulls new frames from the primary into an embedded replica. The same
 // happens for db.Exec("sync"), whose RowsAffected is the frames synced.
@@ -67,9 +62,3 @@ func registerSyncCallback(db *gorm.DB) error {
 		}
 	})
 }
-
-// ErrWriteNotSynced is matched (errors.Is) by the error of a write on an
-// embedded replica with ReadYourWrites that the primary committed but that
-// the sync after it failed: the write is done (running it again would apply
-// it twice), and local reads see it after the next sync that succeeds.
-var ErrWriteNotSynced = replica.ErrWriteNotSynced

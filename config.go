@@ -1,15 +1,22 @@
 package libsql
 
 import (
+	"context"
+	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/internal/hrana"
+	"github.com/gorm-libsql/libsql/internal/replica"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 )
 
 // Config selects the database and tunes the connections. The mode follows
@@ -318,4 +325,176 @@ func ConfigFromEnv() (Config, error) {
 		return Config{}, errors.New("libsql: TURSO_DATABASE_URL is not set")
 	}
 	return Config{URL: url, AuthToken: os.Getenv("TURSO_AUTH_TOKEN")}, nil
+}
+
+// MinEncryptionKeyLen is the shortest EncryptionKey accepted.
+const MinEncryptionKeyLen = 32
+
+// MaxEncryptionKeyLen is the longest EncryptionKey accepted: libSQL reads
+// only this many bytes of a key.
+const MaxEncryptionKeyLen = 32
+
+// localOnlyField names the first field set that only a local connection
+// can apply, or "".
+func (c Config) localOnlyField() string {
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"ReadOnly", c.ReadOnly},
+		{"DisableForeignKeys", c.DisableForeignKeys},
+		{"Pragmas", len(c.Pragmas) > 0},
+		{"JournalMode", c.JournalMode != ""},
+		{"Synchronous", c.Synchronous != ""},
+		{"BusyTimeout", c.BusyTimeout != 0},
+		{"StatementCacheSize", c.StatementCacheSize != 0},
+	} {
+		if f.set {
+			return f.name
+		}
+	}
+	return ""
+}
+
+// validate refuses combinations of settings that cannot work, before
+// anything is opened or written.
+func (c Config) validate(mode Mode) error {
+	if strings.IndexByte(c.Database, 0) >= 0 {
+		return errors.New("libsql: Database holds a NUL byte; SQLite would read the path only up to it and open another file")
+	}
+	if len(c.EncryptionKey) > MaxEncryptionKeyLen {
+		return fmt.Errorf("libsql: EncryptionKey is %d bytes; libSQL uses only the first %d, so keys that differ after that would open the same file: give at most %d bytes",
+			len(c.EncryptionKey), MaxEncryptionKeyLen, MaxEncryptionKeyLen)
+	}
+	if mode == ModeRemote {
+		if field := c.localOnlyField(); field != "" {
+			return fmt.Errorf("libsql: %s applies to local files and embedded replicas, not to a remote database (the server owns those settings); remove it", field)
+		}
+	}
+	if c.EncryptionKey != "" {
+		if mode == ModeRemote {
+			return errors.New("libsql: EncryptionKey encrypts a local file, but this config names only a remote database; remove EncryptionKey, or set Database too for an encrypted embedded replica")
+		}
+		if len(c.EncryptionKey) < MinEncryptionKeyLen {
+			return fmt.Errorf("libsql: EncryptionKey is %d bytes; it must be at least %d", len(c.EncryptionKey), MinEncryptionKeyLen)
+		}
+	}
+	if mode != ModeLocal {
+		if _, err := hrana.BaseURL(c.URL); err != nil {
+			return err
+		}
+	}
+	if mode != ModeEmbeddedReplica {
+		if c.SyncInterval != 0 {
+			return fmt.Errorf("libsql: SyncInterval applies to embedded replicas (Database and URL set), not to a %s database", mode)
+		}
+		if c.ReadYourWrites != nil {
+			return fmt.Errorf("libsql: ReadYourWrites applies to embedded replicas (Database and URL set), not to a %s database", mode)
+		}
+	}
+	if c.SyncInterval < 0 {
+		return fmt.Errorf("libsql: SyncInterval %s is negative", c.SyncInterval)
+	}
+	return nil
+}
+
+func (c Config) remoteConnector() (sqldriver.Connector, error) {
+	limits, err := c.limits()
+	if err != nil {
+		return nil, err
+	}
+	return hrana.NewConnector(hrana.Options{URL: c.URL, AuthToken: c.AuthToken, TxLock: c.TxLock, Limits: limits})
+}
+
+// replicaConnector opens the embedded replica; failed background syncs are
+// reported through the GORM logger.
+func (c Config) replicaConnector(log logger.Interface) (sqldriver.Connector, error) {
+	if driver.IsMemory(c.Database) || strings.HasPrefix(c.Database, "file:") {
+		return nil, errors.New("libsql: an embedded replica's Database must be a file path (not :memory: or a file: URI)")
+	}
+	opts, err := c.localOptions()
+	if err != nil {
+		return nil, err
+	}
+	if !driver.Linked {
+		// Refused here, before replica.Open asks the primary anything.
+		return nil, ErrNeedsCgo
+	}
+	limits, err := c.limits()
+	if err != nil {
+		return nil, err
+	}
+	r, err := replica.Open(replica.Options{
+		Local:          opts,
+		URL:            c.URL,
+		AuthToken:      c.AuthToken,
+		ReadYourWrites: c.ReadYourWrites == nil || *c.ReadYourWrites,
+		SyncInterval:   c.SyncInterval,
+		Limits:         limits,
+		OnSyncError: func(err error) {
+			if log != nil {
+				log.Error(context.Background(), "libsql: background sync failed: %v", err)
+			}
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return replica.NewConnector(r), nil
+}
+
+// limits are the Config's network limits, defaults applied by the client.
+// A negative connect timeout or reply size is an error.
+func (c Config) limits() (hrana.Limits, error) {
+	if c.ConnectTimeout < 0 {
+		return hrana.Limits{}, fmt.Errorf("libsql: ConnectTimeout %s is negative", c.ConnectTimeout)
+	}
+	if c.MaxResponseBytes < 0 {
+		return hrana.Limits{}, fmt.Errorf("libsql: MaxResponseBytes %d is negative", c.MaxResponseBytes)
+	}
+	return hrana.Limits{ConnectTimeout: c.ConnectTimeout, RequestTimeout: c.RequestTimeout, MaxResponseBytes: c.MaxResponseBytes}, nil
+}
+
+// setNetworkParam reads a network limit from a DSN parameter.
+func (c *Config) setNetworkParam(key, v string) error {
+	switch key {
+	case "connect_timeout", "request_timeout":
+		d, err := parseMillis(v)
+		if err != nil {
+			return fmt.Errorf("libsql: DSN %s=%q: %w", key, v, err)
+		}
+		if key == "connect_timeout" {
+			c.ConnectTimeout = d
+		} else {
+			c.RequestTimeout = d
+		}
+	case "max_response_bytes":
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("libsql: DSN max_response_bytes=%q: %w", v, err)
+		}
+		c.MaxResponseBytes = n
+	}
+	return nil
+}
+
+// warnCleartextToken logs, once per Open, that the token would cross the
+// network unencrypted: http:// (or ws://) to a host that is not loopback.
+func (c Config) warnCleartextToken(log logger.Interface) {
+	if c.AuthToken == "" || log == nil {
+		return
+	}
+	u, err := url.Parse(c.URL)
+	if err != nil {
+		return
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "http" && scheme != "ws" {
+		return
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return
+	}
+	log.Warn(context.Background(), "libsql: the auth token is sent unencrypted over %s:// to %s; use libsql:// or https:// for a server that is not on this machine", scheme, host)
 }

@@ -263,7 +263,7 @@ func refusal(stmt *gorm.Statement, kind string) error {
 	if s == nil {
 		return nil
 	}
-	if hooks := batchHookNames(s, kind); len(hooks) > 0 && !stmt.SkipHooks {
+	if hooks := modelHooks(s, kind); len(hooks) > 0 && !stmt.SkipHooks {
 		return refused("%s has %s hooks, which cannot run in a batch (they would run before the batch's statements are applied, and their own statements could not see the results); skip them with b.Session(&gorm.Session{SkipHooks: true}) or use a transaction",
 			s.Name, strings.Join(hooks, ", "))
 	}
@@ -272,32 +272,6 @@ func refusal(stmt *gorm.Statement, kind string) error {
 			s.Name, strings.Join(rels, ", "))
 	}
 	return nil
-}
-
-// batchHookNames lists the hooks the model defines that GORM runs for kind.
-func batchHookNames(s *schema.Schema, kind string) []string {
-	var names []string
-	add := func(has bool, name string) {
-		if has {
-			names = append(names, name)
-		}
-	}
-	switch kind {
-	case "create":
-		add(s.BeforeSave, "BeforeSave")
-		add(s.BeforeCreate, "BeforeCreate")
-		add(s.AfterCreate, "AfterCreate")
-		add(s.AfterSave, "AfterSave")
-	case "update":
-		add(s.BeforeSave, "BeforeSave")
-		add(s.BeforeUpdate, "BeforeUpdate")
-		add(s.AfterUpdate, "AfterUpdate")
-		add(s.AfterSave, "AfterSave")
-	case "delete":
-		add(s.BeforeDelete, "BeforeDelete")
-		add(s.AfterDelete, "AfterDelete")
-	}
-	return names
 }
 
 // associationsToSave names the relations GORM would write along with the

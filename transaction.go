@@ -23,9 +23,6 @@ import (
 // brings GORM's transaction back. Config.KeepDefaultTransactions always
 // keeps it.
 
-// hooksOf reports whether the model defines hooks GORM runs around op.
-type hooksOf func(*schema.Schema) bool
-
 // callbackProcessor is the part of GORM's callback processor used here.
 type callbackProcessor interface {
 	Replace(string, func(*gorm.DB)) error
@@ -44,22 +41,16 @@ func registerSingleStatementWrites(db *gorm.DB) error {
 	var chains []*callbackChain
 	for _, p := range []struct {
 		processor callbackProcessor
-		hooks     hooksOf
+		kind      string
 	}{
-		{db.Callback().Create(), func(s *schema.Schema) bool {
-			return s.BeforeSave || s.BeforeCreate || s.AfterCreate || s.AfterSave
-		}},
-		{db.Callback().Update(), func(s *schema.Schema) bool {
-			return s.BeforeSave || s.BeforeUpdate || s.AfterUpdate || s.AfterSave
-		}},
-		{db.Callback().Delete(), func(s *schema.Schema) bool {
-			return s.BeforeDelete || s.AfterDelete
-		}},
+		{db.Callback().Create(), "create"},
+		{db.Callback().Update(), "update"},
+		{db.Callback().Delete(), "delete"},
 	} {
-		hooks := p.hooks
+		kind := p.kind
 		chain := &callbackChain{processor: p.processor, field: -1}
 		if err := p.processor.Replace("gorm:begin_transaction", func(tx *gorm.DB) {
-			if !chain.ownOnly() || !runsOneStatement(tx, hooks) {
+			if !chain.ownOnly() || !runsOneStatement(tx, kind) {
 				callbacks.BeginTransaction(tx)
 			}
 		}); err != nil {
@@ -75,12 +66,12 @@ func registerSingleStatementWrites(db *gorm.DB) error {
 
 // runsOneStatement reports whether the operation on tx is known to execute
 // a single statement.
-func runsOneStatement(tx *gorm.DB, hooks hooksOf) bool {
+func runsOneStatement(tx *gorm.DB, kind string) bool {
 	s := tx.Statement.Schema
 	if s == nil {
 		return true
 	}
-	if !tx.Statement.SkipHooks && hooks(s) {
+	if !tx.Statement.SkipHooks && len(modelHooks(s, kind)) > 0 {
 		return false
 	}
 	return len(s.Relationships.Relations) == 0
@@ -150,4 +141,32 @@ func (c *callbackChain) ownOnly() bool {
 	}
 	c.checked.Store(list)
 	return true
+}
+
+// modelHooks lists the hooks the model defines that GORM runs for kind
+// ("create", "update" or "delete"): the one table of which hooks belong to
+// which operation, for the default-transaction rule and for batches.
+func modelHooks(s *schema.Schema, kind string) []string {
+	var names []string
+	add := func(has bool, name string) {
+		if has {
+			names = append(names, name)
+		}
+	}
+	switch kind {
+	case "create":
+		add(s.BeforeSave, "BeforeSave")
+		add(s.BeforeCreate, "BeforeCreate")
+		add(s.AfterCreate, "AfterCreate")
+		add(s.AfterSave, "AfterSave")
+	case "update":
+		add(s.BeforeSave, "BeforeSave")
+		add(s.BeforeUpdate, "BeforeUpdate")
+		add(s.AfterUpdate, "AfterUpdate")
+		add(s.AfterSave, "AfterSave")
+	case "delete":
+		add(s.BeforeDelete, "BeforeDelete")
+		add(s.AfterDelete, "AfterDelete")
+	}
+	return names
 }

@@ -48,10 +48,7 @@ func TestProxyForwardsAndCounts(t *testing.T) {
 
 func TestProxyLatency(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	defer srv.Close()
-	p, err := New(srv.URL)
-	require.NoError(t, err)
-	defer p.Close()
+	p := proxyFor(t, srv)
 
 	const d = 50 * time.Millisecond
 	p.SetLatency(d)
@@ -73,10 +70,7 @@ func TestProxyStreams(t *testing.T) {
 		<-next
 		w.Write([]byte("frame2\n"))
 	}))
-	defer srv.Close()
-	p, err := New(srv.URL)
-	require.NoError(t, err)
-	defer p.Close()
+	p := proxyFor(t, srv)
 
 	resp, err := http.Get(p.URL())
 	require.NoError(t, err)
@@ -112,10 +106,7 @@ func TestProxyForwardsHTTP2AsHTTP2(t *testing.T) {
 	protocols.SetUnencryptedHTTP2(true)
 	srv.Config.Protocols = &protocols
 	srv.Start()
-	defer srv.Close()
-	p, err := New(srv.URL)
-	require.NoError(t, err)
-	defer p.Close()
+	p := proxyFor(t, srv)
 
 	var h2 http.Protocols
 	h2.SetUnencryptedHTTP2(true)
@@ -135,10 +126,7 @@ func TestProxyForwardsHTTP2AsHTTP2(t *testing.T) {
 
 func TestProxyBlackHoleAndHeal(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
-	defer srv.Close()
-	p, err := New(srv.URL)
-	require.NoError(t, err)
-	defer p.Close()
+	p := proxyFor(t, srv)
 
 	p.BlackHole(true)
 	held := make(chan error, 1)
@@ -150,7 +138,7 @@ func TestProxyBlackHoleAndHeal(t *testing.T) {
 		held <- err
 	}()
 	client := &http.Client{Timeout: 200 * time.Millisecond}
-	_, err = client.Get(p.URL())
+	_, err := client.Get(p.URL())
 	require.Error(t, err, "no answer while black-holed")
 	select {
 	case <-held:
@@ -177,10 +165,7 @@ func TestProxyDropsAChosenResponse(t *testing.T) {
 		ran = append(ran, string(body))
 		w.Write([]byte("done"))
 	}))
-	defer srv.Close()
-	p, err := New(srv.URL)
-	require.NoError(t, err)
-	defer p.Close()
+	p := proxyFor(t, srv)
 
 	dropped := p.DropResponse("/v3/pipeline", "COMMIT")
 	post := func(body string) error {
@@ -203,10 +188,7 @@ func TestProxyCutsConnections(t *testing.T) {
 		w.(http.Flusher).Flush()
 		<-r.Context().Done()
 	}))
-	defer srv.Close()
-	p, err := New(srv.URL)
-	require.NoError(t, err)
-	defer p.Close()
+	p := proxyFor(t, srv)
 	resp, err := http.Get(p.URL())
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -216,4 +198,14 @@ func TestProxyCutsConnections(t *testing.T) {
 	p.CutConnections()
 	_, err = io.ReadAll(resp.Body)
 	assert.Error(t, err, "the open response breaks")
+}
+
+// proxyFor starts a proxy in front of srv; both close when the test ends.
+func proxyFor(t *testing.T, srv *httptest.Server) *Proxy {
+	t.Helper()
+	t.Cleanup(srv.Close)
+	p, err := New(srv.URL)
+	require.NoError(t, err)
+	t.Cleanup(func() { p.Close() })
+	return p
 }

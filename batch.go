@@ -12,8 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorm-libsql/libsql/internal/driver"
 	"github.com/gorm-libsql/libsql/internal/replica"
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"github.com/gorm-libsql/libsql/internal/sqltext"
 	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
@@ -46,7 +46,7 @@ type BatchResult struct {
 // function built them; Err is the statement's error, translated when
 // gorm.Config.TranslateError is set, so errors.Is(err, gorm.ErrDuplicatedKey)
 // works through it.
-type BatchError = driver.BatchError
+type BatchError = sqlite.BatchError
 
 // Batch runs the writes that build makes on b as one transaction: all are
 // applied or none. A remote database receives them in a single HTTP
@@ -110,7 +110,7 @@ func Batch(ctx context.Context, db *gorm.DB, build func(b *gorm.DB) error) ([]Ba
 	if len(ops) == 0 {
 		return []BatchResult{}, ctx.Err()
 	}
-	stmts := make([]driver.BatchStatement, len(ops))
+	stmts := make([]sqlite.BatchStatement, len(ops))
 	for i, o := range ops {
 		stmts[i] = o.stmt
 	}
@@ -141,15 +141,15 @@ func Batch(ctx context.Context, db *gorm.DB, build func(b *gorm.DB) error) ([]Ba
 }
 
 // execBatch sends stmts to one connection of the pool.
-func execBatch(ctx context.Context, db *sql.DB, stmts []driver.BatchStatement) ([]driver.BatchResult, error) {
+func execBatch(ctx context.Context, db *sql.DB, stmts []sqlite.BatchStatement) ([]sqlite.BatchResult, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
-	var results []driver.BatchResult
+	var results []sqlite.BatchResult
 	err = conn.Raw(func(dc any) error {
-		b, ok := dc.(driver.Batcher)
+		b, ok := dc.(sqlite.Batcher)
 		if !ok {
 			return fmt.Errorf("libsql: Batch needs a connection of the libsql dialect, not %T", dc)
 		}
@@ -194,7 +194,7 @@ type operation struct {
 	kind string // its processor: create, update, delete or raw
 	// recorded is set once its statement arrived.
 	recorded bool
-	stmt     driver.BatchStatement
+	stmt     sqlite.BatchStatement
 	vars     []any
 }
 
@@ -363,13 +363,13 @@ func (r *recorder) record(query string, vars []any, wantRows bool) error {
 		r.refuse(err)
 		return err
 	}
-	args, err := driver.CheckArgs(vars)
+	args, err := sqlite.CheckArgs(vars)
 	if err != nil {
 		r.refuse(err)
 		return err
 	}
 	op.recorded = true
-	op.stmt = driver.BatchStatement{SQL: query, Args: args, WantRows: wantRows}
+	op.stmt = sqlite.BatchStatement{SQL: query, Args: args, WantRows: wantRows}
 	op.vars = vars
 	return nil
 }
@@ -401,7 +401,7 @@ func (r *recorder) ExecContext(_ context.Context, query string, args ...any) (sq
 	if err := r.record(query, args, false); err != nil {
 		return nil, err
 	}
-	return driver.Result{}, nil
+	return sqlite.Result{}, nil
 }
 
 // QueryContext implements gorm.ConnPool: the statement is kept, and no
@@ -410,7 +410,7 @@ func (r *recorder) QueryContext(_ context.Context, query string, args ...any) (*
 	if err := r.record(query, args, true); err != nil {
 		return nil, err
 	}
-	return heldRows(&driver.HeldRows{})
+	return heldRows(&sqlite.HeldRows{})
 }
 
 // QueryRowContext implements gorm.ConnPool; a batch has no rows to give.
@@ -435,7 +435,7 @@ func (r *recorder) PrepareContext(_ context.Context, query string) (*sql.Stmt, e
 // fill runs the operation's GORM callback again on the statement it
 // built, with a pool that answers with res: GORM then sets ids, RETURNING
 // columns and RowsAffected as it does outside a batch.
-func (op *operation) fill(res driver.BatchResult) error {
+func (op *operation) fill(res sqlite.BatchResult) error {
 	cb := op.tx.Callback()
 	var run func(*gorm.DB)
 	switch op.kind {
@@ -467,7 +467,7 @@ func (op *operation) fill(res driver.BatchResult) error {
 // answer is the pool an operation runs on again once its batch was
 // applied: it gives the statement's result. Without one (after Batch
 // returned) it refuses everything.
-type answer struct{ res *driver.BatchResult }
+type answer struct{ res *sqlite.BatchResult }
 
 func (a answer) ExecContext(context.Context, string, ...any) (sql.Result, error) {
 	if a.res == nil {
@@ -481,7 +481,7 @@ func (a answer) QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 	case a.res == nil:
 		return nil, errBatchSent
 	case a.res.Rows == nil:
-		return heldRows(&driver.HeldRows{})
+		return heldRows(&sqlite.HeldRows{})
 	}
 	return heldRows(a.res.Rows)
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"gorm.io/gorm"
 )
 
@@ -58,10 +58,10 @@ func BenchmarkConcurrentWriters(b *testing.B) {
 							return tx.Create(&writerEntry{Worker: w, Seen: int64(last.ID)}).Error
 						})
 						lat[w] = append(lat[w], time.Since(t0))
-						var e *driver.Error
+						var e *sqlite.Error
 						switch {
 						case err == nil:
-						case errors.As(err, &e) && e.Primary() == driver.CodeBusy:
+						case errors.As(err, &e) && e.Primary() == sqlite.CodeBusy:
 							locked.Add(1)
 						default:
 							failed.Add(1)

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"github.com/gorm-libsql/libsql/internal/sqltext"
 	"gorm.io/gorm"
 	"gorm.io/gorm/callbacks"
@@ -329,7 +330,7 @@ func (d Dialector) Explain(sql string, vars ...any) string {
 	for i, v := range vars {
 		inlined[i] = v
 		if t, ok := boundTime(v); ok {
-			if text, err := driver.AppendTime(nil, t); err == nil {
+			if text, err := sqlite.AppendTime(nil, t); err == nil {
 				inlined[i] = string(text)
 			}
 		}

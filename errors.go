@@ -7,6 +7,7 @@ import (
 	"github.com/gorm-libsql/libsql/internal/driver"
 	"github.com/gorm-libsql/libsql/internal/hrana"
 	"github.com/gorm-libsql/libsql/internal/replica"
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"gorm.io/gorm"
 )
 
@@ -16,7 +17,7 @@ import (
 // (https://sqlite.org/rescode.html) and Primary() its primary code, so
 // Primary() == 5 is SQLITE_BUSY. A remote server that sends only a primary
 // code gets the extended one the local engine gives for the same message.
-type Error = driver.Error
+type Error = sqlite.Error
 
 // ErrNotNullViolated is matched (with errors.Is) by a translated NOT NULL
 // constraint violation; GORM has no sentinel of its own for it.
@@ -130,9 +131,9 @@ func ParseConstraintError(err error) *ConstraintError {
 		return ce
 	}
 	msg := err.Error()
-	var e *driver.Error
+	var e *sqlite.Error
 	if errors.As(err, &e) {
-		if e.Primary() != driver.CodeConstraint {
+		if e.Primary() != sqlite.CodeConstraint {
 			return nil
 		}
 		msg = e.Message
@@ -143,7 +144,7 @@ func ParseConstraintError(err error) *ConstraintError {
 			continue
 		}
 		ce := &ConstraintError{Kind: m.kind, Err: err}
-		if e != nil && e.Code == driver.CodeConstraintPrimaryKey {
+		if e != nil && e.Code == sqlite.CodeConstraintPrimaryKey {
 			ce.Kind = ConstraintPrimaryKey
 		}
 		detail := constraintDetail(msg[at+len(m.text):])
@@ -202,7 +203,7 @@ func splitColumns(detail string) (string, []string) {
 
 // ErrBatchInTransaction is returned by Batch on a *gorm.DB inside a
 // transaction: a batch is a transaction of its own.
-var ErrBatchInTransaction = driver.ErrBatchInTransaction
+var ErrBatchInTransaction = sqlite.ErrBatchInTransaction
 
 // ErrBatchRefused is matched (errors.Is) by the error of a batch that
 // contained an operation a batch cannot run: a read, a model with hooks or

@@ -6,16 +6,16 @@ import (
 	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
-	"reflect"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 	"gorm.io/gorm/migrator"
 	"gorm.io/gorm/schema"
+
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 )
 
 // Migrator implements gorm.Migrator for libSQL. Every call that changes the
@@ -525,7 +525,7 @@ func (m Migrator) ColumnTypes(value any) ([]gorm.ColumnType, error) {
 				UniqueValue:        sql.NullBool{Bool: unique[strings.ToLower(c.Name)], Valid: true},
 				AutoIncrementValue: sql.NullBool{Bool: rowid, Valid: true},
 				NullableValue:      sql.NullBool{Bool: !c.NotNull && !rowid, Valid: true},
-				ScanTypeValue:      scanTypeOf(c.Type),
+				ScanTypeValue:      sqlite.ScanType(c.Type),
 			}
 			base, args := splitTypeArgs(c.Type)
 			ct.DataTypeValue = sql.NullString{String: base, Valid: true}
@@ -590,38 +590,6 @@ func unquoteLiteral(v string) string {
 		return strings.ReplaceAll(v[1:len(v)-1], "''", "'")
 	}
 	return v
-}
-
-func scanTypeOf(declared string) reflect.Type {
-	lower := strings.ToLower(declared)
-	if strings.Contains(lower, "date") || strings.Contains(lower, "time") {
-		return reflect.TypeOf(time.Time{})
-	}
-	switch affinity(declared) {
-	case "INTEGER":
-		return reflect.TypeOf(int64(0))
-	case "REAL", "NUMERIC":
-		return reflect.TypeOf(float64(0))
-	case "TEXT":
-		return reflect.TypeOf("")
-	}
-	return reflect.TypeOf([]byte(nil))
-}
-
-// affinity applies SQLite's rules for the affinity of a declared type.
-func affinity(declared string) string {
-	t := strings.ToUpper(declared)
-	switch {
-	case strings.Contains(t, "INT"):
-		return "INTEGER"
-	case strings.Contains(t, "CHAR"), strings.Contains(t, "CLOB"), strings.Contains(t, "TEXT"):
-		return "TEXT"
-	case t == "" || strings.Contains(t, "BLOB"):
-		return "BLOB"
-	case strings.Contains(t, "REAL"), strings.Contains(t, "FLOA"), strings.Contains(t, "DOUB"):
-		return "REAL"
-	}
-	return "NUMERIC"
 }
 
 // CreateView creates a view from option.Query; with Replace, an existing

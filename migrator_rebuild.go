@@ -3,6 +3,8 @@ package libsql
 import (
 	"fmt"
 	"strings"
+
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 )
 
 // tableDef reads and parses the table's CREATE TABLE statement.
@@ -154,12 +156,12 @@ func (m Migrator) applyColumn(table string, def *tableDef, old, want *columnDef)
 			return fmt.Errorf("libsql: reindexing table %s after a collation change: %w", table, err)
 		}
 	}
-	if from, to := affinity(old.typ), affinity(want.typ); from != to {
-		convertible := map[string]string{
-			"TEXT":    "'integer', 'real'",
-			"INTEGER": "'text', 'real'",
-			"NUMERIC": "'text', 'real'",
-			"REAL":    "'text'",
+	if from, to := sqlite.AffinityOf(old.typ), sqlite.AffinityOf(want.typ); from != to {
+		convertible := map[sqlite.Affinity]string{
+			sqlite.AffinityText:    "'integer', 'real'",
+			sqlite.AffinityInteger: "'text', 'real'",
+			sqlite.AffinityNumeric: "'text', 'real'",
+			sqlite.AffinityReal:    "'text'",
 		}[to]
 		if convertible != "" {
 			var n int64

@@ -101,16 +101,6 @@ func TestMergeColumnKeepsOtherConstraints(t *testing.T) {
 	assert.Equal(t, "`c` integer DEFAULT 0 CONSTRAINT fk REFERENCES p(id) CHECK (c <> '')", mergeColumn(old, want).sql())
 }
 
-func TestAffinity(t *testing.T) {
-	for typ, want := range map[string]string{
-		"integer": "INTEGER", "BIGINT": "INTEGER", "varchar(20)": "TEXT", "clob": "TEXT", "": "BLOB",
-		"blob": "BLOB", "double precision": "REAL", "float": "REAL", "decimal(10,2)": "NUMERIC", "datetime": "NUMERIC",
-		"F32_BLOB(3)": "BLOB",
-	} {
-		assert.Equal(t, want, affinity(typ), typ)
-	}
-}
-
 // A successful DropColumn of an indexed column logs no failed statement.
 func TestDropIndexedColumnLogsNoError(t *testing.T) {
 	type logged struct {

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"gorm.io/gorm/clause"
 )
 
@@ -16,7 +16,7 @@ import (
 // nanoseconds, so that text order is time order. Values computed by SQL
 // (SELECT max(created_at)) have no declared type and come back as this
 // text; parse them with time.Parse(libsql.TimeFormat, s).
-const TimeFormat = driver.TimeFormat
+const TimeFormat = sqlite.TimeFormat
 
 // Vector32 is a libSQL vector of 32-bit floats, stored in an F32_BLOB column
 // as little-endian floats. Give the field its dimension with the size tag:

@@ -270,6 +270,8 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/gorm-libsql/libsql/internal/sqlite"
+
 	// go-libsql brings the static libSQL library and its link flags; the
 	// driver calls the SQLite C API inside it directly.
 	_ "github.com/tursodatabase/go-libsql"
@@ -354,7 +356,7 @@ func openHandle(path string, flags int, busyTimeout int) (*handle, error) {
 	var db *C.sqlite3
 	rc := C.sqlite3_open_v2(cpath, &db, C.int(flags), nil)
 	if db == nil {
-		return nil, &Error{Code: int(rc), Message: "cannot allocate a connection"}
+		return nil, &sqlite.Error{Code: int(rc), Message: "cannot allocate a connection"}
 	}
 	h := &handle{db: db}
 	if rc != sqliteOK {
@@ -366,7 +368,7 @@ func openHandle(path string, flags int, busyTimeout int) (*handle, error) {
 	h.busy = C.gl_install_busy(db, C.int(busyTimeout))
 	if h.busy == nil {
 		h.close()
-		return nil, &Error{Code: 7, Message: "out of memory"}
+		return nil, &sqlite.Error{Code: 7, Message: "out of memory"}
 	}
 	return h, nil
 }
@@ -380,7 +382,7 @@ func (h *handle) close() {
 }
 
 // lastError reads the connection's error state after rc was returned.
-func (h *handle) lastError(rc int) *Error {
+func (h *handle) lastError(rc int) *sqlite.Error {
 	code := int(C.sqlite3_extended_errcode(h.db))
 	if code == sqliteOK {
 		code = rc
@@ -389,7 +391,7 @@ func (h *handle) lastError(rc int) *Error {
 	if msg == "" || msg == "not an error" {
 		msg = C.GoString(C.sqlite3_errstr(C.int(rc)))
 	}
-	return &Error{Code: code, Message: msg}
+	return &sqlite.Error{Code: code, Message: msg}
 }
 
 // key applies an encryption key; it must run before anything reads the file.

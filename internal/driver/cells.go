@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 	"unsafe"
+
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 )
 
 // encodeArgs lays the arguments out for gl_bind: a C-shaped array plus one
@@ -24,7 +26,7 @@ func encodeArgs(args []driver.NamedValue, positions []int, cargs []cArg, buf []b
 			c.kind, c.i = argInt, cInt64(v)
 		case float64:
 			// A Valuer's result reaches here without CheckNamedValue.
-			if err := checkFloat(a.Ordinal, v); err != nil {
+			if err := sqlite.CheckFloat(a.Ordinal, v); err != nil {
 				return nil, nil, err
 			}
 			c.kind, c.f = argFloat, cDouble(v)
@@ -48,7 +50,7 @@ func encodeArgs(args []driver.NamedValue, positions []int, cargs []cArg, buf []b
 		case time.Time:
 			start := len(buf)
 			var err error
-			if buf, err = AppendTime(buf, v); err != nil {
+			if buf, err = sqlite.AppendTime(buf, v); err != nil {
 				return nil, nil, err
 			}
 			c.kind, c.off, c.len = argText, cInt64(int64(start)), cInt64(int64(len(buf)-start))
@@ -62,19 +64,19 @@ func encodeArgs(args []driver.NamedValue, positions []int, cargs []cArg, buf []b
 
 // decodeCell turns a cell into a driver value. Text is never reinterpreted
 // unless its column is declared as a date or time.
-func decodeCell(c *cCell, kind columnKind) driver.Value {
+func decodeCell(c *cCell, isTime bool) driver.Value {
 	switch c._type {
 	case typeInteger:
-		if kind == kindTime {
-			return unixToTime(int64(c.i))
+		if isTime {
+			return sqlite.UnixTime(int64(c.i))
 		}
 		return int64(c.i)
 	case typeFloat:
 		return float64(c.f)
 	case typeText:
-		if kind == kindTime {
+		if isTime {
 			// Parsed in place: the text is only copied when it is kept.
-			if t, ok := ParseTime(cStringView(c)); ok {
+			if t, ok := sqlite.ParseTime(cStringView(c)); ok {
 				return t
 			}
 		}

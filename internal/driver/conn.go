@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"github.com/gorm-libsql/libsql/internal/sqltext"
 )
 
@@ -34,7 +35,7 @@ type conn struct {
 }
 
 var (
-	_ Conn          = (*conn)(nil)
+	_ sqlite.Conn   = (*conn)(nil)
 	_ driver.Pinger = (*conn)(nil)
 )
 
@@ -56,7 +57,7 @@ type stmt struct {
 	reprepared int
 	names      []string
 	declTypes  []string
-	kinds      []columnKind
+	timeCols   []bool // whether each column decodes to time.Time
 }
 
 func (s *stmt) finalize() {
@@ -66,9 +67,9 @@ func (s *stmt) finalize() {
 
 func (s *stmt) setColumns(reprepared int) {
 	s.names, s.declTypes = stmtColumns(s.ptr)
-	s.kinds = make([]columnKind, len(s.declTypes))
+	s.timeCols = make([]bool, len(s.declTypes))
 	for i, d := range s.declTypes {
-		s.kinds[i] = kindOfDeclType(d)
+		s.timeCols[i] = sqlite.IsTimeDeclType(d)
 	}
 	s.reprepared = reprepared
 	s.colsValid = true
@@ -93,7 +94,7 @@ func (c *conn) acquire(query string) (*stmt, error) {
 	cur := newCursor()
 	if cur == nil {
 		stmtFinalize(ptr)
-		return nil, &Error{Code: 7, Message: "out of memory"}
+		return nil, &sqlite.Error{Code: 7, Message: "out of memory"}
 	}
 	s := &stmt{ptr: ptr, cur: cur, sql: query, tailAt: tailAt, nparams: stmtParamCount(ptr), busy: true,
 		writes: queuesForWrite(ptr, query[:tailAt])}
@@ -258,7 +259,7 @@ func disarmed() {}
 // error when the failure was caused by its cancellation.
 func (c *conn) stepError(ctx context.Context, rc int) error {
 	err := c.h.lastError(rc)
-	if ctxErr := ctx.Err(); ctxErr != nil && (err.Primary() == CodeInterrupt || err.Primary() == CodeBusy) {
+	if ctxErr := ctx.Err(); ctxErr != nil && (err.Primary() == sqlite.CodeInterrupt || err.Primary() == sqlite.CodeBusy) {
 		return ctxErr
 	}
 	return err
@@ -276,7 +277,7 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 }
 
 func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	var res Result
+	var res sqlite.Result
 	for rest := query; ; {
 		s, err := c.acquire(rest)
 		if err != nil {
@@ -370,7 +371,7 @@ func (c *conn) startRows(ctx context.Context, s *stmt, disarm func()) (*rows, er
 	if rc != sqliteRow && rc != sqliteDone {
 		return nil, c.stepError(ctx, rc)
 	}
-	if reprepared := int(s.cur.reprepared); !s.colsValid || reprepared != s.reprepared || int(s.cur.ncol) != len(s.kinds) {
+	if reprepared := int(s.cur.reprepared); !s.colsValid || reprepared != s.reprepared || int(s.cur.ncol) != len(s.timeCols) {
 		s.setColumns(reprepared)
 	}
 	return &rows{c: c, s: s, done: ctx.Done(), ctx: ctx, disarm: disarm, pending: rc == sqliteRow, finished: rc == sqliteDone}, nil
@@ -389,7 +390,7 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 	if s != nil {
 		c.release(s)
 	}
-	return &PreparedStmt{Conn: c, SQL: query}, nil
+	return &sqlite.PreparedStmt{Conn: c, SQL: query}, nil
 }
 
 // Prepare implements driver.Conn.
@@ -398,14 +399,14 @@ func (c *conn) Prepare(query string) (driver.Stmt, error) {
 }
 
 // CheckNamedValue implements driver.NamedValueChecker.
-func (c *conn) CheckNamedValue(nv *driver.NamedValue) error { return checkNamedValue(nv) }
+func (c *conn) CheckNamedValue(nv *driver.NamedValue) error { return sqlite.CheckNamedValue(nv) }
 
 // BeginTx starts a transaction. Read-write transactions take the write lock
 // at BEGIN (TxLock, IMMEDIATE by default): a transaction that read first and
 // then tried to write could otherwise fail with "database is locked" no
 // matter how long it waited.
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	if err := CheckTxOptions(opts); err != nil {
+	if err := sqlite.CheckTxOptions(opts); err != nil {
 		return nil, err
 	}
 	mode := c.opts.TxLock

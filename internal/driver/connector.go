@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 )
 
 var memoryDBSeq atomic.Uint64
@@ -37,7 +39,7 @@ func NewConnector(opts Options) (*Connector, error) {
 	if opts.Path == "" {
 		return nil, errors.New("libsql: no database path given")
 	}
-	lock, err := TxLock(opts.TxLock)
+	lock, err := sqlite.TxLock(opts.TxLock)
 	if err != nil {
 		return nil, err
 	}
@@ -127,8 +129,8 @@ func (c *Connector) open(ctx context.Context) (*conn, error) {
 	// Reading the schema proves the file is a database this key opens.
 	if _, err := cn.exec(ctx, "SELECT count(*) FROM sqlite_master", nil); err != nil {
 		cn.Close()
-		var e *Error
-		if errors.As(err, &e) && e.Primary() == CodeNotADB {
+		var e *sqlite.Error
+		if errors.As(err, &e) && e.Primary() == sqlite.CodeNotADB {
 			if c.opts.EncryptionKey != "" {
 				return nil, fmt.Errorf("libsql: open %s: the encryption key is wrong or the file is not a database: %w", c.opts.Path, err)
 			}

@@ -1,12 +1,11 @@
 // Package driver is the database/sql driver behind the dialect's local mode:
 // it calls the SQLite C API compiled into libSQL's static library directly,
 // so that it owns how values are bound and decoded (see the README's "How
-// the driver layer works").
+// the driver layer works"). The rules for values, times, result codes and
+// batches it shares with the remote driver live in internal/sqlite.
 //
 // The engine needs cgo and one of the platforms go-libsql ships the library
 // for (linux/amd64, linux/arm64, darwin/arm64); the files that use it carry
-// that build constraint. The rest of the package (values, time format,
-// errors, options, the statement helpers the remote driver shares) is pure
-// Go and builds everywhere; without the engine NewConnector returns
-// ErrNeedsCgo.
+// that build constraint. Without the engine only Options and a stub are
+// built (noengine.go), and NewConnector returns ErrNeedsCgo.
 package driver

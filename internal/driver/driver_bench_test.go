@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"github.com/stretchr/testify/require"
 )
 
@@ -36,7 +37,7 @@ func BenchmarkCheckNamedValue(b *testing.B) {
 	for b.Loop() {
 		for _, v := range vals {
 			nv := driver.NamedValue{Value: v}
-			if err := checkNamedValue(&nv); err != nil {
+			if err := sqlite.CheckNamedValue(&nv); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -62,7 +63,7 @@ func BenchmarkAppendTime(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var err error
-		if buf, err = AppendTime(buf[:0], benchTime); err != nil {
+		if buf, err = sqlite.AppendTime(buf[:0], benchTime); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -70,14 +71,14 @@ func BenchmarkAppendTime(b *testing.B) {
 
 func BenchmarkParseTime(b *testing.B) {
 	for _, tc := range []struct{ name, text string }{
-		{"canonical", benchTime.Format(TimeFormat)},
+		{"canonical", benchTime.Format(sqlite.TimeFormat)},
 		{"mattn", benchTime.Format("2006-01-02 15:04:05.999999999-07:00")},
 		{"date", "2024-05-17"},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, ok := ParseTime(tc.text); !ok {
+				if _, ok := sqlite.ParseTime(tc.text); !ok {
 					b.Fatal(tc.text)
 				}
 			}

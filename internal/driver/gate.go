@@ -1,3 +1,5 @@
+//go:build cgo && ((linux && !android && (amd64 || arm64)) || (darwin && !ios && arm64))
+
 package driver
 
 import (
@@ -6,6 +8,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 )
 
 // writeGate queues the writers of one database file in this process.
@@ -187,5 +191,5 @@ func (g *writeGate) handOver() {
 // gateBusy is the error of a writer that waited its whole busy timeout
 // behind other writers of this process: the one SQLite gives, with why.
 func gateBusy(timeout time.Duration) error {
-	return &Error{Code: CodeBusy, Message: fmt.Sprintf("database is locked (waited %s, the busy timeout, behind other writers of this process)", timeout)}
+	return &sqlite.Error{Code: sqlite.CodeBusy, Message: fmt.Sprintf("database is locked (waited %s, the busy timeout, behind other writers of this process)", timeout)}
 }

@@ -5,6 +5,8 @@ package driver
 import (
 	"context"
 	"database/sql/driver"
+
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 )
 
 // Linked reports whether this build holds the libSQL engine: local and
@@ -19,7 +21,7 @@ type Connector struct{}
 // the engine's NewConnector would refuse is refused first, so that a config
 // error reads the same in every build.
 func NewConnector(opts Options) (*Connector, error) {
-	if _, err := TxLock(opts.TxLock); err != nil {
+	if _, err := sqlite.TxLock(opts.TxLock); err != nil {
 		return nil, err
 	}
 	return nil, ErrNeedsCgo

@@ -3,6 +3,7 @@ package driver
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"strings"
 	"time"
 )
@@ -67,3 +68,9 @@ func DefaultOptions(path string) Options {
 		StatementCacheSize: 64,
 	}
 }
+
+// ErrNeedsCgo is returned when a local database or an embedded replica is
+// opened by a binary built without the libSQL engine.
+var ErrNeedsCgo = errors.New("libsql: local and embedded-replica modes need the libSQL engine, which this binary was built without: " +
+	"build with cgo (CGO_ENABLED=1 and a C compiler such as gcc or clang) on linux/amd64, linux/arm64 or darwin/arm64; " +
+	"remote mode (URL and AuthToken, no Database) needs neither")

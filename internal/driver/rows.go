@@ -8,6 +8,8 @@ import (
 	"io"
 	"reflect"
 	"strings"
+
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 )
 
 // rows streams the result of a query; a row is decoded in one cgo call.
@@ -63,14 +65,14 @@ func (r *rows) Next(dest []driver.Value) error {
 			return r.c.stepError(r.ctx, rc)
 		}
 	}
-	cells, kinds := cursorRow(r.s.cur), r.s.kinds
-	if len(cells) != len(kinds) {
+	cells, timeCols := cursorRow(r.s.cur), r.s.timeCols
+	if len(cells) != len(timeCols) {
 		// The statement was re-prepared mid-iteration with other columns.
 		r.finished = true
 		return io.ErrUnexpectedEOF
 	}
 	for i := range dest {
-		dest[i] = decodeCell(&cells[i], kinds[i])
+		dest[i] = decodeCell(&cells[i], timeCols[i])
 	}
 	return nil
 }
@@ -81,4 +83,4 @@ func (r *rows) ColumnTypeDatabaseTypeName(i int) string {
 }
 
 // ColumnTypeScanType reports the Go type a column's cells decode to.
-func (r *rows) ColumnTypeScanType(i int) reflect.Type { return ScanType(r.s.declTypes[i]) }
+func (r *rows) ColumnTypeScanType(i int) reflect.Type { return sqlite.ScanType(r.s.declTypes[i]) }

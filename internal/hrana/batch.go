@@ -4,7 +4,7 @@ import (
 	"context"
 	"strconv"
 
-	local "github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 )
 
 // ExecBatch runs stmts as one transaction in a single HTTP request: a
@@ -12,16 +12,16 @@ import (
 // and the COMMIT run only if the step before them succeeded, so the first
 // failure skips the rest; the ROLLBACK runs unless the COMMIT succeeded,
 // so the stream always goes back without a transaction.
-func (c *Conn) ExecBatch(ctx context.Context, stmts []local.BatchStatement) ([]local.BatchResult, error) {
+func (c *Conn) ExecBatch(ctx context.Context, stmts []sqlite.BatchStatement) ([]sqlite.BatchResult, error) {
 	if c.InTransaction() {
-		return nil, local.ErrBatchInTransaction
+		return nil, sqlite.ErrBatchInTransaction
 	}
 	steps := make([]batchStep, 0, len(stmts)+3)
 	steps = append(steps, batchStep{Stmt: statement{SQL: "BEGIN " + c.txLock}})
 	for i, s := range stmts {
 		st, err := c.makeStatement(s.SQL, s.Args, s.WantRows)
 		if err != nil {
-			return nil, &local.BatchError{Index: i, Count: len(stmts), SQL: s.SQL, Err: err}
+			return nil, &sqlite.BatchError{Index: i, Count: len(stmts), SQL: s.SQL, Err: err}
 		}
 		steps = append(steps, batchStep{Stmt: st, Condition: afterOK(len(steps))})
 	}
@@ -37,11 +37,11 @@ func (c *Conn) ExecBatch(ctx context.Context, stmts []local.BatchStatement) ([]l
 	if e := br.StepErrors[0]; e != nil {
 		return nil, serverError(e.Code, e.Message)
 	}
-	out := make([]local.BatchResult, len(stmts))
+	out := make([]sqlite.BatchResult, len(stmts))
 	for i, s := range stmts {
 		step := i + 1
 		if e := br.StepErrors[step]; e != nil {
-			return nil, &local.BatchError{Index: i, Count: len(stmts), SQL: s.SQL, Err: c.refine(ctx, serverError(e.Code, e.Message))}
+			return nil, &sqlite.BatchError{Index: i, Count: len(stmts), SQL: s.SQL, Err: c.refine(ctx, serverError(e.Code, e.Message))}
 		}
 		res := br.StepResults[step]
 		if res == nil {
@@ -58,7 +58,7 @@ func (c *Conn) ExecBatch(ctx context.Context, stmts []local.BatchStatement) ([]l
 		}
 	}
 	if e := br.StepErrors[commit]; e != nil {
-		return nil, local.CommitFailed(serverError(e.Code, e.Message))
+		return nil, sqlite.CommitFailed(serverError(e.Code, e.Message))
 	}
 	if br.StepResults[commit] == nil {
 		return nil, malformed("the COMMIT of a batch was skipped without an error")

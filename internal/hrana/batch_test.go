@@ -8,7 +8,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	local "github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -36,7 +36,7 @@ func fakeBatchServer(t *testing.T, reply func(steps []batchStep) batchResult) (*
 	return c.Open(), &got
 }
 
-var twoInserts = []local.BatchStatement{
+var twoInserts = []sqlite.BatchStatement{
 	{SQL: "INSERT INTO t VALUES (1)"},
 	{SQL: "INSERT INTO t VALUES (2) RETURNING id", WantRows: true},
 }
@@ -114,13 +114,13 @@ func TestExecBatchStatementError(t *testing.T) {
 		return br
 	})
 	_, err := c.ExecBatch(context.Background(), twoInserts)
-	var be *local.BatchError
+	var be *sqlite.BatchError
 	require.ErrorAs(t, err, &be)
 	assert.Equal(t, 1, be.Index)
 	assert.Equal(t, twoInserts[1].SQL, be.SQL)
-	var le *local.Error
+	var le *sqlite.Error
 	require.ErrorAs(t, err, &le)
-	assert.Equal(t, local.CodeConstraintCheck, le.Code)
+	assert.Equal(t, sqlite.CodeConstraintCheck, le.Code)
 }
 
 func TestExecBatchInTransaction(t *testing.T) {
@@ -128,6 +128,6 @@ func TestExecBatchInTransaction(t *testing.T) {
 	_, err := c.BeginTx(context.Background(), driver.TxOptions{})
 	require.NoError(t, err)
 	_, err = c.ExecBatch(context.Background(), twoInserts)
-	assert.ErrorIs(t, err, local.ErrBatchInTransaction)
+	assert.ErrorIs(t, err, sqlite.ErrBatchInTransaction)
 	assert.Empty(t, *got)
 }

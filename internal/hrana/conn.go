@@ -13,7 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	local "github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"github.com/gorm-libsql/libsql/internal/sqltext"
 )
 
@@ -24,7 +24,7 @@ import (
 type Conn struct {
 	// The server compiles a statement on every run: preparing sends
 	// nothing.
-	local.TextStatements
+	sqlite.TextStatements
 
 	cl         *client
 	txLock     string
@@ -50,7 +50,7 @@ type Conn struct {
 }
 
 var (
-	_ local.Conn    = (*Conn)(nil)
+	_ sqlite.Conn   = (*Conn)(nil)
 	_ driver.Pinger = (*Conn)(nil)
 )
 
@@ -355,7 +355,7 @@ func (c *Conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	if err != nil {
 		return nil, c.refine(ctx, err)
 	}
-	out := local.Result{Changes: res.AffectedRows}
+	out := sqlite.Result{Changes: res.AffectedRows}
 	if res.LastInsertRowid != nil {
 		out.LastID, _ = strconv.ParseInt(*res.LastInsertRowid, 10, 64)
 	}
@@ -393,7 +393,7 @@ func (c *Conn) execSequence(ctx context.Context, query string) (driver.Result, e
 	if err := errors.Join(err1, err2); err != nil {
 		return nil, err
 	}
-	return local.Result{Changes: after - before}, nil
+	return sqlite.Result{Changes: after - before}, nil
 }
 
 var totalChanges = request{Type: "execute", Stmt: &statement{SQL: "SELECT total_changes()", WantRows: true}}
@@ -435,8 +435,8 @@ func (c *Conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 // primary key reads "UNIQUE constraint failed" too. One more request, on
 // this error only, compares the columns with the table's primary key.
 func (c *Conn) refine(ctx context.Context, err error) error {
-	var e *local.Error
-	if !errors.As(err, &e) || e.Code != local.CodeConstraint || c.txLost {
+	var e *sqlite.Error
+	if !errors.As(err, &e) || e.Code != sqlite.CodeConstraint || c.txLost {
 		return err
 	}
 	detail, ok := strings.CutPrefix(e.Message, "UNIQUE constraint failed: ")
@@ -458,24 +458,24 @@ func (c *Conn) refine(ctx context.Context, err error) error {
 	st.Args = []value{{Type: "text", Value: mustJSON(table)}}
 	res, qerr := c.runStmt(ctx, st)
 	if qerr != nil || len(res.Cols) != 1 || res.Cols[0].Name == nil || *res.Cols[0].Name != name || len(res.Rows) != len(cols) {
-		e.Code = local.CodeConstraintUnique
+		e.Code = sqlite.CodeConstraintUnique
 		return err
 	}
 	for i, row := range res.Rows {
 		v, derr := row[0].decode(false)
 		if s, ok := v.(string); derr != nil || !ok || s != cols[i] {
-			e.Code = local.CodeConstraintUnique
+			e.Code = sqlite.CodeConstraintUnique
 			return err
 		}
 	}
-	e.Code = local.CodeConstraintPrimaryKey
+	e.Code = sqlite.CodeConstraintPrimaryKey
 	return err
 }
 
 // BeginTx starts a transaction; nothing is sent until its first statement.
 // Read-write transactions take the write lock at BEGIN (TxLock), as locally.
 func (c *Conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	if err := local.CheckTxOptions(opts); err != nil {
+	if err := sqlite.CheckTxOptions(opts); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -611,7 +611,7 @@ func newRows(res *stmtResult) *rows {
 		}
 		if col.DeclType != nil {
 			r.decl[i] = *col.DeclType
-			r.timeCols[i] = local.IsTimeDeclType(*col.DeclType)
+			r.timeCols[i] = sqlite.IsTimeDeclType(*col.DeclType)
 		}
 	}
 	return r
@@ -643,4 +643,4 @@ func (r *rows) Next(dest []driver.Value) error {
 func (r *rows) ColumnTypeDatabaseTypeName(i int) string { return strings.ToUpper(r.decl[i]) }
 
 // ColumnTypeScanType reports the Go type a column decodes to.
-func (r *rows) ColumnTypeScanType(i int) reflect.Type { return local.ScanType(r.decl[i]) }
+func (r *rows) ColumnTypeScanType(i int) reflect.Type { return sqlite.ScanType(r.decl[i]) }

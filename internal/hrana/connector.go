@@ -13,7 +13,7 @@ import (
 	"net/url"
 	"strings"
 
-	local "github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 )
 
 // Options configures remote connections. The dialect fills it from its Config.
@@ -62,7 +62,7 @@ func NewConnector(opts Options) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	lock, err := local.TxLock(opts.TxLock)
+	lock, err := sqlite.TxLock(opts.TxLock)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	local "github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 )
 
 // Error is an error the server reported that is not an SQLite engine error
@@ -51,11 +51,11 @@ var sqliteCodes = map[string]int{
 	"SQLITE_SCHEMA": 17, "SQLITE_TOOBIG": 18, "SQLITE_CONSTRAINT": 19, "SQLITE_MISMATCH": 20,
 	"SQLITE_MISUSE": 21, "SQLITE_NOLFS": 22, "SQLITE_AUTH": 23, "SQLITE_FORMAT": 24,
 	"SQLITE_RANGE": 25, "SQLITE_NOTADB": 26,
-	"SQLITE_CONSTRAINT_CHECK":      local.CodeConstraintCheck,
-	"SQLITE_CONSTRAINT_FOREIGNKEY": local.CodeConstraintForeignKey,
-	"SQLITE_CONSTRAINT_NOTNULL":    local.CodeConstraintNotNull,
-	"SQLITE_CONSTRAINT_PRIMARYKEY": local.CodeConstraintPrimaryKey,
-	"SQLITE_CONSTRAINT_UNIQUE":     local.CodeConstraintUnique,
+	"SQLITE_CONSTRAINT_CHECK":      sqlite.CodeConstraintCheck,
+	"SQLITE_CONSTRAINT_FOREIGNKEY": sqlite.CodeConstraintForeignKey,
+	"SQLITE_CONSTRAINT_NOTNULL":    sqlite.CodeConstraintNotNull,
+	"SQLITE_CONSTRAINT_PRIMARYKEY": sqlite.CodeConstraintPrimaryKey,
+	"SQLITE_CONSTRAINT_UNIQUE":     sqlite.CodeConstraintUnique,
 }
 
 // serverError converts an error code and message from the server into the
@@ -76,10 +76,10 @@ func serverError(code, message string) error {
 	if !ok {
 		return &Error{Code: code, Message: message}
 	}
-	if n == local.CodeConstraint {
+	if n == sqlite.CodeConstraint {
 		n = constraintCode(msg)
 	}
-	return &local.Error{Code: n, Message: msg}
+	return &sqlite.Error{Code: n, Message: msg}
 }
 
 // constraintCode is the extended code SQLite gives for a constraint
@@ -90,14 +90,14 @@ func constraintCode(msg string) int {
 		text string
 		code int
 	}{
-		{"FOREIGN KEY constraint failed", local.CodeConstraintForeignKey},
-		{"NOT NULL constraint failed", local.CodeConstraintNotNull},
-		{"PRIMARY KEY constraint failed", local.CodeConstraintPrimaryKey},
-		{"CHECK constraint failed", local.CodeConstraintCheck},
+		{"FOREIGN KEY constraint failed", sqlite.CodeConstraintForeignKey},
+		{"NOT NULL constraint failed", sqlite.CodeConstraintNotNull},
+		{"PRIMARY KEY constraint failed", sqlite.CodeConstraintPrimaryKey},
+		{"CHECK constraint failed", sqlite.CodeConstraintCheck},
 	} {
 		if strings.Contains(msg, c.text) {
 			return c.code
 		}
 	}
-	return local.CodeConstraint
+	return sqlite.CodeConstraint
 }

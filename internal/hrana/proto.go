@@ -12,7 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	local "github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 )
 
 // The Hrana 3 messages this client sends and reads
@@ -169,7 +169,7 @@ func encodeValue(v driver.Value) (value, error) {
 		s := base64.RawStdEncoding.EncodeToString(x)
 		return value{Type: "blob", Base64: &s}, nil
 	case time.Time:
-		b, err := local.AppendTime(nil, x)
+		b, err := sqlite.AppendTime(nil, x)
 		if err != nil {
 			return value{}, err
 		}
@@ -194,7 +194,7 @@ func (v *value) decode(timeCol bool) (driver.Value, error) {
 			return nil, fmt.Errorf("libsql: bad integer from server: %w", err)
 		}
 		if timeCol {
-			return local.UnixTime(n), nil
+			return sqlite.UnixTime(n), nil
 		}
 		return n, nil
 	case "float":
@@ -213,7 +213,7 @@ func (v *value) decode(timeCol bool) (driver.Value, error) {
 			return nil, fmt.Errorf("libsql: bad text from server: %w", err)
 		}
 		if timeCol {
-			if t, ok := local.ParseTime(s); ok {
+			if t, ok := sqlite.ParseTime(s); ok {
 				return t, nil
 			}
 		}

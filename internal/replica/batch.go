@@ -5,16 +5,16 @@ package replica
 import (
 	"context"
 
-	local "github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 )
 
 // ExecBatch runs stmts on the primary in one request (see
 // hrana.Conn.ExecBatch), then, when it applied them and ReadYourWrites is
 // on, syncs once so that local reads see them. If that sync fails, the
 // results come back with an error matching ErrWriteNotSynced.
-func (c *conn) ExecBatch(ctx context.Context, stmts []local.BatchStatement) ([]local.BatchResult, error) {
+func (c *conn) ExecBatch(ctx context.Context, stmts []sqlite.BatchStatement) ([]sqlite.BatchResult, error) {
 	if c.localTx != nil {
-		return nil, local.ErrBatchInTransaction
+		return nil, sqlite.ErrBatchInTransaction
 	}
 	results, err := c.rc.ExecBatch(ctx, stmts)
 	if err == nil {

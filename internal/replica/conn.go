@@ -9,6 +9,7 @@ import (
 
 	local "github.com/gorm-libsql/libsql/internal/driver"
 	"github.com/gorm-libsql/libsql/internal/hrana"
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"github.com/gorm-libsql/libsql/internal/sqltext"
 )
 
@@ -26,7 +27,7 @@ func (c *Connector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	cn := &conn{r: c.r, lc: lc.(local.Conn), rc: c.r.writer.Open()}
+	cn := &conn{r: c.r, lc: lc.(sqlite.Conn), rc: c.r.writer.Open()}
 	cn.TextStatements.Runner = cn
 	return cn, nil
 }
@@ -63,10 +64,10 @@ func Of(db *sql.DB) *Replica {
 // sync.
 type conn struct {
 	// Statements are compiled where they run, local file or primary.
-	local.TextStatements
+	sqlite.TextStatements
 
 	r  *Replica
-	lc local.Conn
+	lc sqlite.Conn
 	rc *hrana.Conn
 
 	// localTx is an open read-only transaction on lc.
@@ -76,7 +77,7 @@ type conn struct {
 	dirty bool
 }
 
-var _ local.Conn = (*conn)(nil)
+var _ sqlite.Conn = (*conn)(nil)
 
 // syncStatement matches "sync", in any case and spacing, with an optional
 // semicolon: the one statement the dialect answers itself.
@@ -199,7 +200,7 @@ func (e *notSyncedError) Is(target error) bool { return target == ErrWriteNotSyn
 // BeginTx starts a transaction. A read-only one runs on the local file; a
 // read-write one on the primary, begun with Config.TxLock.
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	if err := local.CheckTxOptions(opts); err != nil {
+	if err := sqlite.CheckTxOptions(opts); err != nil {
 		return nil, err
 	}
 	if opts.ReadOnly {

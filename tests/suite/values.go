@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	libdriver "github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -232,7 +232,7 @@ func testValueTimes(t *testing.T, env Env) {
 	var raws []string
 	require.NoError(t, db.Raw("SELECT at || '' FROM val_times ORDER BY pos").Scan(&raws).Error)
 	for i, raw := range raws {
-		assert.Equal(t, want[i].UTC().Format(libdriver.TimeFormat), raw)
+		assert.Equal(t, want[i].UTC().Format(sqlite.TimeFormat), raw)
 		assert.Regexp(t, `^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9}\+00:00$`, raw)
 	}
 
@@ -282,7 +282,7 @@ func testTimeAggregates(t *testing.T, env Env) {
 	var maxText string
 	require.NoError(t, db.Model(&valTime{}).Select("max(at)").Row().Scan(&maxText))
 	assert.Equal(t, "2024-01-01 18:00:00.000000005+00:00", maxText)
-	parsed, err := time.Parse(libdriver.TimeFormat, maxText)
+	parsed, err := time.Parse(sqlite.TimeFormat, maxText)
 	require.NoError(t, err)
 	assert.True(t, parsed.Equal(late))
 

@@ -1,4 +1,4 @@
-package driver
+package sqlite
 
 import (
 	"context"
@@ -74,13 +74,13 @@ func CheckArgs(args []any) ([]driver.NamedValue, error) {
 		if named, ok := a.(sql.NamedArg); ok {
 			nv.Name, nv.Value = named.Name, named.Value
 		}
-		if err := checkNamedValue(&nv); errors.Is(err, driver.ErrSkip) {
+		if err := CheckNamedValue(&nv); errors.Is(err, driver.ErrSkip) {
 			v, err := driver.DefaultParameterConverter.ConvertValue(nv.Value)
 			if err != nil {
 				return nil, fmt.Errorf("libsql: argument %d: %w", i+1, err)
 			}
 			nv.Value = v
-			if err := checkNamedValue(&nv); err != nil {
+			if err := CheckNamedValue(&nv); err != nil {
 				return nil, err
 			}
 		} else if err != nil {

@@ -1,10 +1,9 @@
-package driver
+package sqlite
 
 import (
 	"database/sql/driver"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 )
 
@@ -87,29 +86,14 @@ func parseCanonicalTime(s string) (time.Time, bool) {
 	return t, true
 }
 
-// columnKind is what a column's declared type says about decoding its cells.
-type columnKind uint8
-
-const (
-	kindPlain columnKind = iota
-	kindTime
-)
-
-func kindOfDeclType(decl string) columnKind {
-	switch strings.ToLower(decl) {
-	case "date", "datetime", "timestamp":
-		return kindTime
-	}
-	return kindPlain
-}
-
-// CheckNamedValue converts arguments without reflection for the common types
-// and refuses values SQLite cannot hold instead of wrapping them.
-func checkNamedValue(nv *driver.NamedValue) error {
+// CheckNamedValue implements driver.NamedValueChecker for every connection
+// of the dialect: it converts arguments without reflection for the common
+// types and refuses values SQLite cannot hold instead of wrapping them.
+func CheckNamedValue(nv *driver.NamedValue) error {
 	switch v := nv.Value.(type) {
 	case nil, int64, bool, string, []byte, time.Time:
 	case float64:
-		return checkFloat(nv.Ordinal, v)
+		return CheckFloat(nv.Ordinal, v)
 	case int:
 		nv.Value = int64(v)
 	case int8:
@@ -130,16 +114,16 @@ func checkNamedValue(nv *driver.NamedValue) error {
 		return checkUint(nv, v)
 	case float32:
 		nv.Value = float64(v)
-		return checkFloat(nv.Ordinal, float64(v))
+		return CheckFloat(nv.Ordinal, float64(v))
 	default:
 		return driver.ErrSkip
 	}
 	return nil
 }
 
-// checkFloat refuses NaN: SQLite stores it as NULL, which would lose the
-// value without a word. ±Inf are stored as such.
-func checkFloat(ordinal int, f float64) error {
+// CheckFloat refuses NaN as argument number ordinal: SQLite stores it as
+// NULL, which would lose the value without a word. ±Inf are stored as such.
+func CheckFloat(ordinal int, f float64) error {
 	if math.IsNaN(f) {
 		return fmt.Errorf("libsql: argument %d: NaN cannot be stored (SQLite would store NULL)", ordinal)
 	}
@@ -154,9 +138,9 @@ func checkUint(nv *driver.NamedValue, v uint64) error {
 	return nil
 }
 
-// unixToTime reads an integer in a date/time column as Unix seconds, or as
-// Unix milliseconds when it is too large to be seconds.
-func unixToTime(v int64) time.Time {
+// UnixTime reads an integer cell of a date/time column as Unix seconds, or
+// as Unix milliseconds when it is too large to be seconds.
+func UnixTime(v int64) time.Time {
 	if v > 1e12 || v < -1e12 {
 		return time.UnixMilli(v).UTC()
 	}

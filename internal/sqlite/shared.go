@@ -1,45 +1,15 @@
-package driver
+package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
-	"reflect"
 	"strings"
-	"time"
 )
 
 // The remote and embedded-replica drivers bind and decode values by the
 // same rules as local connections; these wrappers share them.
-
-// IsTimeDeclType reports whether cells of a column declared as decl decode
-// to time.Time (date, datetime, timestamp).
-func IsTimeDeclType(decl string) bool { return kindOfDeclType(decl) == kindTime }
-
-// UnixTime reads an integer cell of a date/time column as local connections
-// do: Unix seconds, or milliseconds when too large to be seconds.
-func UnixTime(v int64) time.Time { return unixToTime(v) }
-
-// ScanType reports the Go type cells of a column declared as decl decode
-// to, judged by SQLite's affinity rules; date/time columns give time.Time.
-func ScanType(decl string) reflect.Type {
-	if kindOfDeclType(decl) == kindTime {
-		return reflect.TypeOf(time.Time{})
-	}
-	d := strings.ToUpper(decl)
-	switch {
-	case strings.Contains(d, "INT"):
-		return reflect.TypeOf(int64(0))
-	case strings.Contains(d, "CHAR"), strings.Contains(d, "CLOB"), strings.Contains(d, "TEXT"):
-		return reflect.TypeOf("")
-	case strings.Contains(d, "BLOB"):
-		return reflect.TypeOf([]byte(nil))
-	case strings.Contains(d, "REAL"), strings.Contains(d, "FLOA"), strings.Contains(d, "DOUB"):
-		return reflect.TypeOf(float64(0))
-	}
-	return reflect.TypeOf((*any)(nil)).Elem()
-}
 
 // TxLock checks the BEGIN mode of read-write transactions: "IMMEDIATE"
 // (the default, for ""), "DEFERRED" or "EXCLUSIVE", in any case.
@@ -106,7 +76,7 @@ func (t TextStatements) Prepare(query string) (driver.Stmt, error) {
 }
 
 // CheckNamedValue implements driver.NamedValueChecker with the local rules.
-func (t TextStatements) CheckNamedValue(nv *driver.NamedValue) error { return checkNamedValue(nv) }
+func (t TextStatements) CheckNamedValue(nv *driver.NamedValue) error { return CheckNamedValue(nv) }
 
 // PreparedStmt is a statement prepared through database/sql. It runs its
 // text through the connection, which compiles it (or finds it in a cache)
@@ -143,7 +113,7 @@ func (p *PreparedStmt) Query(args []driver.Value) (driver.Rows, error) {
 }
 
 // CheckNamedValue implements driver.NamedValueChecker.
-func (p *PreparedStmt) CheckNamedValue(nv *driver.NamedValue) error { return checkNamedValue(nv) }
+func (p *PreparedStmt) CheckNamedValue(nv *driver.NamedValue) error { return CheckNamedValue(nv) }
 
 func named(args []driver.Value) []driver.NamedValue {
 	out := make([]driver.NamedValue, len(args))

@@ -1,9 +1,6 @@
-package driver
+package sqlite
 
-import (
-	"errors"
-	"fmt"
-)
+import "fmt"
 
 // Error is an error reported by the SQLite engine inside libSQL.
 type Error struct {
@@ -38,9 +35,3 @@ func (e *Error) Primary() int { return e.Code & 0xff }
 func (e *Error) Error() string {
 	return fmt.Sprintf("libsql: %s (code %d)", e.Message, e.Code)
 }
-
-// ErrNeedsCgo is returned when a local database or an embedded replica is
-// opened by a binary built without the libSQL engine.
-var ErrNeedsCgo = errors.New("libsql: local and embedded-replica modes need the libSQL engine, which this binary was built without: " +
-	"build with cgo (CGO_ENABLED=1 and a C compiler such as gcc or clang) on linux/amd64, linux/arm64 or darwin/arm64; " +
-	"remote mode (URL and AuthToken, no Database) needs neither")

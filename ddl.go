@@ -3,153 +3,25 @@ package libsql
 import (
 	"fmt"
 	"strings"
+
+	"github.com/gorm-libsql/libsql/internal/sqltext"
 )
 
 // The migrator edits the CREATE statements that SQLite keeps in
 // sqlite_master, so it needs to find their parts: columns, constraints and
-// index items. This is a tokenizer and a small parser for the DDL subset
-// SQLite stores, which keeps each part's source text unchanged.
-
-type tokenKind int
-
-const (
-	tokWord   tokenKind = iota // keyword or bare identifier
-	tokQuoted                  // "x", `x` or [x]
-	tokString                  // 'x'
-	tokOther                   // number, blob literal, operator
-	tokOpen                    // (
-	tokClose                   // )
-	tokComma                   // ,
-)
-
-type token struct {
-	kind       tokenKind
-	start, end int
-	text       string
-}
-
-// ident returns the identifier the token names, unquoted.
-func (t token) ident() string {
-	if t.kind != tokQuoted {
-		return t.text
-	}
-	inner := t.text[1 : len(t.text)-1]
-	switch t.text[0] {
-	case '"':
-		return strings.ReplaceAll(inner, `""`, `"`)
-	case '`':
-		return strings.ReplaceAll(inner, "``", "`")
-	}
-	return inner
-}
-
-// is reports whether the token is the (unquoted) keyword kw.
-func (t token) is(kw string) bool { return t.kind == tokWord && strings.EqualFold(t.text, kw) }
-
-func tokenize(sql string) ([]token, error) {
-	var toks []token
-	for i := 0; i < len(sql); {
-		c := sql[i]
-		start := i
-		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f':
-			i++
-			continue
-		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
-			for i < len(sql) && sql[i] != '\n' {
-				i++
-			}
-			continue
-		case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
-			end := strings.Index(sql[i+2:], "*/")
-			if end < 0 {
-				return nil, fmt.Errorf("unterminated comment in %q", sql)
-			}
-			i += end + 4
-			continue
-		case c == '\'' || c == '"' || c == '`' || c == '[':
-			closer := c
-			if c == '[' {
-				closer = ']'
-			}
-			i++
-			for {
-				if i >= len(sql) {
-					return nil, fmt.Errorf("unterminated quote in %q", sql)
-				}
-				if sql[i] == closer {
-					if closer != ']' && i+1 < len(sql) && sql[i+1] == closer {
-						i += 2
-						continue
-					}
-					i++
-					break
-				}
-				i++
-			}
-			kind := tokQuoted
-			if c == '\'' {
-				kind = tokString
-			}
-			toks = append(toks, token{kind, start, i, sql[start:i]})
-			continue
-		case c == '(':
-			i++
-			toks = append(toks, token{tokOpen, start, i, "("})
-			continue
-		case c == ')':
-			i++
-			toks = append(toks, token{tokClose, start, i, ")"})
-			continue
-		case c == ',':
-			i++
-			toks = append(toks, token{tokComma, start, i, ","})
-			continue
-		case (c == 'x' || c == 'X') && i+1 < len(sql) && sql[i+1] == '\'':
-			end := strings.IndexByte(sql[i+2:], '\'')
-			if end < 0 {
-				return nil, fmt.Errorf("unterminated blob literal in %q", sql)
-			}
-			i += end + 3
-			toks = append(toks, token{tokOther, start, i, sql[start:i]})
-			continue
-		case isWordByte(c) && !(c >= '0' && c <= '9') || c >= 0x80:
-			for i < len(sql) && (isWordByte(sql[i]) || sql[i] >= 0x80) {
-				i++
-			}
-			toks = append(toks, token{tokWord, start, i, sql[start:i]})
-			continue
-		case c >= '0' && c <= '9' || c == '.':
-			for i < len(sql) && (isWordByte(sql[i]) || sql[i] == '.' ||
-				(sql[i] == '+' || sql[i] == '-') && (sql[i-1] == 'e' || sql[i-1] == 'E')) {
-				i++
-			}
-		default:
-			i++
-			// Keep two-character operators together so that they are never
-			// split from their text when a part is rewritten.
-			if i < len(sql) && strings.Contains("<>=!|", string(c)) && strings.ContainsRune("<>=|", rune(sql[i])) {
-				i++
-			}
-		}
-		toks = append(toks, token{tokOther, start, i, sql[start:i]})
-	}
-	return toks, nil
-}
-
-func isWordByte(c byte) bool {
-	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
+// index items. This is a small parser, over internal/sqltext's tokens, for
+// the DDL subset SQLite stores, which keeps each part's source text
+// unchanged.
 
 // matching returns the index of the token closing the parenthesis opened at
 // toks[open].
-func matching(toks []token, open int) (int, error) {
+func matching(toks []sqltext.Token, open int) (int, error) {
 	depth := 0
 	for i := open; i < len(toks); i++ {
-		switch toks[i].kind {
-		case tokOpen:
+		switch toks[i].Kind {
+		case sqltext.TokenOpen:
 			depth++
-		case tokClose:
+		case sqltext.TokenClose:
 			depth--
 			if depth == 0 {
 				return i, nil
@@ -160,16 +32,16 @@ func matching(toks []token, open int) (int, error) {
 }
 
 // splitTop splits toks at the commas outside parentheses.
-func splitTop(toks []token) [][]token {
-	var parts [][]token
+func splitTop(toks []sqltext.Token) [][]sqltext.Token {
+	var parts [][]sqltext.Token
 	depth, from := 0, 0
 	for i, t := range toks {
-		switch t.kind {
-		case tokOpen:
+		switch t.Kind {
+		case sqltext.TokenOpen:
 			depth++
-		case tokClose:
+		case sqltext.TokenClose:
 			depth--
-		case tokComma:
+		case sqltext.TokenComma:
 			if depth == 0 {
 				parts = append(parts, toks[from:i])
 				from = i + 1
@@ -218,17 +90,17 @@ type tableConstraint struct {
 }
 
 func parseCreateTable(sql string) (*tableDef, error) {
-	toks, err := tokenize(sql)
+	toks, err := sqltext.Tokens(sql)
 	if err != nil {
 		return nil, err
 	}
 	open := -1
 	for i, t := range toks {
-		if t.kind == tokOpen {
+		if t.Kind == sqltext.TokenOpen {
 			open = i
 			break
 		}
-		if t.is("AS") {
+		if t.Is("AS") {
 			return nil, fmt.Errorf("CREATE TABLE ... AS SELECT has no column list to edit")
 		}
 	}
@@ -239,13 +111,13 @@ func parseCreateTable(sql string) (*tableDef, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w in %q", err, sql)
 	}
-	def := &tableDef{head: sql[:toks[open].end], tail: sql[toks[closeAt].start+1:]}
+	def := &tableDef{head: sql[:toks[open].End], tail: sql[toks[closeAt].Start+1:]}
 	for _, part := range splitTop(toks[open+1 : closeAt]) {
 		if len(part) == 0 {
 			return nil, fmt.Errorf("empty item in %q", sql)
 		}
-		text := sql[part[0].start:part[len(part)-1].end]
-		if first := part[0]; first.kind == tokWord && isTableConstraintStart(first.text) {
+		text := sql[part[0].Start:part[len(part)-1].End]
+		if first := part[0]; first.Kind == sqltext.TokenWord && isTableConstraintStart(first.Text) {
 			def.constraints = append(def.constraints, parseTableConstraint(part, text))
 			continue
 		}
@@ -266,19 +138,19 @@ func isTableConstraintStart(word string) bool {
 	return false
 }
 
-func parseTableConstraint(part []token, text string) *tableConstraint {
+func parseTableConstraint(part []sqltext.Token, text string) *tableConstraint {
 	c := &tableConstraint{text: text}
 	i := 0
-	if part[0].is("CONSTRAINT") && len(part) > 2 {
-		c.name = part[1].ident()
+	if part[0].Is("CONSTRAINT") && len(part) > 2 {
+		c.name = part[1].Ident()
 		i = 2
 	}
-	c.kind = strings.ToUpper(part[i].text)
+	c.kind = strings.ToUpper(part[i].Text)
 	if c.kind == "CHECK" {
 		return c
 	}
 	for ; i < len(part); i++ {
-		if part[i].kind != tokOpen {
+		if part[i].Kind != sqltext.TokenOpen {
 			continue
 		}
 		closeAt, err := matching(part, i)
@@ -287,7 +159,7 @@ func parseTableConstraint(part []token, text string) *tableConstraint {
 		}
 		for _, item := range splitTop(part[i+1 : closeAt]) {
 			if len(item) > 0 {
-				c.columns = append(c.columns, item[0].ident())
+				c.columns = append(c.columns, item[0].Ident())
 			}
 		}
 		break
@@ -298,46 +170,46 @@ func parseTableConstraint(part []token, text string) *tableConstraint {
 // clauseStart reports whether toks[i] begins a column constraint; the
 // keywords SQLite also uses inside other clauses (SET NULL, SET DEFAULT,
 // NOT DEFERRABLE, GENERATED ALWAYS AS) are told apart by their neighbours.
-func clauseStart(toks []token, i int) string {
+func clauseStart(toks []sqltext.Token, i int) string {
 	t := toks[i]
-	if t.kind != tokWord {
+	if t.Kind != sqltext.TokenWord {
 		return ""
 	}
-	prev := token{}
+	prev := sqltext.Token{}
 	if i > 0 {
 		prev = toks[i-1]
 	}
-	switch kw := strings.ToUpper(t.text); kw {
+	switch kw := strings.ToUpper(t.Text); kw {
 	case "CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "COLLATE", "REFERENCES", "GENERATED":
 		return kw
 	case "DEFAULT":
-		if !prev.is("SET") {
+		if !prev.Is("SET") {
 			return kw
 		}
 	case "NOT":
-		if i+1 < len(toks) && toks[i+1].is("NULL") {
+		if i+1 < len(toks) && toks[i+1].Is("NULL") {
 			return "NOT NULL"
 		}
 	case "NULL":
-		if !prev.is("NOT") && !prev.is("SET") && !prev.is("DEFAULT") {
+		if !prev.Is("NOT") && !prev.Is("SET") && !prev.Is("DEFAULT") {
 			return kw
 		}
 	case "AS":
-		if !prev.is("ALWAYS") {
+		if !prev.Is("ALWAYS") {
 			return "GENERATED"
 		}
 	}
 	return ""
 }
 
-func parseColumnDef(sql string, part []token) (*columnDef, error) {
-	col := &columnDef{name: part[0].ident()}
+func parseColumnDef(sql string, part []sqltext.Token) (*columnDef, error) {
+	col := &columnDef{name: part[0].Ident()}
 	depth, i := 0, 1
 	for ; i < len(part); i++ {
-		switch part[i].kind {
-		case tokOpen:
+		switch part[i].Kind {
+		case sqltext.TokenOpen:
 			depth++
-		case tokClose:
+		case sqltext.TokenClose:
 			depth--
 		}
 		if depth == 0 && clauseStart(part, i) != "" {
@@ -345,41 +217,41 @@ func parseColumnDef(sql string, part []token) (*columnDef, error) {
 		}
 	}
 	if i > 1 {
-		col.typ = sql[part[1].start:part[i-1].end]
+		col.typ = sql[part[1].Start:part[i-1].End]
 	}
 	for i < len(part) {
 		start, name := i, ""
-		if part[i].is("CONSTRAINT") {
+		if part[i].Is("CONSTRAINT") {
 			if i+2 >= len(part) {
 				return nil, fmt.Errorf("incomplete CONSTRAINT in column %s", col.name)
 			}
-			name = part[i+1].ident()
+			name = part[i+1].Ident()
 			i += 2
 		}
 		kind := clauseStart(part, i)
 		if kind == "" || kind == "CONSTRAINT" {
-			return nil, fmt.Errorf("unexpected %q in column %s", part[i].text, col.name)
+			return nil, fmt.Errorf("unexpected %q in column %s", part[i].Text, col.name)
 		}
 		bodyAt := i + 1
-		if kind == "NOT NULL" || kind == "PRIMARY" && bodyAt < len(part) && part[bodyAt].is("KEY") {
+		if kind == "NOT NULL" || kind == "PRIMARY" && bodyAt < len(part) && part[bodyAt].Is("KEY") {
 			bodyAt++
 		}
 		// The clause runs to the next clause keyword outside parentheses.
 		depth, j := 0, i+1
 		for ; j < len(part); j++ {
-			switch part[j].kind {
-			case tokOpen:
+			switch part[j].Kind {
+			case sqltext.TokenOpen:
 				depth++
-			case tokClose:
+			case sqltext.TokenClose:
 				depth--
 			}
-			if depth == 0 && part[j].kind == tokWord && clauseStart(part, j) != "" {
+			if depth == 0 && part[j].Kind == sqltext.TokenWord && clauseStart(part, j) != "" {
 				break
 			}
 		}
-		c := clauseDef{kind: kind, name: name, text: sql[part[start].start:part[j-1].end]}
+		c := clauseDef{kind: kind, name: name, text: sql[part[start].Start:part[j-1].End]}
 		if bodyAt < j {
-			c.body = sql[part[bodyAt].start:part[j-1].end]
+			c.body = sql[part[bodyAt].Start:part[j-1].End]
 		}
 		col.clauses = append(col.clauses, c)
 		i = j
@@ -466,7 +338,7 @@ type indexDef struct {
 	unique bool
 	// nameTok is the index name token, so the name can be replaced in
 	// place.
-	nameTok token
+	nameTok sqltext.Token
 	// items are the indexed columns or expressions, without their sort
 	// order or collation; where is the partial index condition.
 	items []string
@@ -474,28 +346,28 @@ type indexDef struct {
 }
 
 func parseCreateIndex(sql string) (*indexDef, error) {
-	toks, err := tokenize(sql)
+	toks, err := sqltext.Tokens(sql)
 	if err != nil {
 		return nil, err
 	}
 	idx := &indexDef{}
 	i := 1
-	if i < len(toks) && toks[i].is("UNIQUE") {
+	if i < len(toks) && toks[i].Is("UNIQUE") {
 		idx.unique = true
 		i++
 	}
 	i++ // INDEX
-	if i+2 < len(toks) && toks[i].is("IF") {
+	if i+2 < len(toks) && toks[i].Is("IF") {
 		i += 3
 	}
-	if i+2 < len(toks) && toks[i+1].text == "." {
+	if i+2 < len(toks) && toks[i+1].Text == "." {
 		i += 2
 	}
 	if i >= len(toks) {
 		return nil, fmt.Errorf("no index name in %q", sql)
 	}
 	idx.nameTok = toks[i]
-	for ; i < len(toks) && toks[i].kind != tokOpen; i++ {
+	for ; i < len(toks) && toks[i].Kind != sqltext.TokenOpen; i++ {
 	}
 	if i == len(toks) {
 		return nil, fmt.Errorf("no column list in %q", sql)
@@ -506,21 +378,21 @@ func parseCreateIndex(sql string) (*indexDef, error) {
 	}
 	for _, item := range splitTop(toks[i+1 : closeAt]) {
 		end := len(item)
-		for end > 1 && (item[end-1].is("ASC") || item[end-1].is("DESC")) {
+		for end > 1 && (item[end-1].Is("ASC") || item[end-1].Is("DESC")) {
 			end--
 		}
-		if end > 2 && item[end-2].is("COLLATE") {
+		if end > 2 && item[end-2].Is("COLLATE") {
 			end -= 2
 		}
-		if end == 1 && item[0].kind != tokOther {
-			idx.items = append(idx.items, item[0].ident())
+		if end == 1 && item[0].Kind != sqltext.TokenOther {
+			idx.items = append(idx.items, item[0].Ident())
 		} else if end > 0 {
 			idx.items = append(idx.items, canonicalExpr(item[:end]))
 		}
 	}
-	if closeAt+1 < len(toks) && toks[closeAt+1].is("WHERE") && closeAt+2 < len(toks) {
+	if closeAt+1 < len(toks) && toks[closeAt+1].Is("WHERE") && closeAt+2 < len(toks) {
 		where := toks[closeAt+2:]
-		if last := len(where) - 1; where[last].text == ";" {
+		if last := len(where) - 1; where[last].Text == ";" {
 			where = where[:last]
 		}
 		idx.where = canonicalExpr(where)
@@ -533,19 +405,19 @@ func parseCreateIndex(sql string) (*indexDef, error) {
 // libSQL re-renders them ("lower (d)"), and an index must read the same in
 // every mode. Tokens are separated by one space, except inside and before
 // parentheses of a call, around dots and before commas.
-func canonicalExpr(toks []token) string {
+func canonicalExpr(toks []sqltext.Token) string {
 	var b strings.Builder
 	for i, t := range toks {
 		if i > 0 {
 			prev := toks[i-1]
-			tight := prev.kind == tokOpen || t.kind == tokClose || t.kind == tokComma ||
-				prev.text == "." || strings.HasPrefix(t.text, ".") && (prev.kind == tokWord || prev.kind == tokQuoted) ||
-				t.kind == tokOpen && (prev.kind == tokQuoted || prev.kind == tokWord && !spacedKeywords[strings.ToUpper(prev.text)])
+			tight := prev.Kind == sqltext.TokenOpen || t.Kind == sqltext.TokenClose || t.Kind == sqltext.TokenComma ||
+				prev.Text == "." || strings.HasPrefix(t.Text, ".") && (prev.Kind == sqltext.TokenWord || prev.Kind == sqltext.TokenQuoted) ||
+				t.Kind == sqltext.TokenOpen && (prev.Kind == sqltext.TokenQuoted || prev.Kind == sqltext.TokenWord && !spacedKeywords[strings.ToUpper(prev.Text)])
 			if !tight {
 				b.WriteByte(' ')
 			}
 		}
-		b.WriteString(t.text)
+		b.WriteString(t.Text)
 	}
 	return b.String()
 }

@@ -868,7 +868,7 @@ func (m Migrator) RenameIndex(value any, oldName, newName string) error {
 				return fmt.Errorf("libsql: index %s of table %s: %w", oldName, stmt.Table, err)
 			}
 			text := defs[0].String
-			created := text[:idx.nameTok.start] + quoteIdent(newName) + text[idx.nameTok.end:]
+			created := text[:idx.nameTok.Start] + quoteIdent(newName) + text[idx.nameTok.End:]
 			if err := m.DB.Exec("DROP INDEX " + quoteIdent(oldName)).Error; err != nil {
 				return fmt.Errorf("libsql: renaming index %s of table %s: %w", oldName, stmt.Table, err)
 			}

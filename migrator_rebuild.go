@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gorm-libsql/libsql/internal/sqlite"
+	"github.com/gorm-libsql/libsql/internal/sqltext"
 )
 
 // tableDef reads and parses the table's CREATE TABLE statement.
@@ -26,7 +27,7 @@ func (m Migrator) tableDef(table string) (*tableDef, error) {
 // parseColumn parses a column definition given without its name.
 func parseColumn(name, body string) (*columnDef, error) {
 	text := quoteIdent(name) + " " + body
-	toks, err := tokenize(text)
+	toks, err := sqltext.Tokens(text)
 	if err != nil {
 		return nil, err
 	}
@@ -210,12 +211,12 @@ func (d *tableDef) dropColumn(name string) error {
 
 // mentions reports whether the SQL text uses the identifier.
 func mentions(text, ident string) bool {
-	toks, err := tokenize(text)
+	toks, err := sqltext.Tokens(text)
 	if err != nil {
 		return true
 	}
 	for _, t := range toks {
-		if (t.kind == tokWord || t.kind == tokQuoted) && strings.EqualFold(t.ident(), ident) {
+		if (t.Kind == sqltext.TokenWord || t.Kind == sqltext.TokenQuoted) && strings.EqualFold(t.Ident(), ident) {
 			return true
 		}
 	}

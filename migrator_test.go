@@ -72,7 +72,7 @@ func TestParseCreateIndex(t *testing.T) {
 	idx, err := parseCreateIndex("CREATE UNIQUE INDEX IF NOT EXISTS main.`i x` ON t (a COLLATE NOCASE DESC, lower(b), \"c\") WHERE a > 0")
 	require.NoError(t, err)
 	assert.True(t, idx.unique)
-	assert.Equal(t, "i x", idx.nameTok.ident())
+	assert.Equal(t, "i x", idx.nameTok.Ident())
 	assert.Equal(t, []string{"a", "lower(b)", "c"}, idx.items)
 	assert.Equal(t, "a > 0", idx.where)
 

@@ -1,7 +1,9 @@
-// Package sqltext reads just enough of SQL text for the remote and
-// embedded-replica drivers, which cannot ask the engine: where a statement
-// ends, where its parameters are, and which PRAGMA it is. It knows SQLite's
-// quoting and comments, so that nothing inside a literal is taken for code.
+// Package sqltext is the dialect's one SQL lexer. The remote and
+// embedded-replica drivers, which cannot ask the engine, read with it where
+// a statement ends, where its parameters are and which PRAGMA it is; the
+// migrator's DDL model parses CREATE statements from its Tokens. It knows
+// SQLite's quoting and comments, so that nothing inside a literal is taken
+// for code.
 package sqltext
 
 import (
@@ -38,7 +40,10 @@ func next(sql string, i int) (kind, int) {
 		}
 		return kindSpace, len(sql)
 	case c == '\'' || c == '"' || c == '`':
-		return kindQuoted, closeQuote(sql, i, c)
+		if end := closeQuote(sql, i, c); end >= 0 {
+			return kindQuoted, end
+		}
+		return kindQuoted, len(sql)
 	case c == '[':
 		if end := strings.IndexByte(sql[i:], ']'); end >= 0 {
 			return kindQuoted, i + end + 1
@@ -54,8 +59,8 @@ func next(sql string, i int) (kind, int) {
 	return kindPunct, i + 1
 }
 
-// closeQuote returns the end of the quoted text opened at sql[open]; a
-// doubled quote inside is an escaped one.
+// closeQuote returns the end of the quoted text opened at sql[open], or -1
+// when it is not closed; a doubled quote inside is an escaped one.
 func closeQuote(sql string, open int, quote byte) int {
 	for i := open + 1; i < len(sql); i++ {
 		if sql[i] == quote {
@@ -66,7 +71,7 @@ func closeQuote(sql string, open int, quote byte) int {
 			return i + 1
 		}
 	}
-	return len(sql)
+	return -1
 }
 
 func isWordByte(c byte) bool {

@@ -56,6 +56,14 @@ func (m Migrator) bound(db *gorm.DB) Migrator {
 	return m
 }
 
+// runOn runs fn on the statement of value's model (its schema and table)
+// in the call's transaction, as run does.
+func (m Migrator) runOn(value any, fkOff bool, fn func(Migrator, *gorm.Statement) error) error {
+	return m.run(fkOff, func(m Migrator) error {
+		return m.RunWithValue(value, func(stmt *gorm.Statement) error { return fn(m, stmt) })
+	})
+}
+
 // run runs fn in the call's transaction, starting one unless a migrator
 // call is already running. With fkOff, foreign keys are turned off on the
 // pinned connection for the duration (SQLite ignores the pragma inside a
@@ -292,32 +300,39 @@ func (m Migrator) TableType(value any) (gorm.TableType, error) {
 // AddColumn adds the field's column. A unique field also gets its UNIQUE
 // constraint, which SQLite can only add by rebuilding the table.
 func (m Migrator) AddColumn(value any, name string) error {
-	return m.run(true, func(m Migrator) error {
-		return m.RunWithValue(value, func(stmt *gorm.Statement) error {
-			if stmt.Schema == nil {
-				return fmt.Errorf("libsql: AddColumn on table %s needs a model", stmt.Table)
-			}
-			f := stmt.Schema.LookUpField(name)
-			if f == nil {
-				return fmt.Errorf("libsql: model of table %s has no field %s", stmt.Table, name)
-			}
-			if f.IgnoreMigration {
-				return nil
-			}
-			if err := m.DB.Exec("ALTER TABLE ? ADD COLUMN ? ?", m.CurrentTable(stmt), identExpr(f.DBName), m.FullDataTypeOf(f)).Error; err != nil {
-				return fmt.Errorf("libsql: adding column %s.%s: %w", stmt.Table, f.DBName, err)
-			}
-			if f.Unique {
-				return m.CreateConstraint(value, m.DB.NamingStrategy.UniqueName(stmt.Table, f.DBName))
-			}
+	return m.runOn(value, true, func(m Migrator, stmt *gorm.Statement) error {
+		f, err := modelField(stmt, "AddColumn", name)
+		if err != nil {
+			return err
+		}
+		if f.IgnoreMigration {
 			return nil
-		})
+		}
+		if err := m.DB.Exec("ALTER TABLE ? ADD COLUMN ? ?", m.CurrentTable(stmt), identExpr(f.DBName), m.FullDataTypeOf(f)).Error; err != nil {
+			return fmt.Errorf("libsql: adding column %s.%s: %w", stmt.Table, f.DBName, err)
+		}
+		if f.Unique {
+			return m.CreateConstraint(value, m.DB.NamingStrategy.UniqueName(stmt.Table, f.DBName))
+		}
+		return nil
 	})
 }
 
 // identExpr is one identifier, quoted exactly as given, as an argument of a
 // statement built by GORM (a "?" in it stays literal).
 func identExpr(name string) clause.Expr { return clause.Expr{SQL: quoteIdent(name)} }
+
+// modelField finds the model's field by field or column name, for a call
+// that needs one.
+func modelField(stmt *gorm.Statement, call, name string) (*schema.Field, error) {
+	if stmt.Schema == nil {
+		return nil, fmt.Errorf("libsql: %s on table %s needs a model", call, stmt.Table)
+	}
+	if f := stmt.Schema.LookUpField(name); f != nil {
+		return f, nil
+	}
+	return nil, fmt.Errorf("libsql: model of table %s has no field %s", stmt.Table, name)
+}
 
 // columnName resolves a field name or column name of the model.
 func columnName(stmt *gorm.Statement, name string) string {
@@ -333,47 +348,45 @@ func columnName(stmt *gorm.Statement, name string) string {
 // (the column is indexed, unique, or in a foreign key) by a rebuild that
 // drops the indexes and constraints over the column with it.
 func (m Migrator) DropColumn(value any, name string) error {
-	return m.run(true, func(m Migrator) error {
-		return m.RunWithValue(value, func(stmt *gorm.Statement) error {
-			col := columnName(stmt, name)
-			def, err := m.tableDef(stmt.Table)
-			if err != nil {
-				return err
-			}
-			if def.column(col) == nil {
-				return fmt.Errorf("libsql: table %s has no column %s", stmt.Table, col)
-			}
-			indexed, err := m.columnIndexed(stmt.Table, col)
-			if err != nil {
-				return err
-			}
-			if indexed {
-				// SQLite refuses to drop an indexed column: rebuild at once
-				// rather than log a failed statement.
-				if err := def.dropColumn(col); err != nil {
-					return fmt.Errorf("libsql: dropping column %s.%s: %w", stmt.Table, col, err)
-				}
-				return m.rebuild(stmt.Table, def, col)
-			}
-			sp := "libsql_drop_column"
-			if err := m.DB.Exec("SAVEPOINT " + sp).Error; err != nil {
-				return err
-			}
-			nativeErr := m.DB.Exec("ALTER TABLE " + quoteIdent(stmt.Table) + " DROP COLUMN " + quoteIdent(col)).Error
-			if nativeErr == nil {
-				return m.DB.Exec("RELEASE " + sp).Error
-			}
-			if err := m.DB.Exec("ROLLBACK TO " + sp).Error; err != nil {
-				return err
-			}
-			if msg := nativeErr.Error(); strings.Contains(msg, "error in view") || strings.Contains(msg, "error in trigger") {
-				return fmt.Errorf("libsql: dropping column %s.%s: a view or trigger uses it: %w", stmt.Table, col, nativeErr)
-			}
+	return m.runOn(value, true, func(m Migrator, stmt *gorm.Statement) error {
+		col := columnName(stmt, name)
+		def, err := m.tableDef(stmt.Table)
+		if err != nil {
+			return err
+		}
+		if def.column(col) == nil {
+			return fmt.Errorf("libsql: table %s has no column %s", stmt.Table, col)
+		}
+		indexed, err := m.columnIndexed(stmt.Table, col)
+		if err != nil {
+			return err
+		}
+		if indexed {
+			// SQLite refuses to drop an indexed column: rebuild at once
+			// rather than log a failed statement.
 			if err := def.dropColumn(col); err != nil {
 				return fmt.Errorf("libsql: dropping column %s.%s: %w", stmt.Table, col, err)
 			}
 			return m.rebuild(stmt.Table, def, col)
-		})
+		}
+		sp := "libsql_drop_column"
+		if err := m.DB.Exec("SAVEPOINT " + sp).Error; err != nil {
+			return err
+		}
+		nativeErr := m.DB.Exec("ALTER TABLE " + quoteIdent(stmt.Table) + " DROP COLUMN " + quoteIdent(col)).Error
+		if nativeErr == nil {
+			return m.DB.Exec("RELEASE " + sp).Error
+		}
+		if err := m.DB.Exec("ROLLBACK TO " + sp).Error; err != nil {
+			return err
+		}
+		if msg := nativeErr.Error(); strings.Contains(msg, "error in view") || strings.Contains(msg, "error in trigger") {
+			return fmt.Errorf("libsql: dropping column %s.%s: a view or trigger uses it: %w", stmt.Table, col, nativeErr)
+		}
+		if err := def.dropColumn(col); err != nil {
+			return fmt.Errorf("libsql: dropping column %s.%s: %w", stmt.Table, col, err)
+		}
+		return m.rebuild(stmt.Table, def, col)
 	})
 }
 
@@ -402,35 +415,30 @@ func (m Migrator) columnIndexed(table, col string) (bool, error) {
 // and checks the existing rows against the new definition; see
 // applyColumn for when it rebuilds instead.
 func (m Migrator) AlterColumn(value any, field string) error {
-	return m.run(true, func(m Migrator) error {
-		return m.RunWithValue(value, func(stmt *gorm.Statement) error {
-			if stmt.Schema == nil {
-				return fmt.Errorf("libsql: AlterColumn on table %s needs a model", stmt.Table)
+	return m.runOn(value, true, func(m Migrator, stmt *gorm.Statement) error {
+		f, err := modelField(stmt, "AlterColumn", field)
+		if err != nil {
+			return err
+		}
+		def, err := m.tableDef(stmt.Table)
+		if err != nil {
+			return err
+		}
+		old := def.column(f.DBName)
+		if old == nil {
+			return fmt.Errorf("libsql: table %s has no column %s", stmt.Table, f.DBName)
+		}
+		want, err := parseColumn(f.DBName, m.FullDataTypeOf(f).SQL)
+		if err != nil {
+			return fmt.Errorf("libsql: column %s.%s: %w", stmt.Table, f.DBName, err)
+		}
+		merged := mergeColumn(old, want)
+		if s := sessionOf(m.DB); s != nil && s.migratingColumn {
+			if _, had := old.clause("NOT NULL"); !had {
+				merged.withoutClause("NOT NULL")
 			}
-			f := stmt.Schema.LookUpField(field)
-			if f == nil {
-				return fmt.Errorf("libsql: model of table %s has no field %s", stmt.Table, field)
-			}
-			def, err := m.tableDef(stmt.Table)
-			if err != nil {
-				return err
-			}
-			old := def.column(f.DBName)
-			if old == nil {
-				return fmt.Errorf("libsql: table %s has no column %s", stmt.Table, f.DBName)
-			}
-			want, err := parseColumn(f.DBName, m.FullDataTypeOf(f).SQL)
-			if err != nil {
-				return fmt.Errorf("libsql: column %s.%s: %w", stmt.Table, f.DBName, err)
-			}
-			merged := mergeColumn(old, want)
-			if s := sessionOf(m.DB); s != nil && s.migratingColumn {
-				if _, had := old.clause("NOT NULL"); !had {
-					merged.withoutClause("NOT NULL")
-				}
-			}
-			return m.applyColumn(stmt.Table, def, old, merged)
-		})
+		}
+		return m.applyColumn(stmt.Table, def, old, merged)
 	})
 }
 
@@ -466,14 +474,12 @@ func (m Migrator) HasColumn(value any, field string) bool {
 // RenameColumn renames a column; SQLite rewrites the indexes, triggers and
 // views that use it.
 func (m Migrator) RenameColumn(value any, oldName, newName string) error {
-	return m.run(false, func(m Migrator) error {
-		return m.RunWithValue(value, func(stmt *gorm.Statement) error {
-			from, to := columnName(stmt, oldName), columnName(stmt, newName)
-			if err := m.DB.Exec("ALTER TABLE ? RENAME COLUMN ? TO ?", m.CurrentTable(stmt), identExpr(from), identExpr(to)).Error; err != nil {
-				return fmt.Errorf("libsql: renaming column %s.%s to %s: %w", stmt.Table, from, to, err)
-			}
-			return nil
-		})
+	return m.runOn(value, false, func(m Migrator, stmt *gorm.Statement) error {
+		from, to := columnName(stmt, oldName), columnName(stmt, newName)
+		if err := m.DB.Exec("ALTER TABLE ? RENAME COLUMN ? TO ?", m.CurrentTable(stmt), identExpr(from), identExpr(to)).Error; err != nil {
+			return fmt.Errorf("libsql: renaming column %s.%s to %s: %w", stmt.Table, from, to, err)
+		}
+		return nil
 	})
 }
 
@@ -629,58 +635,56 @@ func (m Migrator) DropView(name string) error {
 // ALTER COLUMN, after which the existing rows are checked; UNIQUE and
 // multi-column foreign keys need a rebuild.
 func (m Migrator) CreateConstraint(value any, name string) error {
-	return m.run(true, func(m Migrator) error {
-		return m.RunWithValue(value, func(stmt *gorm.Statement) error {
-			constraint, table := m.GuessConstraintInterfaceAndTable(stmt, name)
-			if constraint == nil {
-				return fmt.Errorf("libsql: model of table %s has no constraint %s", stmt.Table, name)
+	return m.runOn(value, true, func(m Migrator, stmt *gorm.Statement) error {
+		constraint, table := m.GuessConstraintInterfaceAndTable(stmt, name)
+		if constraint == nil {
+			return fmt.Errorf("libsql: model of table %s has no constraint %s", stmt.Table, name)
+		}
+		def, err := m.tableDef(table)
+		if err != nil {
+			return err
+		}
+		if t, c, _ := def.constraintNamed(constraint.GetName()); t != nil || c != nil {
+			return fmt.Errorf("libsql: table %s already has a constraint named %s", table, constraint.GetName())
+		}
+		cname := quoteIdent(constraint.GetName())
+		switch c := constraint.(type) {
+		case *schema.CheckConstraint:
+			text := "CONSTRAINT " + cname + " CHECK (" + c.Constraint + ")"
+			if c.Field != nil && def.column(c.Field.DBName) != nil {
+				return m.addColumnClause(table, def, c.Field.DBName, text)
 			}
-			def, err := m.tableDef(table)
-			if err != nil {
-				return err
+			def.constraints = append(def.constraints, &tableConstraint{name: c.Name, kind: "CHECK", text: text})
+			return m.rebuild(table, def, "")
+		case *schema.Constraint:
+			refs := make([]string, len(c.References))
+			for i, f := range c.References {
+				refs[i] = quoteIdent(f.DBName)
 			}
-			if t, c, _ := def.constraintNamed(constraint.GetName()); t != nil || c != nil {
-				return fmt.Errorf("libsql: table %s already has a constraint named %s", table, constraint.GetName())
+			actions := ""
+			if c.OnDelete != "" {
+				actions += " ON DELETE " + c.OnDelete
 			}
-			cname := quoteIdent(constraint.GetName())
-			switch c := constraint.(type) {
-			case *schema.CheckConstraint:
-				text := "CONSTRAINT " + cname + " CHECK (" + c.Constraint + ")"
-				if c.Field != nil && def.column(c.Field.DBName) != nil {
-					return m.addColumnClause(table, def, c.Field.DBName, text)
-				}
-				def.constraints = append(def.constraints, &tableConstraint{name: c.Name, kind: "CHECK", text: text})
-				return m.rebuild(table, def, "")
-			case *schema.Constraint:
-				refs := make([]string, len(c.References))
-				for i, f := range c.References {
-					refs[i] = quoteIdent(f.DBName)
-				}
-				actions := ""
-				if c.OnDelete != "" {
-					actions += " ON DELETE " + c.OnDelete
-				}
-				if c.OnUpdate != "" {
-					actions += " ON UPDATE " + c.OnUpdate
-				}
-				target := " REFERENCES " + quoteIdent(c.ReferenceSchema.Table) + " (" + strings.Join(refs, ", ") + ")" + actions
-				if len(c.ForeignKeys) == 1 && def.column(c.ForeignKeys[0].DBName) != nil {
-					return m.addColumnClause(table, def, c.ForeignKeys[0].DBName, "CONSTRAINT "+cname+target)
-				}
-				keys := make([]string, len(c.ForeignKeys))
-				for i, f := range c.ForeignKeys {
-					keys[i] = quoteIdent(f.DBName)
-				}
-				def.constraints = append(def.constraints, &tableConstraint{name: c.Name, kind: "FOREIGN",
-					text: "CONSTRAINT " + cname + " FOREIGN KEY (" + strings.Join(keys, ", ") + ")" + target})
-				return m.rebuild(table, def, "")
-			case *schema.UniqueConstraint:
-				def.constraints = append(def.constraints, &tableConstraint{name: c.Name, kind: "UNIQUE",
-					columns: []string{c.Field.DBName}, text: "CONSTRAINT " + cname + " UNIQUE (" + quoteIdent(c.Field.DBName) + ")"})
-				return m.rebuild(table, def, "")
+			if c.OnUpdate != "" {
+				actions += " ON UPDATE " + c.OnUpdate
 			}
-			return fmt.Errorf("libsql: constraint %s of table %s has an unsupported kind %T", name, table, constraint)
-		})
+			target := " REFERENCES " + quoteIdent(c.ReferenceSchema.Table) + " (" + strings.Join(refs, ", ") + ")" + actions
+			if len(c.ForeignKeys) == 1 && def.column(c.ForeignKeys[0].DBName) != nil {
+				return m.addColumnClause(table, def, c.ForeignKeys[0].DBName, "CONSTRAINT "+cname+target)
+			}
+			keys := make([]string, len(c.ForeignKeys))
+			for i, f := range c.ForeignKeys {
+				keys[i] = quoteIdent(f.DBName)
+			}
+			def.constraints = append(def.constraints, &tableConstraint{name: c.Name, kind: "FOREIGN",
+				text: "CONSTRAINT " + cname + " FOREIGN KEY (" + strings.Join(keys, ", ") + ")" + target})
+			return m.rebuild(table, def, "")
+		case *schema.UniqueConstraint:
+			def.constraints = append(def.constraints, &tableConstraint{name: c.Name, kind: "UNIQUE",
+				columns: []string{c.Field.DBName}, text: "CONSTRAINT " + cname + " UNIQUE (" + quoteIdent(c.Field.DBName) + ")"})
+			return m.rebuild(table, def, "")
+		}
+		return fmt.Errorf("libsql: constraint %s of table %s has an unsupported kind %T", name, table, constraint)
 	})
 }
 
@@ -699,35 +703,41 @@ func (m Migrator) addColumnClause(table string, def *tableDef, column, text stri
 // DropConstraint drops a named constraint: a column-level CHECK or
 // REFERENCES with ALTER COLUMN, anything else by a rebuild.
 func (m Migrator) DropConstraint(value any, name string) error {
-	return m.run(true, func(m Migrator) error {
-		return m.RunWithValue(value, func(stmt *gorm.Statement) error {
-			constraint, table := m.GuessConstraintInterfaceAndTable(stmt, name)
-			if constraint != nil {
-				name = constraint.GetName()
-			}
-			def, err := m.tableDef(table)
-			if err != nil {
-				return err
-			}
-			tc, col, at := def.constraintNamed(name)
-			switch {
-			case tc != nil:
-				kept := def.constraints[:0]
-				for _, c := range def.constraints {
-					if c != tc {
-						kept = append(kept, c)
-					}
+	return m.runOn(value, true, func(m Migrator, stmt *gorm.Statement) error {
+		table, name, def, err := m.constraintTable(stmt, name)
+		if err != nil {
+			return err
+		}
+		tc, col, at := def.constraintNamed(name)
+		switch {
+		case tc != nil:
+			kept := def.constraints[:0]
+			for _, c := range def.constraints {
+				if c != tc {
+					kept = append(kept, c)
 				}
-				def.constraints = kept
-				return m.rebuild(table, def, "")
-			case col != nil:
-				updated := *col
-				updated.clauses = append(append([]clauseDef(nil), col.clauses[:at]...), col.clauses[at+1:]...)
-				return m.applyColumn(table, def, col, &updated)
 			}
-			return fmt.Errorf("libsql: table %s has no constraint named %s", table, name)
-		})
+			def.constraints = kept
+			return m.rebuild(table, def, "")
+		case col != nil:
+			updated := *col
+			updated.clauses = append(append([]clauseDef(nil), col.clauses[:at]...), col.clauses[at+1:]...)
+			return m.applyColumn(table, def, col, &updated)
+		}
+		return fmt.Errorf("libsql: table %s has no constraint named %s", table, name)
 	})
+}
+
+// constraintTable reads the table a constraint belongs to: the model's own
+// or, for a relation's foreign key, the one GORM says. name is resolved to
+// the constraint's name when the model declares it.
+func (m Migrator) constraintTable(stmt *gorm.Statement, name string) (table, resolved string, def *tableDef, err error) {
+	constraint, table := m.GuessConstraintInterfaceAndTable(stmt, name)
+	if constraint != nil {
+		name = constraint.GetName()
+	}
+	def, err = m.tableDef(table)
+	return table, name, def, err
 }
 
 // HasConstraint reports whether the table declares a constraint of that
@@ -735,11 +745,7 @@ func (m Migrator) DropConstraint(value any, name string) error {
 func (m Migrator) HasConstraint(value any, name string) bool {
 	found := false
 	_ = m.RunWithValue(value, func(stmt *gorm.Statement) error {
-		constraint, table := m.GuessConstraintInterfaceAndTable(stmt, name)
-		if constraint != nil {
-			name = constraint.GetName()
-		}
-		def, err := m.tableDef(table)
+		_, name, def, err := m.constraintTable(stmt, name)
 		if err != nil {
 			return err
 		}
@@ -755,60 +761,58 @@ func (m Migrator) HasConstraint(value any, name string) bool {
 // classes other than UNIQUE, no index options and no prefix lengths, so
 // those are refused; USING and COMMENT are ignored.
 func (m Migrator) CreateIndex(value any, name string) error {
-	return m.run(false, func(m Migrator) error {
-		return m.RunWithValue(value, func(stmt *gorm.Statement) error {
-			if stmt.Schema == nil {
-				return fmt.Errorf("libsql: CreateIndex on table %s needs a model", stmt.Table)
+	return m.runOn(value, false, func(m Migrator, stmt *gorm.Statement) error {
+		if stmt.Schema == nil {
+			return fmt.Errorf("libsql: CreateIndex on table %s needs a model", stmt.Table)
+		}
+		idx := stmt.Schema.LookIndex(name)
+		if idx == nil {
+			return fmt.Errorf("libsql: model of table %s has no index %s", stmt.Table, name)
+		}
+		var b strings.Builder
+		b.WriteString("CREATE ")
+		switch strings.ToUpper(idx.Class) {
+		case "":
+		case "UNIQUE":
+			b.WriteString("UNIQUE ")
+		default:
+			return fmt.Errorf("libsql: index %s on table %s: SQLite has no %s indexes", idx.Name, stmt.Table, idx.Class)
+		}
+		if idx.Option != "" {
+			return fmt.Errorf("libsql: index %s on table %s: SQLite does not support the index option %q", idx.Name, stmt.Table, idx.Option)
+		}
+		b.WriteString("INDEX ")
+		b.WriteString(quoteIdent(idx.Name))
+		b.WriteString(" ON ")
+		b.WriteString(quoteIdent(stmt.Table))
+		b.WriteString(" (")
+		for i, opt := range idx.Fields {
+			if i > 0 {
+				b.WriteString(", ")
 			}
-			idx := stmt.Schema.LookIndex(name)
-			if idx == nil {
-				return fmt.Errorf("libsql: model of table %s has no index %s", stmt.Table, name)
+			if opt.Length > 0 {
+				return fmt.Errorf("libsql: index %s on table %s: SQLite has no prefix indexes (length %d)", idx.Name, stmt.Table, opt.Length)
 			}
-			var b strings.Builder
-			b.WriteString("CREATE ")
-			switch strings.ToUpper(idx.Class) {
-			case "":
-			case "UNIQUE":
-				b.WriteString("UNIQUE ")
-			default:
-				return fmt.Errorf("libsql: index %s on table %s: SQLite has no %s indexes", idx.Name, stmt.Table, idx.Class)
+			if opt.Expression != "" {
+				b.WriteString(opt.Expression)
+			} else {
+				b.WriteString(quoteIdent(opt.DBName))
 			}
-			if idx.Option != "" {
-				return fmt.Errorf("libsql: index %s on table %s: SQLite does not support the index option %q", idx.Name, stmt.Table, idx.Option)
+			if opt.Collate != "" {
+				b.WriteString(" COLLATE " + opt.Collate)
 			}
-			b.WriteString("INDEX ")
-			b.WriteString(quoteIdent(idx.Name))
-			b.WriteString(" ON ")
-			b.WriteString(quoteIdent(stmt.Table))
-			b.WriteString(" (")
-			for i, opt := range idx.Fields {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				if opt.Length > 0 {
-					return fmt.Errorf("libsql: index %s on table %s: SQLite has no prefix indexes (length %d)", idx.Name, stmt.Table, opt.Length)
-				}
-				if opt.Expression != "" {
-					b.WriteString(opt.Expression)
-				} else {
-					b.WriteString(quoteIdent(opt.DBName))
-				}
-				if opt.Collate != "" {
-					b.WriteString(" COLLATE " + opt.Collate)
-				}
-				if opt.Sort != "" {
-					b.WriteString(" " + opt.Sort)
-				}
+			if opt.Sort != "" {
+				b.WriteString(" " + opt.Sort)
 			}
-			b.WriteString(")")
-			if idx.Where != "" {
-				b.WriteString(" WHERE " + idx.Where)
-			}
-			if err := m.DB.Exec(b.String()).Error; err != nil {
-				return fmt.Errorf("libsql: creating index %s on table %s: %w", idx.Name, stmt.Table, err)
-			}
-			return nil
-		})
+		}
+		b.WriteString(")")
+		if idx.Where != "" {
+			b.WriteString(" WHERE " + idx.Where)
+		}
+		if err := m.DB.Exec(b.String()).Error; err != nil {
+			return fmt.Errorf("libsql: creating index %s on table %s: %w", idx.Name, stmt.Table, err)
+		}
+		return nil
 	})
 }
 
@@ -823,17 +827,15 @@ func indexName(stmt *gorm.Statement, name string) string {
 
 // DropIndex drops an index of the model's table.
 func (m Migrator) DropIndex(value any, name string) error {
-	return m.run(false, func(m Migrator) error {
-		return m.RunWithValue(value, func(stmt *gorm.Statement) error {
-			name = indexName(stmt, name)
-			if !m.HasIndex(value, name) {
-				return fmt.Errorf("libsql: table %s has no index %s", stmt.Table, name)
-			}
-			if err := m.DB.Exec("DROP INDEX " + quoteIdent(name)).Error; err != nil {
-				return fmt.Errorf("libsql: dropping index %s of table %s: %w", name, stmt.Table, err)
-			}
-			return nil
-		})
+	return m.runOn(value, false, func(m Migrator, stmt *gorm.Statement) error {
+		name = indexName(stmt, name)
+		if !m.HasIndex(value, name) {
+			return fmt.Errorf("libsql: table %s has no index %s", stmt.Table, name)
+		}
+		if err := m.DB.Exec("DROP INDEX " + quoteIdent(name)).Error; err != nil {
+			return fmt.Errorf("libsql: dropping index %s of table %s: %w", name, stmt.Table, err)
+		}
+		return nil
 	})
 }
 
@@ -850,33 +852,31 @@ func (m Migrator) HasIndex(value any, name string) bool {
 // created again under the new name from its stored definition, in one
 // transaction.
 func (m Migrator) RenameIndex(value any, oldName, newName string) error {
-	return m.run(false, func(m Migrator) error {
-		return m.RunWithValue(value, func(stmt *gorm.Statement) error {
-			oldName = indexName(stmt, oldName)
-			var defs []sql.NullString
-			if err := m.DB.Raw("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name = ?", stmt.Table, oldName).Scan(&defs).Error; err != nil {
-				return err
-			}
-			if len(defs) == 0 {
-				return fmt.Errorf("libsql: table %s has no index %s", stmt.Table, oldName)
-			}
-			if !defs[0].Valid {
-				return fmt.Errorf("libsql: index %s of table %s belongs to a UNIQUE or PRIMARY KEY constraint and cannot be renamed", oldName, stmt.Table)
-			}
-			idx, err := parseCreateIndex(defs[0].String)
-			if err != nil {
-				return fmt.Errorf("libsql: index %s of table %s: %w", oldName, stmt.Table, err)
-			}
-			text := defs[0].String
-			created := text[:idx.nameTok.Start] + quoteIdent(newName) + text[idx.nameTok.End:]
-			if err := m.DB.Exec("DROP INDEX " + quoteIdent(oldName)).Error; err != nil {
-				return fmt.Errorf("libsql: renaming index %s of table %s: %w", oldName, stmt.Table, err)
-			}
-			if err := m.DB.Exec(created).Error; err != nil {
-				return fmt.Errorf("libsql: renaming index %s of table %s to %s: %w", oldName, stmt.Table, newName, err)
-			}
-			return nil
-		})
+	return m.runOn(value, false, func(m Migrator, stmt *gorm.Statement) error {
+		oldName = indexName(stmt, oldName)
+		var defs []sql.NullString
+		if err := m.DB.Raw("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name = ?", stmt.Table, oldName).Scan(&defs).Error; err != nil {
+			return err
+		}
+		if len(defs) == 0 {
+			return fmt.Errorf("libsql: table %s has no index %s", stmt.Table, oldName)
+		}
+		if !defs[0].Valid {
+			return fmt.Errorf("libsql: index %s of table %s belongs to a UNIQUE or PRIMARY KEY constraint and cannot be renamed", oldName, stmt.Table)
+		}
+		idx, err := parseCreateIndex(defs[0].String)
+		if err != nil {
+			return fmt.Errorf("libsql: index %s of table %s: %w", oldName, stmt.Table, err)
+		}
+		text := defs[0].String
+		created := text[:idx.nameTok.Start] + quoteIdent(newName) + text[idx.nameTok.End:]
+		if err := m.DB.Exec("DROP INDEX " + quoteIdent(oldName)).Error; err != nil {
+			return fmt.Errorf("libsql: renaming index %s of table %s: %w", oldName, stmt.Table, err)
+		}
+		if err := m.DB.Exec(created).Error; err != nil {
+			return fmt.Errorf("libsql: renaming index %s of table %s to %s: %w", oldName, stmt.Table, newName, err)
+		}
+		return nil
 	})
 }
 

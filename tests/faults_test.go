@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/gorm-libsql/libsql"
-	"github.com/gorm-libsql/libsql/internal/sqldtest"
+	"github.com/gorm-libsql/libsql/tests/internal/sqldtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"

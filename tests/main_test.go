@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/gorm-libsql/libsql"
-	"github.com/gorm-libsql/libsql/internal/sqldtest"
+	"github.com/gorm-libsql/libsql/tests/internal/sqldtest"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"

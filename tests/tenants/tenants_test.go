@@ -1,5 +1,6 @@
-// Package tenants runs the tenant manager's tests on sqld namespaces,
-// against a real sqld started with namespaces, its admin API and JWT auth.
+// Package tenants runs the tenant manager's tests on local files and on
+// sqld namespaces, against a real sqld started with namespaces, its admin
+// API and JWT auth, and runs examples/tenants with both stores.
 package tenants
 
 import (
@@ -14,8 +15,8 @@ import (
 	"time"
 
 	"github.com/gorm-libsql/libsql"
-	"github.com/gorm-libsql/libsql/internal/sqldtest"
-	"github.com/gorm-libsql/libsql/internal/tenantsuite"
+	"github.com/gorm-libsql/libsql/tests/internal/sqldtest"
+	"github.com/gorm-libsql/libsql/tests/internal/tenantsuite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorm-libsql/libsql/bench/workload"
-	"github.com/gorm-libsql/libsql/internal/proxy"
+	"github.com/gorm-libsql/libsql/tests/bench/workload"
+	"github.com/gorm-libsql/libsql/tests/internal/proxy"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )

@@ -3,7 +3,7 @@ package sqldtest
 import (
 	"testing"
 
-	"github.com/gorm-libsql/libsql/internal/proxy"
+	"github.com/gorm-libsql/libsql/tests/internal/proxy"
 )
 
 // NewProxy starts a counting loopback proxy to target, closed when the test

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gorm-libsql/libsql/bench/workload"
+	"github.com/gorm-libsql/libsql/tests/bench/workload"
 )
 
 // Result is one measurement, printed as a JSON line.

@@ -1,6 +1,6 @@
 //go:build cgo && ((linux && !android && (amd64 || arm64)) || (darwin && !ios && arm64))
 
-package libsql_test
+package tenants
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/gorm-libsql/libsql"
-	"github.com/gorm-libsql/libsql/internal/tenantsuite"
+	"github.com/gorm-libsql/libsql/tests/internal/tenantsuite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -171,4 +171,8 @@ func TestLocalTenantsEncrypted(t *testing.T) {
 	var n int64
 	require.NoError(t, db.Model(&tenantsuite.Account{}).Count(&n).Error)
 	require.Equal(t, int64(1), n)
+}
+
+func TestExampleLocalFiles(t *testing.T) {
+	checkExampleOutput(t, runExample(t, nil, "-dir", t.TempDir()))
 }

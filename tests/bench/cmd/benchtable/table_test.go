@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorm-libsql/libsql/bench/runner"
+	"github.com/gorm-libsql/libsql/tests/bench/runner"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

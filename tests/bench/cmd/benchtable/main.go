@@ -4,7 +4,7 @@
 // with ratios between backends measured side by side in the same round; the
 // absolute numbers are context.
 //
-//	go run ./bench/cmd/benchtable -libsql bin/bench-libsql -mattn bin/bench-mattn
+//	cd tests && go run ./bench/cmd/benchtable -libsql ../bin/bench-libsql -mattn ../bin/bench-mattn
 //
 // or make bench. -out saves the raw JSON lines and -in prints a table from
 // saved ones without running anything.
@@ -25,9 +25,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorm-libsql/libsql/bench/runner"
-	"github.com/gorm-libsql/libsql/bench/workload"
-	"github.com/gorm-libsql/libsql/internal/sqldtest"
+	"github.com/gorm-libsql/libsql/tests/bench/runner"
+	"github.com/gorm-libsql/libsql/tests/bench/workload"
+	"github.com/gorm-libsql/libsql/tests/internal/sqldtest"
 )
 
 func main() {

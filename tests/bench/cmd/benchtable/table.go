@@ -7,8 +7,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gorm-libsql/libsql/bench/runner"
-	"github.com/gorm-libsql/libsql/bench/workload"
+	"github.com/gorm-libsql/libsql/tests/bench/runner"
+	"github.com/gorm-libsql/libsql/tests/bench/workload"
 )
 
 // The backends the summary compares. ours is GORM on this dialect; the

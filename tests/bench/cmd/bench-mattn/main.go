@@ -8,7 +8,7 @@ package main
 import (
 	"database/sql"
 
-	"github.com/gorm-libsql/libsql/bench/runner"
+	"github.com/gorm-libsql/libsql/tests/bench/runner"
 	_ "github.com/mattn/go-sqlite3"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"

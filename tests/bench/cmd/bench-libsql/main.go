@@ -3,7 +3,7 @@
 // Command bench-libsql measures the backends that link libSQL: GORM on this
 // dialect, and plain database/sql on go-libsql's own driver (the engine's
 // floor) and on the dialect's internal driver. mattn/go-sqlite3 cannot be
-// linked beside libSQL, so its backends live in bench/cmd/bench-mattn.
+// linked beside libSQL, so its backends live in tests/bench/cmd/bench-mattn.
 // Run it through benchtable; see the README's benchmark section.
 package main
 
@@ -16,9 +16,9 @@ import (
 	"strings"
 
 	"github.com/gorm-libsql/libsql"
-	"github.com/gorm-libsql/libsql/bench/runner"
-	"github.com/gorm-libsql/libsql/bench/workload"
 	"github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/tests/bench/runner"
+	"github.com/gorm-libsql/libsql/tests/bench/workload"
 	golibsql "github.com/tursodatabase/go-libsql"
 	"gorm.io/gorm"
 )

@@ -46,7 +46,22 @@ type BatchResult struct {
 // function built them; Err is the statement's error, translated when
 // gorm.Config.TranslateError is set, so errors.Is(err, gorm.ErrDuplicatedKey)
 // works through it.
-type BatchError = sqlite.BatchError
+type BatchError struct {
+	// Index is the failing statement's position in the batch, from 0.
+	Index int
+	// Count is the number of statements in the batch.
+	Count int
+	// SQL is the failing statement.
+	SQL string
+	// Err is the statement's error.
+	Err error
+}
+
+// Error names the statement and says that nothing was applied.
+func (e *BatchError) Error() string { return (*sqlite.BatchError)(e).Error() }
+
+// Unwrap returns the statement's error.
+func (e *BatchError) Unwrap() error { return e.Err }
 
 // Batch runs the writes that build makes on b as one transaction: all are
 // applied or none. A remote database receives them in a single HTTP
@@ -160,19 +175,24 @@ func execBatch(ctx context.Context, db *sql.DB, stmts []sqlite.BatchStatement) (
 	return results, err
 }
 
-// translateBatchError translates the failing statement's error as GORM
-// would translate it alone.
+// translateBatchError gives a failing statement's error as a *BatchError
+// (the drivers report the internal layer's type, of the same fields),
+// translated as GORM would translate the statement's error alone.
 func translateBatchError(db *gorm.DB, err error) error {
-	t, ok := db.Dialector.(gorm.ErrorTranslator)
-	if !ok || !db.TranslateError {
-		return err
-	}
-	var be *BatchError
+	t, translate := db.Dialector.(gorm.ErrorTranslator)
+	translate = translate && db.TranslateError
+	var be *sqlite.BatchError
 	if errors.As(err, &be) {
-		be.Err = t.Translate(be.Err)
-		return err
+		out := BatchError(*be)
+		if translate {
+			out.Err = t.Translate(out.Err)
+		}
+		return &out
 	}
-	return t.Translate(err)
+	if translate {
+		return t.Translate(err)
+	}
+	return err
 }
 
 // recorder is the connection pool of a batch's session: it keeps the

@@ -13,10 +13,13 @@ import (
 
 // Error is the error of the SQLite engine, from local files, remote
 // databases and embedded replicas alike: errors.As finds it without
-// TranslateError. Code is SQLite's extended result code
-// (https://sqlite.org/rescode.html) and Primary() its primary code, so
-// Primary() == 5 is SQLITE_BUSY. A remote server that sends only a primary
-// code gets the extended one the local engine gives for the same message.
+// TranslateError. It has two fields: Code (int) is SQLite's extended result
+// code (https://sqlite.org/rescode.html), and Message (string) the engine's
+// message, such as "UNIQUE constraint failed: users.email". Primary()
+// gives the primary code, so Primary() == 5 is SQLITE_BUSY. A remote
+// server that sends only a primary code gets the extended one the local
+// engine gives for the same message. (It is the type every layer of the
+// dialect reports, so it is declared there and named here.)
 type Error = sqlite.Error
 
 // ErrNotNullViolated is matched (with errors.Is) by a translated NOT NULL

@@ -2,19 +2,32 @@ package libsql
 
 import (
 	"context"
+	"time"
 
 	"github.com/gorm-libsql/libsql/internal/replica"
 	"gorm.io/gorm"
 )
 
-// Synced is what one sync of an embedded replica pulled: the frame number
-// reached and how many frames were applied.
-type Synced = replica.Synced
+// Synced is what one sync of an embedded replica pulled.
+type Synced struct {
+	// FrameNo is the replica's frame number after the sync.
+	FrameNo int
+	// FramesSynced is how many frames the sync applied.
+	FramesSynced int
+}
 
 // SyncStatus is the outcome of an embedded replica's last sync, background
-// or on demand: when it last succeeded, the frame it reached, and the error
-// of the last attempt if it failed.
-type SyncStatus = replica.Status
+// or on demand.
+type SyncStatus struct {
+	// LastSync is when the last successful sync ended; zero before any.
+	LastSync time.Time
+	// FrameNo is the frame number the last successful sync reached.
+	FrameNo int
+	// LastError is the error of the last sync if it failed, else nil.
+	LastError error
+	// LastAttempt is when the last sync, successful or not, ended.
+	LastAttempt time.Time
+}
 
 // Sync pulls new frames from the primary into an embedded replica. The same
 // happens for db.Exec("sync"), whose RowsAffected is the frames synced.
@@ -26,7 +39,10 @@ func SyncContext(ctx context.Context, db *gorm.DB) (Synced, error) {
 	if err != nil {
 		return Synced{}, err
 	}
-	return r.Sync(ctx)
+	s, err := r.Sync(ctx)
+	// The replica layer's types have the same fields: a conversion stops
+	// compiling if they drift apart.
+	return Synced(s), err
 }
 
 // LastSync reports the outcome of an embedded replica's last sync. Failed
@@ -36,7 +52,7 @@ func LastSync(db *gorm.DB) (SyncStatus, error) {
 	if err != nil {
 		return SyncStatus{}, err
 	}
-	return r.Status(), nil
+	return SyncStatus(r.Status()), nil
 }
 
 func replicaOf(db *gorm.DB) (*replica.Replica, error) {

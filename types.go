@@ -13,7 +13,8 @@ import (
 )
 
 // TimeFormat is the text every time.Time is stored as: UTC, fixed width,
-// nanoseconds, so that text order is time order. Values computed by SQL
+// nanoseconds ("2006-01-02 15:04:05.000000000+00:00"), so that text order
+// is time order. Values computed by SQL
 // (SELECT max(created_at)) have no declared type and come back as this
 // text; parse them with time.Parse(libsql.TimeFormat, s).
 const TimeFormat = sqlite.TimeFormat

@@ -256,7 +256,11 @@ func (d *Dialector) Migrator(db *gorm.DB) gorm.Migrator {
 	}}}
 }
 
-// DataTypeOf maps a field to its column type; see the README's type table.
+// DataTypeOf maps a field to its column type: bool to numeric, integers to
+// integer (an auto-increment primary key to integer PRIMARY KEY
+// AUTOINCREMENT), floats to real, strings to text, time.Time to datetime
+// (or its type tag), []byte to blob, Vector32 to F32_BLOB(size); any other
+// data type is written as GORM names it.
 func (d Dialector) DataTypeOf(field *schema.Field) string {
 	switch field.DataType {
 	case schema.Bool:

@@ -43,6 +43,7 @@ const (
 // gorm.ErrForeignKeyViolated, gorm.ErrCheckConstraintViolated or
 // ErrNotNullViolated; errors.As gives the details.
 type ConstraintError struct {
+	// Kind is the kind of constraint violated.
 	Kind ConstraintKind
 	// Table and Columns name what was violated when the engine says so
 	// (SQLite does not for foreign keys).

@@ -20,7 +20,10 @@ import (
 
 // Migrator implements gorm.Migrator for libSQL. Every call that changes the
 // schema runs in one transaction on one connection, so a failure leaves
-// schema and data as they were; see the README's migrator section.
+// schema and data as they were. Column changes use libSQL's ALTER COLUMN
+// where it can and otherwise rebuild the table (create, copy, drop,
+// rename), keeping its indexes, triggers and the constraints the model does
+// not restate, and checking foreign keys before commit.
 type Migrator struct {
 	migrator.Migrator
 }

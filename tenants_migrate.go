@@ -32,6 +32,7 @@ type TenantMigration struct {
 
 // MigrationReport is what Migrate did, one entry per tenant in name order.
 type MigrationReport struct {
+	// Tenants holds one outcome per tenant, in name order.
 	Tenants []TenantMigration
 }
 
@@ -60,6 +61,7 @@ func (r MigrationReport) Changed() []TenantMigration {
 // MigrationError is Migrate's error when some tenants failed; the others
 // were migrated. Report holds every tenant's outcome.
 type MigrationError struct {
+	// Report is every tenant's outcome, the failed and the migrated.
 	Report MigrationReport
 }
 

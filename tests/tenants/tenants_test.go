@@ -179,7 +179,7 @@ func localStore(b *testing.B) libsql.TenantStore { return libsql.LocalTenants{Di
 // namespaces. They live here rather than in the root package, whose
 // benchmarks are the driver's micro-benchmarks. For the README's numbers:
 //
-//	go test ./tests/tenants -run '^$' -bench Tenants -benchtime 1x -tenants=1000
+//	cd tests && go test ./tenants -run '^$' -bench Tenants -benchtime 1x -tenants=1000
 
 func BenchmarkTenantsLocalCreateMigrate(b *testing.B) { tenantsuite.BenchCreateMigrate(b, localStore) }
 func BenchmarkTenantsLocalMemory(b *testing.B)        { tenantsuite.BenchMemory(b, localStore(b)) }

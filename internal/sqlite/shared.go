@@ -8,8 +8,9 @@ import (
 	"strings"
 )
 
-// The remote and embedded-replica drivers bind and decode values by the
-// same rules as local connections; these wrappers share them.
+// What every connection of the dialect's drivers has in common: the
+// transaction settings they accept, their results, and the statement
+// plumbing of connections that compile a statement only when it runs.
 
 // TxLock checks the BEGIN mode of read-write transactions: "IMMEDIATE"
 // (the default, for ""), "DEFERRED" or "EXCLUSIVE", in any case.

@@ -2,6 +2,7 @@ package suite
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -300,6 +301,27 @@ func init() {
 		assert.False(t, uniq, "a unique index is not a UNIQUE constraint")
 		_, ok = byName["tag"].Length()
 		assert.False(t, ok)
+	})
+
+	// ColumnTypes reports the Go type each column's cells scan to as the
+	// rows of a query on the table do: both follow one rule.
+	register("MigratorColumnTypesScanLikeRows", func(t *testing.T, env Env) {
+		db := env.Open(t)
+		require.NoError(t, db.Exec("CREATE TABLE scan_types (i integer, v varchar(10), b blob, r real, d decimal(10,2), "+
+			"dt datetime, tm time, ok boolean, x)").Error)
+		cols, err := db.Migrator().ColumnTypes("scan_types")
+		require.NoError(t, err)
+		rows, err := db.Raw("SELECT * FROM scan_types").Rows()
+		require.NoError(t, err)
+		defer rows.Close()
+		fromRows, err := rows.ColumnTypes()
+		require.NoError(t, err)
+		require.Len(t, cols, len(fromRows))
+		for i, c := range cols {
+			assert.Equal(t, fromRows[i].Name(), c.Name())
+			assert.Equal(t, fromRows[i].ScanType().String(), c.ScanType().String(), c.Name())
+		}
+		assert.Equal(t, reflect.TypeOf(time.Time{}), cols[5].ScanType(), "datetime decodes to time.Time")
 	})
 
 	register("MigratorTablesHideInternal", func(t *testing.T, env Env) {

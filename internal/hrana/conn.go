@@ -87,7 +87,11 @@ func (c *Conn) do(ctx context.Context, reqs []request) ([]pipelineResult, error)
 	if err != nil {
 		// Whether the server ran the requests is unknown and the next baton
 		// was not received: the stream cannot be used again.
+		what := c.commits(reqs)
 		c.lose()
+		if what != "" && outcomeUnknown(err) {
+			return nil, &commitUnknownError{what: what, err: err}
+		}
 		return nil, err
 	}
 	c.baton = resp.Baton
@@ -96,6 +100,39 @@ func (c *Conn) do(ctx context.Context, reqs []request) ([]pipelineResult, error)
 		c.baseURL = ""
 	}
 	return resp.Results, nil
+}
+
+// commits names what of reqs would commit writes if the server ran them:
+// "COMMIT" for a COMMIT (or END, or the RELEASE that ends a transaction
+// opened by SAVEPOINT), "the write" for a statement that may write outside
+// a transaction, which commits on its own; "" when none would. A request
+// whose reply is lost gives ErrCommitUnknown only then: running it again
+// could apply a write twice. Reads stay safe to retry.
+func (c *Conn) commits(reqs []request) string {
+	what := ""
+	for i := range reqs {
+		r := &reqs[i]
+		var sqls []string
+		switch {
+		case r.Stmt != nil:
+			sqls = []string{r.Stmt.SQL}
+		case r.Batch != nil:
+			for j := range r.Batch.Steps {
+				sqls = append(sqls, r.Batch.Steps[j].Stmt.SQL)
+			}
+		case r.SQL != nil:
+			sqls = []string{*r.SQL}
+		}
+		for _, sql := range sqls {
+			switch ctl := sqltext.TransactionControl(sql); {
+			case ctl == "COMMIT" || (ctl == "RELEASE" && c.rawTx):
+				return "COMMIT"
+			case ctl == "" && !c.InTransaction() && !sqltext.ReadOnly(sql):
+				what = "the write"
+			}
+		}
+	}
+	return what
 }
 
 // txOnServer reports whether a transaction is open on the server's
@@ -529,8 +566,6 @@ func (c *Conn) finishTx(verb string) error {
 				return nil
 			}
 			return &txLostError{cause: err}
-		case verb == "COMMIT" && outcomeUnknown(err):
-			return &commitUnknownError{err: err}
 		}
 		return err
 	}

@@ -326,3 +326,74 @@ func TestTransportHonoursProxyEnvironment(t *testing.T) {
 	require.NotNil(t, tr.Proxy)
 	assert.Equal(t, reflect.ValueOf(http.ProxyFromEnvironment).Pointer(), reflect.ValueOf(tr.Proxy).Pointer())
 }
+
+// TestWriteOutcomes: a write outside a transaction commits on its own, so
+// when its request was sent and no reply came, the error says the outcome
+// is unknown (ErrCommitUnknown), and the request was sent once, never
+// resent. A read whose reply is lost, and a write that never left, are
+// only ErrUnreachable: safe to run again.
+func TestWriteOutcomes(t *testing.T) {
+	lost := hranatest.Reply{Cut: true}
+	srv := hranatest.New(t, func(hranatest.Pipeline) hranatest.Reply { return lost })
+	db := openFake(t, srv, Limits{RequestTimeout: 200 * time.Millisecond})
+	sent := func(sql string) (n int) {
+		for _, p := range srv.Pipelines() {
+			for _, s := range p.SQL() {
+				if s == sql {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	writes := map[string]func() error{
+		"INSERT": func() error { _, err := db.Exec("INSERT INTO t VALUES (1)"); return err },
+		"UPDATE": func() error { _, err := db.Exec("UPDATE t SET v = 2"); return err },
+		"DELETE": func() error { _, err := db.Exec("DELETE FROM t WHERE v = 3"); return err },
+		"RETURNING": func() error {
+			rows, err := db.Query("INSERT INTO t VALUES (4) RETURNING v")
+			if err == nil {
+				rows.Close()
+			}
+			return err
+		},
+		"several statements": func() error { _, err := db.Exec("INSERT INTO t VALUES (5); INSERT INTO t VALUES (6)"); return err },
+	}
+	for name, reply := range map[string]hranatest.Reply{"silent": {Hang: true}, "cut": {Cut: true}, "gateway": {Status: http.StatusBadGateway, Body: "<html>Bad Gateway</html>"}} {
+		lost = reply
+		for what, write := range writes {
+			err := write()
+			require.Error(t, err, "%s %s", name, what)
+			assert.ErrorIs(t, err, ErrCommitUnknown, "%s %s", name, what)
+			assert.ErrorIs(t, err, ErrUnreachable, "%s %s", name, what)
+			assert.Contains(t, err.Error(), "the outcome of the write is unknown", "%s %s", name, what)
+		}
+		rows, err := db.Query("SELECT v FROM t")
+		if err == nil {
+			rows.Close()
+		}
+		require.Error(t, err, name)
+		assert.NotErrorIs(t, err, ErrCommitUnknown, "%s: a read whose reply is lost may run again", name)
+	}
+	assert.Equal(t, 3, sent("INSERT INTO t VALUES (1)"), "one request per attempt: nothing resent")
+
+	// In a transaction, a statement whose reply is lost loses the
+	// transaction: nothing of it is committed.
+	lost = hranatest.Reply{Cut: true}
+	tx, err := db.Begin()
+	require.NoError(t, err)
+	_, err = tx.Exec("INSERT INTO t VALUES (7)")
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, ErrCommitUnknown)
+	assert.ErrorIs(t, tx.Commit(), ErrTxLost)
+
+	// A write that could not even connect did not run.
+	down := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply { return hranatest.OK(p, hranatest.Baton("b"), "") })
+	down.Config.SetKeepAlivesEnabled(false)
+	db = openFake(t, down, Limits{RequestTimeout: 200 * time.Millisecond})
+	down.Close()
+	_, err = db.Exec("INSERT INTO t VALUES (8)")
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrUnreachable)
+	assert.NotErrorIs(t, err, ErrCommitUnknown, "a write that was never sent was not applied")
+}

@@ -292,11 +292,12 @@ func TestRouterLostTransactionAndOutcomes(t *testing.T) {
 	assert.ErrorIs(t, err, hrana.ErrCommitUnknown, "a COMMIT whose reply was lost")
 	assert.ErrorIs(t, err, hrana.ErrUnreachable)
 
-	sent = len(f.requests())
+	sent, syncs := len(f.requests()), f.syncs.Load()
 	_, err = db.Exec("INSERT INTO t VALUES (13)")
 	assert.ErrorIs(t, err, hrana.ErrCommitUnknown, "a write whose reply was lost")
 	assert.NotErrorIs(t, err, ErrWriteNotSynced)
 	assert.Equal(t, []string{"INSERT INTO t VALUES (13)"}, f.requests()[sent:], "sent once, never resent")
+	assert.Equal(t, syncs, f.syncs.Load(), "no sync after it: the primary is likely out of reach, and the error comes within RequestTimeout")
 }
 
 func TestRouterMalformedPrimaryReplies(t *testing.T) {

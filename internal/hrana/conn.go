@@ -87,10 +87,14 @@ func (c *Conn) do(ctx context.Context, reqs []request) ([]pipelineResult, error)
 	if err != nil {
 		// Whether the server ran the requests is unknown and the next baton
 		// was not received: the stream cannot be used again.
-		what := c.commits(reqs)
+		what, inTx := c.commits(reqs), c.txOnServer()
 		c.lose()
-		if what != "" && outcomeUnknown(err) {
+		switch {
+		case what != "" && outcomeUnknown(err):
 			return nil, &commitUnknownError{what: what, err: err}
+		case inTx && streamLost(err):
+			// The server no longer knows the stream, nor its transaction.
+			return nil, &txLostError{cause: err}
 		}
 		return nil, err
 	}
@@ -558,14 +562,10 @@ func (c *Conn) finishTx(verb string) error {
 	br, err := c.runBatch(context.Background(), steps)
 	if err != nil {
 		c.bad = true
-		switch {
-		case streamLost(err):
+		if verb == "ROLLBACK" && errors.Is(err, ErrTxLost) {
 			// The server refused the baton before running anything: the
 			// stream, and its transaction, are gone.
-			if verb == "ROLLBACK" {
-				return nil
-			}
-			return &txLostError{cause: err}
+			return nil
 		}
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"io"
+	"net"
 	"net/http"
 	"reflect"
 	"strings"
@@ -396,4 +397,77 @@ func TestWriteOutcomes(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, ErrUnreachable)
 	assert.NotErrorIs(t, err, ErrCommitUnknown, "a write that was never sent was not applied")
+}
+
+// TestStreamLostInTransaction: a stream the server no longer knows in the
+// middle of a transaction loses it at once: the statement that finds out
+// and COMMIT fail with ErrTxLost, and nothing is resent on a new stream.
+func TestStreamLostInTransaction(t *testing.T) {
+	expired := false
+	srv := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply {
+		if expired {
+			return hranatest.Reply{Status: http.StatusBadRequest, Body: `{"message":"The stream has expired due to inactivity","code":"STREAM_EXPIRED"}`}
+		}
+		return hranatest.OK(p, hranatest.Baton("b"), "")
+	})
+	db := openFake(t, srv, Limits{})
+	tx, err := db.Begin()
+	require.NoError(t, err)
+	_, err = tx.Exec("INSERT INTO t VALUES (1)")
+	require.NoError(t, err)
+	expired = true
+	sent := len(srv.Pipelines())
+	_, err = tx.Exec("INSERT INTO t VALUES (2)")
+	require.ErrorIs(t, err, ErrTxLost)
+	assert.Contains(t, err.Error(), "STREAM_EXPIRED")
+	assert.ErrorIs(t, tx.Commit(), ErrTxLost)
+	assert.Equal(t, sent+1, len(srv.Pipelines()), "sent once, on the old stream only")
+}
+
+// TestWebSocketURLsSpeakHTTP: ws:// names the same server, spoken to over
+// HTTP.
+func TestWebSocketURLsSpeakHTTP(t *testing.T) {
+	srv := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply { return hranatest.OK(p, hranatest.Baton("b"), "") })
+	c, err := NewConnector(Options{URL: strings.Replace(srv.URL, "http://", "ws://", 1), AuthToken: "secret-token"})
+	require.NoError(t, err)
+	db := sql.OpenDB(c)
+	defer db.Close()
+	_, err = db.Exec("INSERT INTO t VALUES (1)")
+	require.NoError(t, err)
+	require.Len(t, srv.Pipelines(), 1)
+	assert.Equal(t, "/v3/pipeline", srv.Pipelines()[0].Path)
+}
+
+// TestConnectTimeout: a server that accepts TCP but never completes the
+// TLS handshake is given up at ConnectTimeout, not RequestTimeout; the
+// request never left, so even a write is only ErrUnreachable.
+func TestConnectTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	c, err := NewConnector(Options{URL: "https://" + ln.Addr().String(), Limits: Limits{ConnectTimeout: 300 * time.Millisecond, RequestTimeout: 30 * time.Second}})
+	require.NoError(t, err)
+	db := sql.OpenDB(c)
+	defer db.Close()
+	start := time.Now()
+	_, err = db.Exec("INSERT INTO t VALUES (1)")
+	require.Error(t, err)
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.ErrorIs(t, err, ErrUnreachable)
+	assert.NotErrorIs(t, err, ErrCommitUnknown)
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -219,12 +220,12 @@ func TestNullBatonInTransactionLosesIt(t *testing.T) {
 // reached the server until its first statement, so a stream that expired
 // meanwhile is replaced and the transaction goes on.
 func TestHeldBackBeginSurvivesExpiredStream(t *testing.T) {
-	expired := false
+	var expired atomic.Bool
 	srv := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply {
-		if expired && p.Baton != nil && *p.Baton == "old" {
+		if expired.Load() && p.Baton != nil && *p.Baton == "old" {
 			return hranatest.Reply{Status: http.StatusBadRequest, Body: `{"message":"The stream has expired due to inactivity","code":"STREAM_EXPIRED"}`}
 		}
-		if expired {
+		if expired.Load() {
 			return hranatest.OK(p, hranatest.Baton("new"), "")
 		}
 		return hranatest.OK(p, hranatest.Baton("old"), "")
@@ -233,7 +234,7 @@ func TestHeldBackBeginSurvivesExpiredStream(t *testing.T) {
 	db.SetMaxOpenConns(1)
 	_, err := db.Exec("INSERT INTO t VALUES (1)")
 	require.NoError(t, err)
-	expired = true
+	expired.Store(true)
 	tx, err := db.Begin()
 	require.NoError(t, err)
 	_, err = tx.Exec("INSERT INTO t VALUES (2)")
@@ -247,10 +248,11 @@ func TestHeldBackBeginSurvivesExpiredStream(t *testing.T) {
 }
 
 func TestCommitOutcomes(t *testing.T) {
-	commit := hranatest.Reply{Hang: true}
+	var commit atomic.Value
+	commit.Store(hranatest.Reply{Hang: true})
 	srv := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply {
 		if sql := p.SQL(); len(sql) > 0 && sql[0] == "COMMIT" {
-			return commit
+			return commit.Load().(hranatest.Reply)
 		}
 		return hranatest.OK(p, hranatest.Baton("b"), "")
 	})
@@ -263,7 +265,7 @@ func TestCommitOutcomes(t *testing.T) {
 		return tx.Commit()
 	}
 	for name, reply := range map[string]hranatest.Reply{"silent": {Hang: true}, "cut": {Cut: true}, "gateway": {Status: http.StatusBadGateway, Body: "<html>Bad Gateway</html>"}} {
-		commit = reply
+		commit.Store(reply)
 		err := run()
 		require.Error(t, err, name)
 		assert.ErrorIs(t, err, ErrCommitUnknown, name)
@@ -271,7 +273,7 @@ func TestCommitOutcomes(t *testing.T) {
 		assert.Contains(t, err.Error(), "may or may not", name)
 	}
 
-	commit = hranatest.Reply{Status: http.StatusBadRequest, Body: `{"message":"Received an invalid baton"}`}
+	commit.Store(hranatest.Reply{Status: http.StatusBadRequest, Body: `{"message":"Received an invalid baton"}`})
 	err := run()
 	require.ErrorIs(t, err, ErrTxLost)
 	assert.NotErrorIs(t, err, ErrCommitUnknown)
@@ -334,8 +336,9 @@ func TestTransportHonoursProxyEnvironment(t *testing.T) {
 // resent. A read whose reply is lost, and a write that never left, are
 // only ErrUnreachable: safe to run again.
 func TestWriteOutcomes(t *testing.T) {
-	lost := hranatest.Reply{Cut: true}
-	srv := hranatest.New(t, func(hranatest.Pipeline) hranatest.Reply { return lost })
+	var lost atomic.Value
+	lost.Store(hranatest.Reply{Cut: true})
+	srv := hranatest.New(t, func(hranatest.Pipeline) hranatest.Reply { return lost.Load().(hranatest.Reply) })
 	db := openFake(t, srv, Limits{RequestTimeout: 200 * time.Millisecond})
 	sent := func(sql string) (n int) {
 		for _, p := range srv.Pipelines() {
@@ -361,7 +364,7 @@ func TestWriteOutcomes(t *testing.T) {
 		"several statements": func() error { _, err := db.Exec("INSERT INTO t VALUES (5); INSERT INTO t VALUES (6)"); return err },
 	}
 	for name, reply := range map[string]hranatest.Reply{"silent": {Hang: true}, "cut": {Cut: true}, "gateway": {Status: http.StatusBadGateway, Body: "<html>Bad Gateway</html>"}} {
-		lost = reply
+		lost.Store(reply)
 		for what, write := range writes {
 			err := write()
 			require.Error(t, err, "%s %s", name, what)
@@ -380,7 +383,7 @@ func TestWriteOutcomes(t *testing.T) {
 
 	// In a transaction, a statement whose reply is lost loses the
 	// transaction: nothing of it is committed.
-	lost = hranatest.Reply{Cut: true}
+	lost.Store(hranatest.Reply{Cut: true})
 	tx, err := db.Begin()
 	require.NoError(t, err)
 	_, err = tx.Exec("INSERT INTO t VALUES (7)")
@@ -403,9 +406,9 @@ func TestWriteOutcomes(t *testing.T) {
 // middle of a transaction loses it at once: the statement that finds out
 // and COMMIT fail with ErrTxLost, and nothing is resent on a new stream.
 func TestStreamLostInTransaction(t *testing.T) {
-	expired := false
+	var expired atomic.Bool
 	srv := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply {
-		if expired {
+		if expired.Load() {
 			return hranatest.Reply{Status: http.StatusBadRequest, Body: `{"message":"The stream has expired due to inactivity","code":"STREAM_EXPIRED"}`}
 		}
 		return hranatest.OK(p, hranatest.Baton("b"), "")
@@ -415,7 +418,7 @@ func TestStreamLostInTransaction(t *testing.T) {
 	require.NoError(t, err)
 	_, err = tx.Exec("INSERT INTO t VALUES (1)")
 	require.NoError(t, err)
-	expired = true
+	expired.Store(true)
 	sent := len(srv.Pipelines())
 	_, err = tx.Exec("INSERT INTO t VALUES (2)")
 	require.ErrorIs(t, err, ErrTxLost)

@@ -109,9 +109,11 @@ func (c *Conn) do(ctx context.Context, reqs []request) ([]pipelineResult, error)
 // commits names what of reqs would commit writes if the server ran them:
 // "COMMIT" for a COMMIT (or END, or the RELEASE that ends a transaction
 // opened by SAVEPOINT), "the write" for a statement that may write outside
-// a transaction, which commits on its own; "" when none would. A request
-// whose reply is lost gives ErrCommitUnknown only then: running it again
-// could apply a write twice. Reads stay safe to retry.
+// a transaction, which commits on its own, and for a sequence of several
+// statements that may write, which may hold a COMMIT of its own; "" when
+// none would. A request whose reply is lost gives ErrCommitUnknown only
+// then: running it again could apply a write twice. Reads stay safe to
+// retry.
 func (c *Conn) commits(reqs []request) string {
 	what := ""
 	for i := range reqs {
@@ -124,8 +126,8 @@ func (c *Conn) commits(reqs []request) string {
 			for j := range r.Batch.Steps {
 				sqls = append(sqls, r.Batch.Steps[j].Stmt.SQL)
 			}
-		case r.SQL != nil:
-			sqls = []string{*r.SQL}
+		case r.SQL != nil && !sqltext.ReadOnly(*r.SQL):
+			what = "the write"
 		}
 		for _, sql := range sqls {
 			switch ctl := sqltext.TransactionControl(sql); {

@@ -362,6 +362,10 @@ func TestWriteOutcomes(t *testing.T) {
 			return err
 		},
 		"several statements": func() error { _, err := db.Exec("INSERT INTO t VALUES (5); INSERT INTO t VALUES (6)"); return err },
+		"its own transaction": func() error {
+			_, err := db.Exec("BEGIN; INSERT INTO t VALUES (5); COMMIT")
+			return err
+		},
 	}
 	for name, reply := range map[string]hranatest.Reply{"silent": {Hang: true}, "cut": {Cut: true}, "gateway": {Status: http.StatusBadGateway, Body: "<html>Bad Gateway</html>"}} {
 		lost.Store(reply)

@@ -219,13 +219,13 @@ var ErrNeedsCgo = driver.ErrNeedsCgo
 
 // ErrCommitUnknown is matched (errors.Is) by the error of a request that
 // would have committed writes and whose reply was lost (the connection
-// broke, a gateway failed, or the request timed out after it was sent): a
-// COMMIT, or a write outside a transaction (INSERT, UPDATE, DELETE, a
-// multi-statement Exec, a batch), which commits on its own. The server may
-// or may not have committed. It matches ErrServerUnreachable too; an
-// ErrServerUnreachable that does not match it committed nothing. Do not
-// run the write again blindly: read whether it is there first, or make it
-// idempotent.
+// broke, a gateway failed, or the request timed out after it was sent) or
+// malformed: a COMMIT, or a write outside a transaction (INSERT, UPDATE,
+// DELETE, a multi-statement Exec, a batch), which commits on its own. The
+// server may or may not have committed. It matches ErrServerUnreachable
+// too; an ErrServerUnreachable that does not match it committed nothing.
+// Do not run the write again blindly: read whether it is there first, or
+// make it idempotent.
 var ErrCommitUnknown = hrana.ErrCommitUnknown
 
 // ErrTxLost is matched (errors.Is) by every statement and the COMMIT of a

@@ -153,7 +153,8 @@ func (e *txLostError) Unwrap() error        { return e.cause }
 // ErrCommitUnknown is matched (errors.Is) by the error of a request that
 // would have committed writes, a COMMIT or a write outside a transaction
 // (which commits on its own), when the request was sent and its reply
-// never came: the server may or may not have committed. It matches
+// never came or could not be read: the server may or may not have
+// committed. It matches
 // ErrUnreachable too.
 var ErrCommitUnknown = errors.New("libsql: the outcome of COMMIT is unknown")
 

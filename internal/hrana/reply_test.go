@@ -478,3 +478,27 @@ func TestConnectTimeout(t *testing.T) {
 	assert.ErrorIs(t, err, ErrUnreachable)
 	assert.NotErrorIs(t, err, ErrCommitUnknown)
 }
+
+// TestMalformedReplyToWriteIsOutcomeUnknown: a server that answered a
+// write with a reply that cannot be read may have run it.
+func TestMalformedReplyToWriteIsOutcomeUnknown(t *testing.T) {
+	for _, c := range hranatest.Malformed {
+		if c.Reply.Status != 0 || c.For == "batch" || c.InValues {
+			continue
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			srv := hranatest.New(t, func(hranatest.Pipeline) hranatest.Reply { return c.Reply })
+			db := openFake(t, srv, Limits{RequestTimeout: 5 * time.Second})
+			_, err := db.Exec("INSERT INTO t VALUES (1)")
+			assert.ErrorIs(t, err, ErrCommitUnknown, "a write")
+			_, err = db.Exec("INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)")
+			assert.ErrorIs(t, err, ErrCommitUnknown, "several statements")
+			rows, err := db.Query("SELECT v FROM t")
+			if err == nil {
+				rows.Close()
+			}
+			require.Error(t, err)
+			assert.NotErrorIs(t, err, ErrCommitUnknown, "a read")
+		})
+	}
+}

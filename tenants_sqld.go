@@ -79,7 +79,10 @@ type SQLDNamespaces struct {
 	Catalog string
 	// ReplicaDir, when set, makes every tenant an embedded replica of its
 	// namespace, in the file ReplicaDir/<tenant>.db (created on first
-	// open; Drop deletes it with the namespace).
+	// open; Drop deletes it with the namespace, Create deletes one left
+	// under the name). A namespace deleted and created again by other
+	// means than the store leaves its old replica behind, which libSQL
+	// would keep serving: delete ReplicaDir/<tenant>.db* then.
 	ReplicaDir string
 	// Config is the template every tenant opens with: TxLock,
 	// KeepDefaultTransactions and the network limits apply, and with
@@ -351,7 +354,8 @@ func (s *SQLDNamespaces) boundedWithCatalog(ctx context.Context, tenant string) 
 	return ctx, cancel, cat, nil
 }
 
-// Create lists the tenant in the catalog, then creates its namespace.
+// Create lists the tenant in the catalog, then creates its namespace; with
+// ReplicaDir it deletes any replica file left under the tenant's name.
 func (s *SQLDNamespaces) Create(ctx context.Context, tenant string) error {
 	ctx, cancel, cat, err := s.boundedWithCatalog(ctx, tenant)
 	if err != nil {
@@ -378,6 +382,14 @@ func (s *SQLDNamespaces) Create(ctx context.Context, tenant string) error {
 	}
 	if existed {
 		return fmt.Errorf("%w: %s", ErrTenantExists, tenant)
+	}
+	if s.ReplicaDir != "" {
+		// A replica left by an earlier namespace of this name (deleted
+		// by other means than Drop) would be taken for this one's:
+		// libSQL syncs it from the new namespace without noticing.
+		if err := replica.RemoveFiles(s.ReplicaPath(tenant)); err != nil {
+			return fmt.Errorf("libsql: create tenant %s: its namespace is created, but removing an old replica of that name failed: %w", tenant, err)
+		}
 	}
 	return nil
 }

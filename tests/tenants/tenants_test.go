@@ -56,6 +56,18 @@ func TestTenantsSQLD(t *testing.T) {
 	tenantsuite.Run(t, tenantsuite.Env{Store: func(t *testing.T) libsql.TenantStore { return store(t) }})
 }
 
+// replicaStore is store with every tenant an embedded replica in a
+// directory of the test's.
+func replicaStore(t *testing.T) *libsql.SQLDNamespaces {
+	s := store(t)
+	s.ReplicaDir = t.TempDir()
+	return s
+}
+
+func TestTenantsSQLDReplica(t *testing.T) {
+	tenantsuite.Run(t, tenantsuite.Env{Store: func(t *testing.T) libsql.TenantStore { return replicaStore(t) }})
+}
+
 func newManager(t *testing.T, s *libsql.SQLDNamespaces) *libsql.Tenants {
 	t.Helper()
 	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: s, GORM: &gorm.Config{Logger: logger.Discard}})
@@ -280,4 +292,84 @@ func mustDB(t *testing.T, m *libsql.Tenants, tenant string) *gorm.DB {
 	db, err := m.DB(context.Background(), tenant)
 	require.NoError(t, err)
 	return db
+}
+
+// count is how many accounts db sees.
+func count(t *testing.T, db *gorm.DB) int64 {
+	t.Helper()
+	var n int64
+	require.NoError(t, db.Model(&tenantsuite.Account{}).Count(&n).Error)
+	return n
+}
+
+// TestSQLDNamespacesReplica: replica tenants write to their namespaces,
+// read their local files, and Drop deletes both.
+func TestSQLDNamespacesReplica(t *testing.T) {
+	ctx := context.Background()
+	s := replicaStore(t)
+	m := newManager(t, s)
+	for _, name := range []string{"rep-a", "rep-b"} {
+		require.NoError(t, m.Create(ctx, name))
+	}
+	assert.NoFileExists(t, s.ReplicaPath("rep-a"), "Create makes no replica; the first open does")
+	report, err := m.Migrate(ctx, &tenantsuite.Account{})
+	require.NoError(t, err)
+	assert.Len(t, report.Changed(), 2)
+	assert.FileExists(t, s.ReplicaPath("rep-a"))
+	a := mustDB(t, m, "rep-a")
+	require.NoError(t, a.Create(&tenantsuite.Account{Email: "a@example.com"}).Error)
+	assert.Equal(t, int64(1), count(t, a), "ReadYourWrites: the replica holds the write once it returns")
+	status, err := libsql.LastSync(a)
+	require.NoError(t, err)
+	assert.Positive(t, status.FrameNo)
+
+	// The write is on rep-a's namespace, and only there: a remote store
+	// over the same catalog sees it.
+	remote := newManager(t, &libsql.SQLDNamespaces{URL: server.URL, AdminURL: server.AdminURL, AuthToken: server.Token(), Catalog: s.Catalog})
+	assert.Equal(t, int64(1), count(t, mustDB(t, remote, "rep-a")))
+	assert.Zero(t, count(t, mustDB(t, remote, "rep-b")))
+	assert.Zero(t, count(t, mustDB(t, m, "rep-b")))
+
+	// Reads are local: a write made on the namespace behind the
+	// replica's back is seen once the replica syncs, not before.
+	require.NoError(t, mustDB(t, remote, "rep-a").Create(&tenantsuite.Account{Email: "b@example.com"}).Error)
+	assert.Equal(t, int64(1), count(t, a), "the replica has not synced yet")
+	synced, err := libsql.Sync(a)
+	require.NoError(t, err)
+	assert.Positive(t, synced.FramesSynced)
+	assert.Equal(t, int64(2), count(t, a))
+	// The file itself holds the rows.
+	file, err := gorm.Open(libsql.Open(libsql.Config{Database: s.ReplicaPath("rep-a"), ReadOnly: true}), &gorm.Config{Logger: logger.Discard})
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), count(t, file))
+	sqlDB, err := file.DB()
+	require.NoError(t, err)
+	require.NoError(t, sqlDB.Close())
+
+	// Drop deletes the namespace and every file of the replica.
+	require.NoError(t, m.Drop(ctx, "rep-a"))
+	entries, err := os.ReadDir(s.ReplicaDir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		assert.False(t, strings.HasPrefix(e.Name(), "rep-a."), "left behind: %s", e.Name())
+	}
+	assert.NotEmpty(t, entries, "rep-b's replica is kept")
+	_, err = m.DB(ctx, "rep-a")
+	assert.ErrorIs(t, err, libsql.ErrTenantNotFound)
+	assert.NoFileExists(t, s.ReplicaPath("rep-a"), "opening a dropped tenant makes no replica")
+
+	// A namespace deleted behind the store's back is not served from
+	// the replica it left.
+	require.NoError(t, m.Close())
+	require.Equal(t, http.StatusOK, adminCall(t, http.MethodDelete, "/v1/namespaces/rep-b"))
+	m = newManager(t, s)
+	_, err = m.DB(ctx, "rep-b")
+	assert.ErrorIs(t, err, libsql.ErrTenantNotFound)
+	names, err := m.List(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"rep-b"}, names, "the catalog still lists it")
+	// Created again, through the store, it starts from an empty replica.
+	require.NoError(t, m.Create(ctx, "rep-b"))
+	assert.NoFileExists(t, s.ReplicaPath("rep-b"), "Create deleted the old namespace's replica")
+	assert.False(t, mustDB(t, m, "rep-b").Migrator().HasTable(&tenantsuite.Account{}))
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -372,4 +373,69 @@ func TestSQLDNamespacesReplica(t *testing.T) {
 	require.NoError(t, m.Create(ctx, "rep-b"))
 	assert.NoFileExists(t, s.ReplicaPath("rep-b"), "Create deleted the old namespace's replica")
 	assert.False(t, mustDB(t, m, "rep-b").Migrator().HasTable(&tenantsuite.Account{}))
+}
+
+// listeners counts the TCP sockets this process listens on (Linux).
+func listeners(t *testing.T) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("needs /proc:", err)
+	}
+	mine := map[string]bool{}
+	for _, fd := range fds {
+		if link, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil {
+			if inode, ok := strings.CutPrefix(link, "socket:["); ok {
+				mine[strings.TrimSuffix(inode, "]")] = true
+			}
+		}
+	}
+	n := 0
+	for _, table := range []string{"/proc/self/net/tcp", "/proc/self/net/tcp6"} {
+		data, err := os.ReadFile(table)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n")[1:] {
+			// sl local rem st tx:rx tr:when retrnsmt uid timeout inode
+			f := strings.Fields(line)
+			if len(f) > 9 && f[3] == "0A" && mine[f[9]] {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// TestSQLDNamespacesReplicaForwarders: every replica tenant's forwarder
+// closes with its pool, so that opening many tenants through a small pool
+// leaves no listener or goroutine behind.
+func TestSQLDNamespacesReplicaForwarders(t *testing.T) {
+	ctx := context.Background()
+	s := replicaStore(t)
+	const tenants, maxOpen = 12, 3
+	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: s, MaxOpen: maxOpen, IdleTimeout: -1, GORM: &gorm.Config{Logger: logger.Discard}})
+	require.NoError(t, err)
+	for i := range tenants {
+		require.NoError(t, m.Create(ctx, fmt.Sprintf("fw-%d", i)))
+	}
+	listening, goroutines := listeners(t), runtime.NumGoroutine()
+	_, err = m.Migrate(ctx, &tenantsuite.Account{})
+	require.NoError(t, err)
+	assert.Equal(t, listening, listeners(t), "Migrate closes each tenant's pool when done")
+	for round := range 3 {
+		for i := range tenants {
+			db := mustDB(t, m, fmt.Sprintf("fw-%d", i))
+			require.NoError(t, db.Create(&tenantsuite.Account{Email: fmt.Sprintf("%d@example.com", round)}).Error)
+			assert.Equal(t, int64(round+1), count(t, db))
+			assert.LessOrEqual(t, listeners(t), listening+maxOpen, "one forwarder per open pool")
+		}
+	}
+	assert.Equal(t, listening+maxOpen, listeners(t))
+	require.NoError(t, m.Drop(ctx, "fw-11"), "the most recently used pool")
+	assert.Equal(t, listening+maxOpen-1, listeners(t), "Drop closes the forwarder")
+	require.NoError(t, m.Close())
+	assert.Equal(t, listening, listeners(t), "Close closes every forwarder")
+	require.Eventually(t, func() bool { return runtime.NumGoroutine() <= goroutines }, 10*time.Second, 20*time.Millisecond,
+		"goroutines: %d, before: %d", runtime.NumGoroutine(), goroutines)
 }

@@ -44,3 +44,15 @@ func TestExampleSQLDNamespaces(t *testing.T) {
 	require.NoError(t, run(context.Background(), store, false, &out))
 	checkOutput(t, out.String())
 }
+
+func TestExampleSQLDReplicas(t *testing.T) {
+	srv := sqldtest.Require(t, server)
+	dir := t.TempDir()
+	store := &libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, AuthToken: srv.Token(), ReplicaDir: dir}
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), store, false, &out))
+	checkOutput(t, out.String())
+	left, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, left, "Drop deleted every replica file")
+}

@@ -199,6 +199,19 @@ func BenchmarkTenantsLocalCachedDB(b *testing.B)      { tenantsuite.BenchCachedD
 func BenchmarkTenantsSQLDCreateMigrate(b *testing.B)  { tenantsuite.BenchCreateMigrate(b, benchStore) }
 func BenchmarkTenantsSQLDMemory(b *testing.B)         { tenantsuite.BenchMemory(b, benchStore(b)) }
 func BenchmarkTenantsSQLDCachedDB(b *testing.B)       { tenantsuite.BenchCachedDB(b, benchStore(b)) }
+func BenchmarkTenantsSQLDReplicaCreateMigrate(b *testing.B) {
+	tenantsuite.BenchCreateMigrate(b, replicaBenchStore)
+}
+func BenchmarkTenantsSQLDReplicaMemory(b *testing.B) {
+	tenantsuite.BenchMemory(b, replicaBenchStore(b))
+}
+
+// replicaBenchStore is benchStore with every tenant an embedded replica.
+func replicaBenchStore(b *testing.B) libsql.TenantStore {
+	s := benchStore(b).(*libsql.SQLDNamespaces)
+	s.ReplicaDir = b.TempDir()
+	return s
+}
 
 func TestSQLDNamespacesOwnKeys(t *testing.T) {
 	ctx := context.Background()

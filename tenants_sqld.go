@@ -161,10 +161,15 @@ func (s *SQLDNamespaces) token(tenant string) string {
 // connector reaches one namespace: the server's address with the
 // namespace's Host header.
 func (s *SQLDNamespaces) connector(namespace, token string) (*hrana.Connector, error) {
+	limits, err := s.Config.limits()
+	if err != nil {
+		return nil, err
+	}
 	return hrana.NewConnector(hrana.Options{
 		URL:       s.base.String(),
 		AuthToken: token,
 		TxLock:    s.Config.TxLock,
+		Limits:    limits,
 		Host:      namespace + "." + s.base.Host,
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"runtime"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gorm-libsql/libsql"
+	"github.com/gorm-libsql/libsql/internal/hrana"
 	"github.com/gorm-libsql/libsql/internal/sqldtest"
 	"github.com/gorm-libsql/libsql/internal/tenantsuite"
 	"github.com/stretchr/testify/assert"
@@ -153,11 +155,12 @@ func TestSQLDNamespacesConfigErrors(t *testing.T) {
 		store *libsql.SQLDNamespaces
 		want  string
 	}{
-		"no admin":        {&libsql.SQLDNamespaces{URL: srv.URL}, "AdminURL is empty"},
-		"bad url":         {&libsql.SQLDNamespaces{URL: "ftp://x", AdminURL: srv.AdminURL}, "unknown URL scheme"},
-		"database set":    {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, Config: libsql.Config{Database: "x.db"}}, "must not set Database"},
-		"bad catalog":     {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, Catalog: "Bad_Catalog"}, "invalid tenant name"},
-		"admin unreached": {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: "http://127.0.0.1:1", AdminTimeout: 2 * time.Second}, "admin API"},
+		"no admin":         {&libsql.SQLDNamespaces{URL: srv.URL}, "AdminURL is empty"},
+		"bad url":          {&libsql.SQLDNamespaces{URL: "ftp://x", AdminURL: srv.AdminURL}, "unknown URL scheme"},
+		"database set":     {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, Config: libsql.Config{Database: "x.db"}}, "must not set Database"},
+		"bad catalog":      {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, Catalog: "Bad_Catalog"}, "invalid tenant name"},
+		"replica settings": {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, Config: libsql.Config{SyncInterval: time.Second}}, "set ReplicaDir too"},
+		"admin unreached":  {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: "http://127.0.0.1:1", AdminTimeout: 2 * time.Second}, "admin API"},
 	} {
 		m := newManager(t, tc.store)
 		assert.ErrorContains(t, m.Create(ctx, "acme"), tc.want, name)
@@ -452,4 +455,27 @@ func TestSQLDNamespacesReplicaForwarders(t *testing.T) {
 	// +1: Eventually runs the condition in a goroutine of its own.
 	require.Eventually(t, func() bool { return runtime.NumGoroutine() <= goroutines+1 }, 10*time.Second, 20*time.Millisecond,
 		"goroutines: %d, before: %d", runtime.NumGoroutine(), goroutines)
+}
+
+// TestCheckClosesItsStream: opening a replica tenant first checks the
+// primary with one request. sqld gives every new stream one of its 128
+// connections until the stream is closed or expires 10 s later, so checks
+// that left their streams open made a burst of replica opens fail with
+// HTTP 429 "Timed out while opening database connection".
+func TestCheckClosesItsStream(t *testing.T) {
+	ctx := context.Background()
+	m := newManager(t, store(t))
+	require.NoError(t, m.Create(ctx, "burst"))
+	u, err := url.Parse(server.URL)
+	require.NoError(t, err)
+	opts := hrana.Options{URL: server.URL, AuthToken: server.Token(), Host: "burst." + u.Host}
+	for i := range 200 {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := hrana.Check(ctx, opts)
+		cancel()
+		require.NoError(t, err, "check %d", i)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	require.NoError(t, mustDB(t, m, "burst").WithContext(ctx).Exec("SELECT 1").Error)
 }

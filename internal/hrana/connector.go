@@ -69,7 +69,7 @@ func NewConnector(opts Options) (*Connector, error) {
 	limits := opts.Limits.WithDefaults()
 	cl := &client{http: newHTTPClient(limits), pipeline: base + pipelinePath, token: opts.AuthToken, observe: opts.Observe, limits: limits}
 	if opts.Host != "" {
-		cl.http.Transport = &namespaceTransport{base: cl.http.Transport, host: opts.Host, delays: namespaceRetryDelays}
+		cl.http.Transport = &namespaceTransport{base: cl.http.Transport, host: opts.Host, delays: NamespaceRetryDelays}
 	}
 	if opts.AuthToken != "" {
 		cl.auth = "Bearer " + opts.AuthToken

@@ -311,7 +311,22 @@ func (r *Replica) syncOnce() (frameNo, framesSynced int, err error) {
 		r.db = db
 		r.mu.Unlock()
 	}
-	return syncNative(db)
+	for attempt := 0; ; attempt++ {
+		frameNo, framesSynced, err = syncNative(db)
+		if err == nil || r.opts.Namespace == "" || attempt == len(hrana.NamespaceRetryDelays) || !namespaceRefused(err) {
+			return frameNo, framesSynced, err
+		}
+		time.Sleep(hrana.NamespaceRetryDelays[attempt])
+	}
+}
+
+// namespaceRefused reports whether sqld refused a sync for its namespace.
+// sqld 0.24 answers so, now and then, for namespaces that exist while it
+// swaps them in and out beyond its --max-active-namespaces, as it does
+// Hrana requests (see hrana.NamespaceRetryDelays); a sync only pulls, so
+// resending it is always safe.
+func namespaceRefused(err error) bool {
+	return strings.Contains(err.Error(), "namespace doesn't exist")
 }
 
 // release gives up the slot, closing the native replica first if Close

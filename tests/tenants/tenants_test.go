@@ -273,9 +273,17 @@ func TestSQLDNamespacesSilentServer(t *testing.T) {
 // nothing of a refused request, every write lands exactly once. Tenants
 // are used one at a time: sqld also fails (HTTP 500, checkpoint busy) when
 // it must unload a namespace that clients are using, which is not resent.
+//
+// Replica tenants' syncs get the same refusal ("Requested namespace doesn't
+// exist") and are resent too.
 func TestSQLDNamespacesSwapped(t *testing.T) {
+	t.Run("remote", func(t *testing.T) { testSwapped(t, "") })
+	t.Run("replica", func(t *testing.T) { testSwapped(t, t.TempDir()) })
+}
+
+func testSwapped(t *testing.T, replicaDir string) {
 	srv := sqldtest.StartFor(t, sqldtest.Options{Namespaces: true, MaxActiveNamespaces: 4})
-	s := &libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, AuthToken: srv.Token()}
+	s := &libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, AuthToken: srv.Token(), ReplicaDir: replicaDir}
 	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: s, MaxOpen: 1, MigrateConcurrency: 1, GORM: &gorm.Config{Logger: logger.Discard}})
 	require.NoError(t, err)
 	defer m.Close()

@@ -406,9 +406,10 @@ func (c Config) remoteConnector() (sqldriver.Connector, error) {
 	return hrana.NewConnector(hrana.Options{URL: c.URL, AuthToken: c.AuthToken, TxLock: c.TxLock, Limits: limits})
 }
 
-// replicaConnector opens the embedded replica; failed background syncs are
-// reported through the GORM logger.
-func (c Config) replicaConnector(log logger.Interface) (sqldriver.Connector, error) {
+// replicaConnector opens the embedded replica, of the sqld namespace
+// namespace at URL when it is set; failed background syncs are reported
+// through the GORM logger.
+func (c Config) replicaConnector(log logger.Interface, namespace string) (sqldriver.Connector, error) {
 	if driver.IsMemory(c.Database) || strings.HasPrefix(c.Database, "file:") {
 		return nil, errors.New("libsql: an embedded replica's Database must be a file path (not :memory: or a file: URI)")
 	}
@@ -431,6 +432,7 @@ func (c Config) replicaConnector(log logger.Interface) (sqldriver.Connector, err
 		ReadYourWrites: c.ReadYourWrites == nil || *c.ReadYourWrites,
 		SyncInterval:   c.SyncInterval,
 		Limits:         limits,
+		Namespace:      namespace,
 		OnSyncError: func(err error) {
 			if log != nil {
 				log.Error(context.Background(), "libsql: background sync failed: %v", err)

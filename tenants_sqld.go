@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	sqldriver "database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,12 +12,16 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/gorm-libsql/libsql/internal/hrana"
+	"github.com/gorm-libsql/libsql/internal/replica"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 )
 
 // SQLDNamespaces is a TenantStore of sqld namespaces, one per tenant, on a
@@ -37,13 +42,21 @@ import (
 // listed (and Migrate does not see them) until Create is called for them,
 // which lists them and reports ErrTenantExists.
 //
-// Each tenant runs in remote mode. Embedded replicas per namespace are not
-// offered: libSQL's sync picks the namespace from the first label of the
-// primary URL's host and has no Host override, so it needs
-// "<tenant>.<host>" to resolve to the server, which a loopback sqld
-// cannot give without a hosts entry. Behind DNS (a wildcard record for
-// *.<host>), a TenantStore of your own can return replica Configs with
-// URL "http(s)://<tenant>.<host>".
+// Each tenant runs in remote mode, or, with ReplicaDir, as an embedded
+// replica of its namespace: reads are served from the local file
+// ReplicaDir/<tenant>.db, writes and read-write transactions (Migrate's
+// included) run on the namespace, and the replica syncs after them
+// (Config.ReadYourWrites, on by default) and every Config.SyncInterval.
+// Writes reach the namespace with its Host header like remote mode.
+// libSQL's sync cannot be given a Host: it names the namespace after the
+// first label of the primary URL's host, which for a server on 127.0.0.1
+// or behind one name is not the tenant. So each replica tenant's sync goes
+// through a forwarder of its own, a listener on a free 127.0.0.1 port
+// that sends libSQL's replication calls (and nothing else) to URL for the
+// tenant's namespace; it adds no credentials (libSQL sends the token),
+// follows no redirect and no proxy setting, bounds each call by the
+// Config's ConnectTimeout and RequestTimeout, and closes with the tenant's
+// pool (eviction, idle close, Drop, Close).
 type SQLDNamespaces struct {
 	// URL is the server's HTTP address, e.g. http://127.0.0.1:8080.
 	URL string
@@ -64,8 +77,18 @@ type SQLDNamespaces struct {
 	// Catalog is the namespace that lists the tenants; default
 	// "tenant-catalog". It cannot be used as a tenant.
 	Catalog string
-	// Config is the template every tenant opens with: TxLock and
-	// KeepDefaultTransactions apply; Database, URL and Conn must be empty.
+	// ReplicaDir, when set, makes every tenant an embedded replica of its
+	// namespace, in the file ReplicaDir/<tenant>.db (created on first
+	// open; Drop deletes it with the namespace, Create deletes one left
+	// under the name). A namespace deleted and created again by other
+	// means than the store leaves its old replica behind, which libSQL
+	// would keep serving: delete ReplicaDir/<tenant>.db* then.
+	ReplicaDir string
+	// Config is the template every tenant opens with: TxLock,
+	// KeepDefaultTransactions and the network limits apply, and with
+	// ReplicaDir the replica's settings (SyncInterval, ReadYourWrites,
+	// EncryptionKey, BusyTimeout...); Database, URL and Conn must be
+	// empty.
 	Config Config
 	// AdminTimeout bounds each call of Create, Drop, Exists and List (its
 	// admin API requests and catalog statements). Default 30s.
@@ -92,6 +115,9 @@ func (s *SQLDNamespaces) init() error {
 func (s *SQLDNamespaces) setup() error {
 	if s.Config.Database != "" || s.Config.URL != "" || s.Config.Conn != nil {
 		return errors.New("libsql: SQLDNamespaces.Config must not set Database, URL or Conn: the store opens each namespace itself")
+	}
+	if s.ReplicaDir == "" && (s.Config.SyncInterval != 0 || s.Config.ReadYourWrites != nil) {
+		return errors.New("libsql: SQLDNamespaces.Config sets SyncInterval or ReadYourWrites, which apply to embedded replicas: set ReplicaDir too")
 	}
 	if s.AdminURL == "" {
 		return errors.New("libsql: SQLDNamespaces.AdminURL is empty: set the address of sqld's --admin-listen-addr")
@@ -135,10 +161,15 @@ func (s *SQLDNamespaces) token(tenant string) string {
 // connector reaches one namespace: the server's address with the
 // namespace's Host header.
 func (s *SQLDNamespaces) connector(namespace, token string) (*hrana.Connector, error) {
+	limits, err := s.Config.limits()
+	if err != nil {
+		return nil, err
+	}
 	return hrana.NewConnector(hrana.Options{
 		URL:       s.base.String(),
 		AuthToken: token,
 		TxLock:    s.Config.TxLock,
+		Limits:    limits,
 		Host:      namespace + "." + s.base.Host,
 	})
 }
@@ -155,15 +186,24 @@ func (s *SQLDNamespaces) usable(tenant string) error {
 }
 
 // Open opens the tenant's namespace in remote mode and checks, with one
-// request bounded by ctx, that it exists and takes the token. A namespace
-// that does not exist is an error matching ErrTenantNotFound.
+// request bounded by ctx, that it exists and takes the token. With
+// ReplicaDir it opens the tenant's replica instead, which syncs once
+// before Open returns; that is bounded by the Config's RequestTimeout
+// rather than ctx. A namespace that does not exist is an error matching
+// ErrTenantNotFound.
 func (s *SQLDNamespaces) Open(ctx context.Context, tenant string, cfg *gorm.Config) (*gorm.DB, error) {
 	if err := s.usable(tenant); err != nil {
 		return nil, err
 	}
-	c, err := s.connector(tenant, s.token(tenant))
+	var c sqldriver.Connector
+	var err error
+	if s.ReplicaDir != "" {
+		c, err = s.replicaConnector(tenant, cfg.Logger)
+	} else {
+		c, err = s.connector(tenant, s.token(tenant))
+	}
 	if err != nil {
-		return nil, err
+		return nil, namespaceError(tenant, err)
 	}
 	pool := sql.OpenDB(c)
 	conf := s.Config
@@ -179,6 +219,27 @@ func (s *SQLDNamespaces) Open(ctx context.Context, tenant string, cfg *gorm.Conf
 		return nil, namespaceError(tenant, err)
 	}
 	return db, nil
+}
+
+// ReplicaPath is the file of tenant's embedded replica (with ReplicaDir).
+func (s *SQLDNamespaces) ReplicaPath(tenant string) string {
+	return filepath.Join(s.ReplicaDir, tenant+localTenantExt)
+}
+
+// replicaConnector opens the tenant's embedded replica.
+func (s *SQLDNamespaces) replicaConnector(tenant string, log logger.Interface) (sqldriver.Connector, error) {
+	if err := os.MkdirAll(s.ReplicaDir, 0o755); err != nil {
+		return nil, fmt.Errorf("libsql: tenant %s: %w", tenant, err)
+	}
+	conf := s.Config
+	conf.Database, conf.URL, conf.AuthToken = s.ReplicaPath(tenant), s.base.String(), s.token(tenant)
+	if err := conf.validate(ModeEmbeddedReplica); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = logger.Default
+	}
+	return conf.replicaConnector(log, tenant)
 }
 
 // namespaceError makes sqld's answer for a missing namespace match
@@ -298,7 +359,8 @@ func (s *SQLDNamespaces) boundedWithCatalog(ctx context.Context, tenant string) 
 	return ctx, cancel, cat, nil
 }
 
-// Create lists the tenant in the catalog, then creates its namespace.
+// Create lists the tenant in the catalog, then creates its namespace; with
+// ReplicaDir it deletes any replica file left under the tenant's name.
 func (s *SQLDNamespaces) Create(ctx context.Context, tenant string) error {
 	ctx, cancel, cat, err := s.boundedWithCatalog(ctx, tenant)
 	if err != nil {
@@ -326,10 +388,19 @@ func (s *SQLDNamespaces) Create(ctx context.Context, tenant string) error {
 	if existed {
 		return fmt.Errorf("%w: %s", ErrTenantExists, tenant)
 	}
+	if s.ReplicaDir != "" {
+		// A replica left by an earlier namespace of this name (deleted
+		// by other means than Drop) would be taken for this one's:
+		// libSQL syncs it from the new namespace without noticing.
+		if err := replica.RemoveFiles(s.ReplicaPath(tenant)); err != nil {
+			return fmt.Errorf("libsql: create tenant %s: its namespace is created, but removing an old replica of that name failed: %w", tenant, err)
+		}
+	}
 	return nil
 }
 
-// Drop deletes the tenant's namespace, then its catalog entry.
+// Drop deletes the tenant's namespace, then its replica files (with
+// ReplicaDir), then its catalog entry.
 func (s *SQLDNamespaces) Drop(ctx context.Context, tenant string) error {
 	ctx, cancel, cat, err := s.boundedWithCatalog(ctx, tenant)
 	if err != nil {
@@ -343,6 +414,11 @@ func (s *SQLDNamespaces) Drop(ctx context.Context, tenant string) error {
 	missing := status == http.StatusNotFound
 	if status != http.StatusOK && !missing {
 		return fmt.Errorf("libsql: sqld refused to delete namespace %s: HTTP %d: %s", tenant, status, msg)
+	}
+	if s.ReplicaDir != "" {
+		if err := replica.RemoveFiles(s.ReplicaPath(tenant)); err != nil {
+			return fmt.Errorf("libsql: drop tenant %s: its namespace is deleted, but removing its replica failed (Drop again to finish): %w", tenant, err)
+		}
 	}
 	res, err := cat.ExecContext(ctx, "DELETE FROM tenants WHERE name = ?", tenant)
 	if err != nil {

@@ -5,10 +5,13 @@
 //	go run ./examples/tenants                     # files in a temp folder, no server
 //	go run ./examples/tenants -dir ./tenant-dbs   # files in a folder of your choice
 //	go run ./examples/tenants -url http://127.0.0.1:8080 -admin http://127.0.0.1:9090
+//	go run ./examples/tenants -url http://127.0.0.1:8080 -admin http://127.0.0.1:9090 -replica
 //
 // With -url, each tenant is a namespace of a sqld started with
 // --enable-namespaces --admin-listen-addr 127.0.0.1:9090; the token, if the
-// server wants one, comes from TURSO_AUTH_TOKEN.
+// server wants one, comes from TURSO_AUTH_TOKEN. With -replica too, each
+// tenant is an embedded replica of its namespace, a file in -dir (default:
+// a temp folder): reads are local, writes go to the namespace.
 package main
 
 import (
@@ -36,10 +39,11 @@ func main() {
 	dir := flag.String("dir", "", "folder of tenant files (default: a temp folder)")
 	url := flag.String("url", "", "sqld HTTP address; use sqld namespaces instead of files")
 	admin := flag.String("admin", "", "sqld admin API address (with -url)")
+	replica := flag.Bool("replica", false, "with -url, make each tenant an embedded replica in -dir")
 	keep := flag.Bool("keep", false, "keep the tenants at the end")
 	flag.Parse()
 
-	store, where, cleanup := pickStore(*dir, *url, *admin)
+	store, where, cleanup := pickStore(*dir, *url, *admin, *replica)
 	defer cleanup()
 	fmt.Println("tenants on", where)
 	if err := run(context.Background(), store, *keep, os.Stdout); err != nil {
@@ -134,19 +138,29 @@ func run(ctx context.Context, store libsql.TenantStore, keep bool, out io.Writer
 
 // pickStore returns the store the flags name, where it is, and what to
 // clean up at the end (a temp folder the example made).
-func pickStore(dir, url, admin string) (libsql.TenantStore, string, func()) {
-	if url != "" {
-		if admin == "" {
-			log.Fatal("-url needs -admin, the address of sqld's --admin-listen-addr")
+func pickStore(dir, url, admin string, replica bool) (libsql.TenantStore, string, func()) {
+	if url == "" && replica {
+		log.Fatal("-replica needs -url: replicas are of sqld namespaces")
+	}
+	cleanup := func() {}
+	if dir == "" && (url == "" || replica) {
+		tmp, err := os.MkdirTemp("", "tenants-")
+		if err != nil {
+			log.Fatal(err)
 		}
-		return &libsql.SQLDNamespaces{URL: url, AdminURL: admin, AuthToken: os.Getenv("TURSO_AUTH_TOKEN")}, "sqld namespaces at " + url, func() {}
+		dir, cleanup = tmp, func() { os.RemoveAll(tmp) }
 	}
-	if dir != "" {
-		return libsql.LocalTenants{Dir: dir}, "local files in " + dir, func() {}
+	if url == "" {
+		return libsql.LocalTenants{Dir: dir}, "local files in " + dir, cleanup
 	}
-	tmp, err := os.MkdirTemp("", "tenants-")
-	if err != nil {
-		log.Fatal(err)
+	if admin == "" {
+		log.Fatal("-url needs -admin, the address of sqld's --admin-listen-addr")
 	}
-	return libsql.LocalTenants{Dir: tmp}, "local files in " + tmp, func() { os.RemoveAll(tmp) }
+	store := &libsql.SQLDNamespaces{URL: url, AdminURL: admin, AuthToken: os.Getenv("TURSO_AUTH_TOKEN")}
+	where := "sqld namespaces at " + url
+	if replica {
+		store.ReplicaDir = dir
+		where += ", embedded replicas in " + dir
+	}
+	return store, where, cleanup
 }

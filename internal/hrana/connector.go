@@ -66,10 +66,10 @@ func NewConnector(opts Options) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	limits := opts.Limits.withDefaults()
+	limits := opts.Limits.WithDefaults()
 	cl := &client{http: newHTTPClient(limits), pipeline: base + pipelinePath, token: opts.AuthToken, observe: opts.Observe, limits: limits}
 	if opts.Host != "" {
-		cl.http.Transport = &namespaceTransport{base: cl.http.Transport, host: opts.Host, delays: namespaceRetryDelays}
+		cl.http.Transport = &namespaceTransport{base: cl.http.Transport, host: opts.Host, delays: NamespaceRetryDelays}
 	}
 	if opts.AuthToken != "" {
 		cl.auth = "Bearer " + opts.AuthToken
@@ -148,15 +148,19 @@ func (Driver) Open(name string) (driver.Conn, error) {
 	return c.Connect(context.Background())
 }
 
-// Check asks the server at url whether it accepts token, with one empty
-// pipeline. It returns nil, an error matching ErrAuth, or one matching
-// ErrUnreachable.
-func Check(ctx context.Context, url, token string, limits Limits) error {
-	c, err := NewConnector(Options{URL: url, AuthToken: token, Limits: limits})
+// Check asks the server at opts.URL (through opts.Host, when set) whether
+// it accepts opts.AuthToken, with one pipeline that only closes the stream
+// it opens: sqld gives a new stream a connection of its own, which an
+// unclosed stream would hold for 10 seconds, out of the server's 128. It
+// returns nil, an error matching ErrAuth, one matching ErrUnreachable, or
+// the server's refusal (an *Error: a namespace that does not exist is a
+// 404).
+func Check(ctx context.Context, opts Options) error {
+	c, err := NewConnector(opts)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	_, err = c.cl.send(ctx, "", &pipelineRequest{Requests: []request{}})
+	_, err = c.cl.send(ctx, "", &pipelineRequest{Requests: []request{{Type: "close"}}})
 	return err
 }

@@ -32,8 +32,8 @@ type Limits struct {
 	MaxResponseBytes int64
 }
 
-// withDefaults fills the unset limits.
-func (l Limits) withDefaults() Limits {
+// WithDefaults fills the unset limits with the defaults above.
+func (l Limits) WithDefaults() Limits {
 	if l.ConnectTimeout <= 0 {
 		l.ConnectTimeout = DefaultConnectTimeout
 	}
@@ -49,7 +49,7 @@ func (l Limits) withDefaults() Limits {
 // Bound gives ctx the request deadline when it has none: what every call
 // that reaches the network must do, so that none waits forever.
 func (l Limits) Bound(ctx context.Context) (context.Context, context.CancelFunc) {
-	l = l.withDefaults()
+	l = l.WithDefaults()
 	if _, ok := ctx.Deadline(); ok || l.RequestTimeout < 0 {
 		return context.WithCancel(ctx)
 	}

@@ -24,9 +24,10 @@ type namespaceTransport struct {
 	delays []time.Duration
 }
 
-// namespaceRetryDelays are the waits before each resend of a refused
-// request: 175ms in all before a missing namespace is reported.
-var namespaceRetryDelays = []time.Duration{25 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond}
+// NamespaceRetryDelays are the waits before each resend of a request sqld
+// refused for its namespace: 175ms in all before a missing namespace is
+// reported. Embedded replicas of a namespace resend a refused sync so too.
+var NamespaceRetryDelays = []time.Duration{25 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond}
 
 // missingNamespace is what sqld's 404 says for an unknown namespace.
 var missingNamespace = []byte("doesn't exist")

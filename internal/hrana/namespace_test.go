@@ -68,7 +68,7 @@ func TestNamespaceMissingReported(t *testing.T) {
 	require.True(t, errors.As(err, &he), "%v", err)
 	assert.Equal(t, http.StatusNotFound, he.Status)
 	assert.Contains(t, he.Message, "doesn't exist")
-	assert.Len(t, srv.hosts, 1+len(namespaceRetryDelays), "resent as often as there are delays, then reported")
+	assert.Len(t, srv.hosts, 1+len(NamespaceRetryDelays), "resent as often as there are delays, then reported")
 }
 
 func TestNamespaceOther404NotResent(t *testing.T) {

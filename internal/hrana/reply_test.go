@@ -109,7 +109,7 @@ func FuzzReply(f *testing.F) {
 	f.Add([]byte(hranatest.Body(hranatest.Baton("b"), "", ok)))
 	f.Add([]byte(hranatest.Body(hranatest.Baton("b"), "http://127.0.0.1:1/x", ok, `{"type":"ok","response":{"type":"get_autocommit","is_autocommit":false}}`)))
 	f.Fuzz(func(t *testing.T, reply []byte) {
-		cl := &client{http: &http.Client{Transport: fixedReply(reply)}, pipeline: "http://127.0.0.1:1" + pipelinePath, limits: Limits{}.withDefaults()}
+		cl := &client{http: &http.Client{Transport: fixedReply(reply)}, pipeline: "http://127.0.0.1:1" + pipelinePath, limits: Limits{}.WithDefaults()}
 		ctx := context.Background()
 		conn := &Conn{cl: cl, txLock: "IMMEDIATE"}
 		conn.ExecContext(ctx, "INSERT INTO t VALUES (1)", nil)
@@ -325,7 +325,7 @@ func TestMultiStatementExecReportsRowsAffected(t *testing.T) {
 func TestTransportHonoursProxyEnvironment(t *testing.T) {
 	// Loopback is never proxied, and the environment is read once per
 	// process, so the setting itself is what can be checked here.
-	tr := newHTTPClient(Limits{}.withDefaults()).Transport.(*http.Transport)
+	tr := newHTTPClient(Limits{}.WithDefaults()).Transport.(*http.Transport)
 	require.NotNil(t, tr.Proxy)
 	assert.Equal(t, reflect.ValueOf(http.ProxyFromEnvironment).Pointer(), reflect.ValueOf(tr.Proxy).Pointer())
 }

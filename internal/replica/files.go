@@ -61,3 +61,15 @@ type sentinelError struct {
 func (e *sentinelError) Error() string        { return e.prefix + e.err.Error() }
 func (e *sentinelError) Unwrap() error        { return e.err }
 func (e *sentinelError) Is(target error) bool { return target == e.is }
+
+// RemoveFiles deletes the replica at path with its metadata files and its
+// -wal and -shm files; missing files are no error.
+func RemoveFiles(path string) error {
+	var errs []error
+	for _, suffix := range append([]string{"", "-wal", "-shm"}, replicaSidecars...) {
+		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -13,6 +13,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -20,6 +22,7 @@ import (
 
 	local "github.com/gorm-libsql/libsql/internal/driver"
 	"github.com/gorm-libsql/libsql/internal/hrana"
+	"github.com/gorm-libsql/libsql/internal/nsforward"
 )
 
 // Options configures an embedded replica. The dialect fills it from its
@@ -39,6 +42,13 @@ type Options struct {
 	// Limits bounds the requests to the primary, and each sync: a sync
 	// without a deadline of its own is abandoned after RequestTimeout.
 	Limits hrana.Limits
+	// Namespace, when set, is the sqld namespace of the primary at URL.
+	// Requests carry its Host header "<Namespace>.<URL's host>" (see
+	// hrana.Options.Host), and libSQL's sync, which can only take a
+	// namespace from the URL's host name, goes through a loopback
+	// nsforward.Forwarder that names it; the Forwarder closes with the
+	// replica.
+	Namespace string
 
 	// pullNative, when set, stands in for libSQL's sync: the package's
 	// tests run the router against a fake primary, which libSQL cannot
@@ -71,6 +81,12 @@ type Replica struct {
 	opts   Options
 	reader *local.Connector
 	writer *hrana.Connector
+	// primary is how Check reaches the primary.
+	primary hrana.Options
+	// syncURL is the primary URL libSQL's sync is given: URL, or the
+	// Forwarder's for a namespace.
+	syncURL   string
+	forwarder *nsforward.Forwarder
 
 	// slot is held by the one sync running. A sync that libSQL never
 	// ends keeps it, but later callers wait for it only until their own
@@ -101,7 +117,13 @@ type Replica struct {
 // succeeds and serves reads from the local file, so that a restarted
 // application keeps serving reads, and a later sync catches up.
 func Open(opts Options) (*Replica, error) {
-	writer, err := hrana.NewConnector(hrana.Options{URL: opts.URL, AuthToken: opts.AuthToken, TxLock: opts.Local.TxLock, CastValues: true, Limits: opts.Limits})
+	primary, err := primaryOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	writeOpts := primary
+	writeOpts.TxLock, writeOpts.CastValues = opts.Local.TxLock, true
+	writer, err := hrana.NewConnector(writeOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -112,18 +134,35 @@ func Open(opts Options) (*Replica, error) {
 	if foreign {
 		return nil, fmt.Errorf("libsql: %s holds a database that is not an embedded replica (a plain SQLite file); use another path for the replica, or open this file on its own (Database without URL)", opts.Local.Path)
 	}
-	r := &Replica{opts: opts, writer: writer, slot: make(chan struct{}, 1)}
+	r := &Replica{opts: opts, writer: writer, primary: primary, syncURL: opts.URL, slot: make(chan struct{}, 1)}
+	if opts.Namespace != "" {
+		limits := opts.Limits.WithDefaults()
+		r.forwarder, err = nsforward.Start(nsforward.Options{
+			Target:         primary.URL,
+			Namespace:      opts.Namespace,
+			ConnectTimeout: limits.ConnectTimeout,
+			RequestTimeout: limits.RequestTimeout,
+		})
+		if err != nil {
+			return nil, err
+		}
+		r.syncURL = r.forwarder.URL()
+	}
 	existed := hasData(opts.Local.Path)
 	// libSQL reports a refused token as a handshake timeout, and waits
 	// minutes for a primary that does not answer; asking first gives a
 	// clear error at once.
 	ctx, cancel := opts.Limits.Bound(context.Background())
-	err = hrana.Check(ctx, opts.URL, opts.AuthToken, opts.Limits)
+	err = hrana.Check(ctx, primary)
 	cancel()
 	switch {
-	case errors.Is(err, hrana.ErrAuth):
+	case errors.Is(err, hrana.ErrAuth), opts.Namespace != "" && missingNamespace(err):
+		// A replica kept of a namespace that was deleted is no replica
+		// of anything: its reads are not served.
+		r.Close()
 		return nil, err
 	case err != nil && !existed:
+		r.Close()
 		return nil, fmt.Errorf("libsql: cannot create the replica %s: the primary must be reachable for its first sync: %w", opts.Local.Path, err)
 	case err == nil:
 		ctx, cancel := opts.Limits.Bound(context.Background())
@@ -146,6 +185,31 @@ func Open(opts Options) (*Replica, error) {
 		go r.loop()
 	}
 	return r, nil
+}
+
+// primaryOptions is how the replica's requests reach the primary: its URL,
+// and for a namespace the Host header that names it.
+func primaryOptions(opts Options) (hrana.Options, error) {
+	base, err := hrana.BaseURL(opts.URL)
+	if err != nil {
+		return hrana.Options{}, err
+	}
+	primary := hrana.Options{URL: base, AuthToken: opts.AuthToken, Limits: opts.Limits}
+	if opts.Namespace != "" {
+		u, err := url.Parse(base)
+		if err != nil {
+			return hrana.Options{}, err
+		}
+		primary.Host = opts.Namespace + "." + u.Host
+	}
+	return primary, nil
+}
+
+// missingNamespace reports whether sqld answered that the namespace does
+// not exist (HTTP 404, once the client's resends are spent).
+func missingNamespace(err error) bool {
+	var he *hrana.Error
+	return errors.As(err, &he) && he.Status == http.StatusNotFound
 }
 
 // hasData reports whether a file holds data from an earlier sync.
@@ -247,7 +311,7 @@ func (r *Replica) syncOnce() (frameNo, framesSynced int, err error) {
 	db := r.db
 	r.mu.Unlock()
 	if db == nil {
-		db, err = openNative(r.opts.Local.Path, r.opts.URL, r.opts.AuthToken, r.opts.Local.EncryptionKey)
+		db, err = openNative(r.opts.Local.Path, r.syncURL, r.opts.AuthToken, r.opts.Local.EncryptionKey)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -255,7 +319,26 @@ func (r *Replica) syncOnce() (frameNo, framesSynced int, err error) {
 		r.db = db
 		r.mu.Unlock()
 	}
-	return syncNative(db)
+	for attempt := 0; ; attempt++ {
+		frameNo, framesSynced, err = syncNative(db)
+		if err == nil || r.opts.Namespace == "" || attempt == len(hrana.NamespaceRetryDelays) || !namespaceRefused(err) {
+			return frameNo, framesSynced, err
+		}
+		time.Sleep(hrana.NamespaceRetryDelays[attempt])
+	}
+}
+
+// namespaceRefused reports whether sqld refused a sync for its namespace.
+// While sqld 0.24 swaps namespaces in and out beyond its
+// --max-active-namespaces, it now and then answers a replication call to a
+// namespace that exists with "Requested namespace doesn't exist" (as it
+// does Hrana requests, see hrana.NamespaceRetryDelays), or with "logger
+// closed" when it unloads the namespace during the call (1 sync in about
+// 1,000 opens of 1,000 tenants). A sync only pulls, so resending it is
+// always safe.
+func namespaceRefused(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "namespace doesn't exist") || strings.Contains(msg, "logger closed")
 }
 
 // release gives up the slot, closing the native replica first if Close
@@ -282,7 +365,7 @@ func (r *Replica) explain(err error) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
 	defer cancel()
-	if cause := hrana.Check(ctx, r.opts.URL, r.opts.AuthToken, r.opts.Limits); cause != nil {
+	if cause := hrana.Check(ctx, r.primary); cause != nil {
 		return fmt.Errorf("libsql: sync with the primary failed: %w (%s)", cause, err)
 	}
 	return fmt.Errorf("libsql: sync with the primary failed: %w", err)
@@ -311,9 +394,10 @@ func (r *Replica) Status() Status {
 	return r.status
 }
 
-// Close stops the background sync and closes the replica. It waits for a
-// running sync at most closeWait; a sync still running then closes the
-// native replica when libSQL returns.
+// Close stops the background sync and closes the replica, then its
+// Forwarder. It waits for a running sync at most closeWait; a sync still
+// running then closes the native replica when libSQL returns (closing the
+// Forwarder makes it fail at once).
 func (r *Replica) Close() error {
 	r.mu.Lock()
 	if r.closed {
@@ -351,6 +435,9 @@ func (r *Replica) Close() error {
 			r.release()
 		default:
 		}
+	}
+	if r.forwarder != nil {
+		err = errors.Join(err, r.forwarder.Close())
 	}
 	return err
 }

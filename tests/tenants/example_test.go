@@ -44,3 +44,13 @@ func TestExampleSQLDNamespaces(t *testing.T) {
 	out := runExample(t, []string{"TURSO_AUTH_TOKEN=" + srv.Token()}, "-url", srv.URL, "-admin", srv.AdminURL)
 	checkExampleOutput(t, out)
 }
+
+func TestExampleSQLDReplicas(t *testing.T) {
+	srv := sqldtest.Require(t, server)
+	dir := t.TempDir()
+	out := runExample(t, []string{"TURSO_AUTH_TOKEN=" + srv.Token()}, "-url", srv.URL, "-admin", srv.AdminURL, "-replica", "-dir", dir)
+	checkExampleOutput(t, out)
+	left, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, left, "Drop deleted every replica file")
+}

@@ -8,13 +8,16 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gorm-libsql/libsql"
+	"github.com/gorm-libsql/libsql/internal/hrana"
 	"github.com/gorm-libsql/libsql/tests/internal/sqldtest"
 	"github.com/gorm-libsql/libsql/tests/internal/tenantsuite"
 	"github.com/stretchr/testify/assert"
@@ -55,6 +58,18 @@ func store(t *testing.T) *libsql.SQLDNamespaces {
 
 func TestTenantsSQLD(t *testing.T) {
 	tenantsuite.Run(t, tenantsuite.Env{Store: func(t *testing.T) libsql.TenantStore { return store(t) }})
+}
+
+// replicaStore is store with every tenant an embedded replica in a
+// directory of the test's.
+func replicaStore(t *testing.T) *libsql.SQLDNamespaces {
+	s := store(t)
+	s.ReplicaDir = t.TempDir()
+	return s
+}
+
+func TestTenantsSQLDReplica(t *testing.T) {
+	tenantsuite.Run(t, tenantsuite.Env{Store: func(t *testing.T) libsql.TenantStore { return replicaStore(t) }})
 }
 
 func newManager(t *testing.T, s *libsql.SQLDNamespaces) *libsql.Tenants {
@@ -141,11 +156,12 @@ func TestSQLDNamespacesConfigErrors(t *testing.T) {
 		store *libsql.SQLDNamespaces
 		want  string
 	}{
-		"no admin":        {&libsql.SQLDNamespaces{URL: srv.URL}, "AdminURL is empty"},
-		"bad url":         {&libsql.SQLDNamespaces{URL: "ftp://x", AdminURL: srv.AdminURL}, "unknown URL scheme"},
-		"database set":    {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, Config: libsql.Config{Database: "x.db"}}, "must not set Database"},
-		"bad catalog":     {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, Catalog: "Bad_Catalog"}, "invalid tenant name"},
-		"admin unreached": {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: "http://127.0.0.1:1", AdminTimeout: 2 * time.Second}, "admin API"},
+		"no admin":         {&libsql.SQLDNamespaces{URL: srv.URL}, "AdminURL is empty"},
+		"bad url":          {&libsql.SQLDNamespaces{URL: "ftp://x", AdminURL: srv.AdminURL}, "unknown URL scheme"},
+		"database set":     {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, Config: libsql.Config{Database: "x.db"}}, "must not set Database"},
+		"bad catalog":      {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, Catalog: "Bad_Catalog"}, "invalid tenant name"},
+		"replica settings": {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, Config: libsql.Config{SyncInterval: time.Second}}, "set ReplicaDir too"},
+		"admin unreached":  {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: "http://127.0.0.1:1", AdminTimeout: 2 * time.Second}, "admin API"},
 	} {
 		m := newManager(t, tc.store)
 		assert.ErrorContains(t, m.Create(ctx, "acme"), tc.want, name)
@@ -187,6 +203,19 @@ func BenchmarkTenantsLocalCachedDB(b *testing.B)      { tenantsuite.BenchCachedD
 func BenchmarkTenantsSQLDCreateMigrate(b *testing.B)  { tenantsuite.BenchCreateMigrate(b, benchStore) }
 func BenchmarkTenantsSQLDMemory(b *testing.B)         { tenantsuite.BenchMemory(b, benchStore(b)) }
 func BenchmarkTenantsSQLDCachedDB(b *testing.B)       { tenantsuite.BenchCachedDB(b, benchStore(b)) }
+func BenchmarkTenantsSQLDReplicaCreateMigrate(b *testing.B) {
+	tenantsuite.BenchCreateMigrate(b, replicaBenchStore)
+}
+func BenchmarkTenantsSQLDReplicaMemory(b *testing.B) {
+	tenantsuite.BenchMemory(b, replicaBenchStore(b))
+}
+
+// replicaBenchStore is benchStore with every tenant an embedded replica.
+func replicaBenchStore(b *testing.B) libsql.TenantStore {
+	s := benchStore(b).(*libsql.SQLDNamespaces)
+	s.ReplicaDir = b.TempDir()
+	return s
+}
 
 func TestSQLDNamespacesOwnKeys(t *testing.T) {
 	ctx := context.Background()
@@ -245,9 +274,17 @@ func TestSQLDNamespacesSilentServer(t *testing.T) {
 // nothing of a refused request, every write lands exactly once. Tenants
 // are used one at a time: sqld also fails (HTTP 500, checkpoint busy) when
 // it must unload a namespace that clients are using, which is not resent.
+//
+// Replica tenants' syncs get the same refusal ("Requested namespace doesn't
+// exist") and are resent too.
 func TestSQLDNamespacesSwapped(t *testing.T) {
+	t.Run("remote", func(t *testing.T) { testSwapped(t, "") })
+	t.Run("replica", func(t *testing.T) { testSwapped(t, t.TempDir()) })
+}
+
+func testSwapped(t *testing.T, replicaDir string) {
 	srv := sqldtest.StartFor(t, sqldtest.Options{Namespaces: true, MaxActiveNamespaces: 4})
-	s := &libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, AuthToken: srv.Token()}
+	s := &libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, AuthToken: srv.Token(), ReplicaDir: replicaDir}
 	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: s, MaxOpen: 1, MigrateConcurrency: 1, GORM: &gorm.Config{Logger: logger.Discard}})
 	require.NoError(t, err)
 	defer m.Close()
@@ -281,4 +318,173 @@ func mustDB(t *testing.T, m *libsql.Tenants, tenant string) *gorm.DB {
 	db, err := m.DB(context.Background(), tenant)
 	require.NoError(t, err)
 	return db
+}
+
+// count is how many accounts db sees.
+func count(t *testing.T, db *gorm.DB) int64 {
+	t.Helper()
+	var n int64
+	require.NoError(t, db.Model(&tenantsuite.Account{}).Count(&n).Error)
+	return n
+}
+
+// TestSQLDNamespacesReplica: replica tenants write to their namespaces,
+// read their local files, and Drop deletes both.
+func TestSQLDNamespacesReplica(t *testing.T) {
+	ctx := context.Background()
+	s := replicaStore(t)
+	m := newManager(t, s)
+	for _, name := range []string{"rep-a", "rep-b"} {
+		require.NoError(t, m.Create(ctx, name))
+	}
+	assert.NoFileExists(t, s.ReplicaPath("rep-a"), "Create makes no replica; the first open does")
+	report, err := m.Migrate(ctx, &tenantsuite.Account{})
+	require.NoError(t, err)
+	assert.Len(t, report.Changed(), 2)
+	assert.FileExists(t, s.ReplicaPath("rep-a"))
+	a := mustDB(t, m, "rep-a")
+	require.NoError(t, a.Create(&tenantsuite.Account{Email: "a@example.com"}).Error)
+	assert.Equal(t, int64(1), count(t, a), "ReadYourWrites: the replica holds the write once it returns")
+	status, err := libsql.LastSync(a)
+	require.NoError(t, err)
+	assert.Positive(t, status.FrameNo)
+
+	// The write is on rep-a's namespace, and only there: a remote store
+	// over the same catalog sees it.
+	remote := newManager(t, &libsql.SQLDNamespaces{URL: server.URL, AdminURL: server.AdminURL, AuthToken: server.Token(), Catalog: s.Catalog})
+	assert.Equal(t, int64(1), count(t, mustDB(t, remote, "rep-a")))
+	assert.Zero(t, count(t, mustDB(t, remote, "rep-b")))
+	assert.Zero(t, count(t, mustDB(t, m, "rep-b")))
+
+	// Reads are local: a write made on the namespace behind the
+	// replica's back is seen once the replica syncs, not before.
+	require.NoError(t, mustDB(t, remote, "rep-a").Create(&tenantsuite.Account{Email: "b@example.com"}).Error)
+	assert.Equal(t, int64(1), count(t, a), "the replica has not synced yet")
+	synced, err := libsql.Sync(a)
+	require.NoError(t, err)
+	assert.Positive(t, synced.FramesSynced)
+	assert.Equal(t, int64(2), count(t, a))
+	// The file itself holds the rows.
+	file, err := gorm.Open(libsql.Open(libsql.Config{Database: s.ReplicaPath("rep-a"), ReadOnly: true}), &gorm.Config{Logger: logger.Discard})
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), count(t, file))
+	sqlDB, err := file.DB()
+	require.NoError(t, err)
+	require.NoError(t, sqlDB.Close())
+
+	// Drop deletes the namespace and every file of the replica.
+	require.NoError(t, m.Drop(ctx, "rep-a"))
+	entries, err := os.ReadDir(s.ReplicaDir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		assert.False(t, strings.HasPrefix(e.Name(), "rep-a."), "left behind: %s", e.Name())
+	}
+	assert.NotEmpty(t, entries, "rep-b's replica is kept")
+	_, err = m.DB(ctx, "rep-a")
+	assert.ErrorIs(t, err, libsql.ErrTenantNotFound)
+	assert.NoFileExists(t, s.ReplicaPath("rep-a"), "opening a dropped tenant makes no replica")
+
+	// A namespace deleted behind the store's back is not served from
+	// the replica it left.
+	require.NoError(t, m.Close())
+	require.Equal(t, http.StatusOK, adminCall(t, http.MethodDelete, "/v1/namespaces/rep-b"))
+	m = newManager(t, s)
+	_, err = m.DB(ctx, "rep-b")
+	assert.ErrorIs(t, err, libsql.ErrTenantNotFound)
+	names, err := m.List(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"rep-b"}, names, "the catalog still lists it")
+	// Created again, through the store, it starts from an empty replica.
+	require.NoError(t, m.Create(ctx, "rep-b"))
+	assert.NoFileExists(t, s.ReplicaPath("rep-b"), "Create deleted the old namespace's replica")
+	assert.False(t, mustDB(t, m, "rep-b").Migrator().HasTable(&tenantsuite.Account{}))
+}
+
+// listeners counts the TCP sockets this process listens on (Linux).
+func listeners(t *testing.T) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("needs /proc:", err)
+	}
+	mine := map[string]bool{}
+	for _, fd := range fds {
+		if link, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil {
+			if inode, ok := strings.CutPrefix(link, "socket:["); ok {
+				mine[strings.TrimSuffix(inode, "]")] = true
+			}
+		}
+	}
+	n := 0
+	for _, table := range []string{"/proc/self/net/tcp", "/proc/self/net/tcp6"} {
+		data, err := os.ReadFile(table)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n")[1:] {
+			// sl local rem st tx:rx tr:when retrnsmt uid timeout inode
+			f := strings.Fields(line)
+			if len(f) > 9 && f[3] == "0A" && mine[f[9]] {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// TestSQLDNamespacesReplicaForwarders: every replica tenant's forwarder
+// closes with its pool, so that opening many tenants through a small pool
+// leaves no listener or goroutine behind.
+func TestSQLDNamespacesReplicaForwarders(t *testing.T) {
+	ctx := context.Background()
+	s := replicaStore(t)
+	const tenants, maxOpen = 12, 3
+	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: s, MaxOpen: maxOpen, IdleTimeout: -1, GORM: &gorm.Config{Logger: logger.Discard}})
+	require.NoError(t, err)
+	for i := range tenants {
+		require.NoError(t, m.Create(ctx, fmt.Sprintf("fw-%d", i)))
+	}
+	listening, goroutines := listeners(t), runtime.NumGoroutine()
+	_, err = m.Migrate(ctx, &tenantsuite.Account{})
+	require.NoError(t, err)
+	assert.Equal(t, listening, listeners(t), "Migrate closes each tenant's pool when done")
+	for round := range 3 {
+		for i := range tenants {
+			db := mustDB(t, m, fmt.Sprintf("fw-%d", i))
+			require.NoError(t, db.Create(&tenantsuite.Account{Email: fmt.Sprintf("%d@example.com", round)}).Error)
+			assert.Equal(t, int64(round+1), count(t, db))
+			assert.LessOrEqual(t, listeners(t), listening+maxOpen, "one forwarder per open pool")
+		}
+	}
+	assert.Equal(t, listening+maxOpen, listeners(t))
+	require.NoError(t, m.Drop(ctx, "fw-11"), "the most recently used pool")
+	assert.Equal(t, listening+maxOpen-1, listeners(t), "Drop closes the forwarder")
+	require.NoError(t, m.Close())
+	assert.Equal(t, listening, listeners(t), "Close closes every forwarder")
+	// +1: Eventually runs the condition in a goroutine of its own.
+	require.Eventually(t, func() bool { return runtime.NumGoroutine() <= goroutines+1 }, 10*time.Second, 20*time.Millisecond,
+		"goroutines: %d, before: %d", runtime.NumGoroutine(), goroutines)
+}
+
+// TestCheckClosesItsStream: opening a replica tenant first checks the
+// primary with one request. sqld gives every new stream one of its 128
+// connections until the stream is closed or expires 10 s later, so checks
+// that left their streams open made a burst of replica opens fail with
+// HTTP 429 "Timed out while opening database connection".
+func TestCheckClosesItsStream(t *testing.T) {
+	ctx := context.Background()
+	m := newManager(t, store(t))
+	require.NoError(t, m.Create(ctx, "burst"))
+	u, err := url.Parse(server.URL)
+	require.NoError(t, err)
+	opts := hrana.Options{URL: server.URL, AuthToken: server.Token(), Host: "burst." + u.Host}
+	for i := range 200 {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := hrana.Check(ctx, opts)
+		cancel()
+		require.NoError(t, err, "check %d", i)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	require.NoError(t, mustDB(t, m, "burst").WithContext(ctx).Exec("SELECT 1").Error)
 }

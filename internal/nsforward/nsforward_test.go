@@ -1,0 +1,196 @@
+package nsforward
+
+import (
+	"bufio"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// recorder is a server standing for sqld that records what reaches it;
+// tests use it for what a real server cannot show: the headers as they
+// arrive, a redirect, silence.
+type recorder struct {
+	*httptest.Server
+	mu   sync.Mutex
+	reqs []*http.Request
+}
+
+func newRecorder(t *testing.T, h http.HandlerFunc) *recorder {
+	r := &recorder{}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		r.reqs = append(r.reqs, req)
+		r.mu.Unlock()
+		if h != nil {
+			h(w, req)
+			return
+		}
+		_, _ = io.WriteString(w, "reply to "+req.URL.Path)
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *recorder) requests() []*http.Request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*http.Request(nil), r.reqs...)
+}
+
+func start(t *testing.T, target string, timeout time.Duration) *Forwarder {
+	f, err := Start(Options{Target: target, Namespace: "acme", ConnectTimeout: time.Second, RequestTimeout: timeout})
+	require.NoError(t, err)
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func post(t *testing.T, f *Forwarder, path string, header http.Header) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, f.URL()+path, strings.NewReader("body"))
+	require.NoError(t, err)
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	require.NoError(t, err)
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+func TestForwardsReplicationCallsToTheNamespace(t *testing.T) {
+	up := newRecorder(t, nil)
+	f := start(t, up.URL, 5*time.Second)
+	u, err := url.Parse(f.URL())
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1", u.Hostname())
+
+	resp := post(t, f, ReplicationPrefix+"Hello", http.Header{
+		"X-Namespace-Bin": {base64.RawStdEncoding.EncodeToString([]byte("127"))},
+		"X-Authorization": {"Bearer token"},
+	})
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "reply to "+ReplicationPrefix+"Hello", string(body))
+	reqs := up.requests()
+	require.Len(t, reqs, 1)
+	target, _ := url.Parse(up.URL)
+	assert.Equal(t, "acme."+target.Host, reqs[0].Host)
+	assert.Equal(t, []string{base64.RawStdEncoding.EncodeToString([]byte("acme"))}, reqs[0].Header.Values("X-Namespace-Bin"),
+		"the namespace libSQL took from the host (127) is replaced")
+	assert.Equal(t, "Bearer token", reqs[0].Header.Get("X-Authorization"), "the caller's token is passed on")
+	assert.Empty(t, reqs[0].Header.Get("Authorization"), "the forwarder adds no credentials")
+}
+
+func TestRefusesEverythingElse(t *testing.T) {
+	up := newRecorder(t, nil)
+	f := start(t, up.URL, 5*time.Second)
+	for _, path := range []string{"/v3/pipeline", "/v2/pipeline", "/", "/v1/namespaces/acme/create", "/wal_log.ReplicationLogX/Hello"} {
+		resp := post(t, f, path, nil)
+		assert.Equal(t, http.StatusNotFound, resp.StatusCode, path)
+	}
+	resp, err := http.Get(f.URL() + ReplicationPrefix + "Hello")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "GET")
+	assert.Empty(t, up.requests(), "nothing refused reaches the server")
+}
+
+// TestOnlyToTheTarget: a request naming another server (absolute form,
+// as sent to a proxy) goes to the target all the same, and a redirect is
+// passed back, not followed.
+func TestOnlyToTheTarget(t *testing.T) {
+	elsewhere := newRecorder(t, nil)
+	up := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	})
+	f := start(t, up.URL, 5*time.Second)
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(f.URL(), "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST %s%sHello HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\n\r\n", elsewhere.URL, ReplicationPrefix, strings.TrimPrefix(elsewhere.URL, "http://"))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusTemporaryRedirect, resp.StatusCode)
+	assert.Len(t, up.requests(), 1)
+	assert.Empty(t, elsewhere.requests())
+}
+
+func TestSilentServerBounded(t *testing.T) {
+	hold := make(chan struct{})
+	up := newRecorder(t, func(http.ResponseWriter, *http.Request) { <-hold })
+	defer close(hold)
+	const limit = 200 * time.Millisecond
+	f := start(t, up.URL, limit)
+	began := time.Now()
+	resp := post(t, f, ReplicationPrefix+"Snapshot", nil)
+	assert.Equal(t, http.StatusBadGateway, resp.StatusCode)
+	assert.Less(t, time.Since(began), 10*limit)
+}
+
+func TestCloseStopsEverything(t *testing.T) {
+	hold := make(chan struct{})
+	up := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "Snapshot") {
+			<-hold
+		}
+	})
+	goroutines := runtime.NumGoroutine()
+	f, err := Start(Options{Target: up.URL, Namespace: "acme", ConnectTimeout: time.Second})
+	require.NoError(t, err)
+	post(t, f, ReplicationPrefix+"Hello", nil).Body.Close()
+	inFlight := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, f.URL()+ReplicationPrefix+"Snapshot", nil)
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		inFlight <- err
+	}()
+	require.Eventually(t, func() bool { return len(up.requests()) == 2 }, 5*time.Second, 10*time.Millisecond)
+
+	require.NoError(t, f.Close())
+	require.NoError(t, f.Close(), "Close again")
+	select {
+	case err := <-inFlight:
+		assert.Error(t, err, "the call in flight fails")
+	case <-time.After(5 * time.Second):
+		t.Fatal("a call in flight outlived Close")
+	}
+	_, err = net.DialTimeout("tcp", strings.TrimPrefix(f.URL(), "http://"), time.Second)
+	assert.Error(t, err, "nothing listens after Close")
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+	close(hold) // the server's handler of the cut call
+	// +1: Eventually runs the condition in a goroutine of its own.
+	require.Eventually(t, func() bool { return runtime.NumGoroutine() <= goroutines+1 }, 5*time.Second, 10*time.Millisecond,
+		"goroutines: %d, before: %d", runtime.NumGoroutine(), goroutines)
+}
+
+func TestStartChecks(t *testing.T) {
+	for _, opts := range []Options{
+		{Target: "ftp://127.0.0.1:1", Namespace: "acme"},
+		{Target: "http://", Namespace: "acme"},
+		{Target: "http://127.0.0.1:1", Namespace: ""},
+		{Target: "http://127.0.0.1:1", Namespace: "a.b"},
+	} {
+		_, err := Start(opts)
+		assert.Error(t, err, "%+v", opts)
+	}
+}

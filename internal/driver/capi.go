@@ -251,10 +251,13 @@ static void gl_cancel(sqlite3* db, gl_busy* b) {
 }
 
 // gl_reset resets a statement and reports the connection's transaction
-// state after it, in one crossing: the write gate is left by what it says.
+// state after it, in one crossing: the write gate is left by what it says,
+// and the connection remembers it (see conn.snapshot). The state is
+// sqlite3_txn_state, with GL_AUTOCOMMIT set in autocommit mode.
+#define GL_AUTOCOMMIT 4
 static int gl_reset(sqlite3* db, sqlite3_stmt* s) {
 	sqlite3_reset(s);
-	return sqlite3_txn_state(db, 0);
+	return sqlite3_txn_state(db, 0) | (sqlite3_get_autocommit(db) ? GL_AUTOCOMMIT : 0);
 }
 
 static void gl_columns(sqlite3_stmt* s, int n, const char** names, const char** decltypes) {
@@ -502,9 +505,13 @@ func stmtQuery(s stmtPtr, cur *cursor, args []cArg, buf []byte) int {
 // stmtStep steps once, decoding a row into cur.
 func stmtStep(s stmtPtr, cur *cursor) int { return int(C.gl_step(s, cur)) }
 
-// reset resets s and reports the connection's transaction state after it
-// (txnNone, txnRead or txnWrite).
-func (h *handle) reset(s stmtPtr) int { return int(C.gl_reset(h.db, s)) }
+// reset resets s and reports the connection's state after it: its
+// transaction state (txnNone, txnRead or txnWrite) and whether it is in
+// autocommit mode.
+func (h *handle) reset(s stmtPtr) (txn int, autocommit bool) {
+	r := C.gl_reset(h.db, s)
+	return int(r &^ C.GL_AUTOCOMMIT), r&C.GL_AUTOCOMMIT != 0
+}
 
 func stmtReset(s stmtPtr)           { C.sqlite3_reset(s) }
 func stmtFinalize(s stmtPtr)        { C.sqlite3_finalize(s) }

@@ -162,20 +162,32 @@ func (c *conn) evict() {
 // connection holds no write transaction (the statement wrote in autocommit
 // mode, ended the transaction, or failed before taking the lock).
 func (c *conn) release(s *stmt) {
-	s.busy = false
-	c.active--
 	if c.h == nil {
 		// Rows outlived their closed connection.
 		stmtReset(s.ptr)
-	} else {
-		txn, autocommit := c.h.reset(s.ptr)
-		// Another active statement (open rows) may still change the state
-		// as it steps.
-		c.snapshot = connState{known: c.active == 0, txn: txn, autocommit: autocommit}
-		if c.gateHeld && txn != txnWrite {
-			c.leaveGate()
-		}
+		c.put(s)
+		return
 	}
+	c.releaseReset(s, c.h.reset(s.ptr))
+}
+
+// releaseReset is release for a statement that is reset already, which
+// left the connection in state after.
+func (c *conn) releaseReset(s *stmt, after connState) {
+	c.put(s)
+	// Another active statement (open rows) may still change the state as
+	// it steps.
+	after.known = after.known && c.active == 0
+	c.snapshot = after
+	if c.gateHeld && after.txn != txnWrite {
+		c.leaveGate()
+	}
+}
+
+// put ends s's use: back to the cache, or finalized.
+func (c *conn) put(s *stmt) {
+	s.busy = false
+	c.active--
 	if !s.cached || c.closing {
 		s.finalize()
 	}
@@ -341,7 +353,7 @@ func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue)
 			c.release(s)
 			return nil, err
 		}
-		rc, changes, lastID := c.h.stmtExec(s.ptr, s.cur, c.args, c.argBuf)
+		rc, changes, lastID, after := c.h.stmtExec(s.ptr, s.cur, c.args, c.argBuf)
 		if rc != sqliteDone {
 			err := c.stepError(ctx, rc)
 			c.release(s)
@@ -350,7 +362,7 @@ func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue)
 		res.Changes, res.LastID = changes, lastID
 		rest = rest[s.tailAt:]
 		args = args[used:]
-		c.release(s)
+		c.releaseReset(s, after)
 	}
 	if len(args) > 0 && args[0].Name == "" {
 		return nil, fmt.Errorf("libsql: %d arguments were not used by the statement", len(args))
@@ -381,7 +393,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 				err = c.enterGate(ctx, s)
 			}
 			if err == nil {
-				if rc, _, _ := c.h.stmtExec(s.ptr, s.cur, c.args, c.argBuf); rc != sqliteDone {
+				if rc, _, _, _ := c.h.stmtExec(s.ptr, s.cur, c.args, c.argBuf); rc != sqliteDone {
 					err = c.stepError(ctx, rc)
 				}
 			}

@@ -7,7 +7,6 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/callbacks"
-	"gorm.io/gorm/logger"
 	"gorm.io/gorm/schema"
 )
 
@@ -33,12 +32,10 @@ func registerSingleStatementWrites(db *gorm.DB) error {
 	if db.SkipDefaultTransaction {
 		return nil
 	}
-	// Replace logs each call at Info level; this one is the dialect's own
-	// setup, not something the program did.
-	saved := db.Logger
-	db.Logger = logger.Discard
-	defer func() { db.Logger = saved }()
+	return quietly(db, func() error { return replaceTransactionCallbacks(db) })
+}
 
+func replaceTransactionCallbacks(db *gorm.DB) error {
 	var chains []*callbackChain
 	for _, p := range []struct {
 		processor callbackProcessor

@@ -266,7 +266,6 @@ static void gl_cancel(sqlite3* db, gl_busy* b) {
 	sqlite3_interrupt(db);
 }
 
-
 static void gl_columns(sqlite3_stmt* s, int n, const char** names, const char** decltypes) {
 	for (int c = 0; c < n; c++) {
 		names[c] = sqlite3_column_name(s, c);

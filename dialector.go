@@ -115,6 +115,11 @@ func (d *Dialector) Initialize(db *gorm.DB) error {
 	if err := registerBatchCallbacks(db); err != nil {
 		return err
 	}
+	// Before the default-transaction rule records the callbacks as the
+	// dialect's own.
+	if err := registerAssociationShortcuts(db); err != nil {
+		return err
+	}
 	if !d.KeepDefaultTransactions {
 		if err := registerSingleStatementWrites(db); err != nil {
 			return err

@@ -191,29 +191,6 @@ func (m Migrator) CurrentDatabase() string {
 	return name
 }
 
-// typeAliases groups the type names SQLite treats alike, so that a model
-// declaring "int" does not alter a column declared "integer". Text types
-// are not grouped: varchar(n) and text are reported as declared, so a model
-// changing one to the other alters the column.
-var typeAliases = [][]string{
-	{"integer", "int", "bigint"},
-	{"real", "double", "float"},
-	{"numeric", "boolean", "bool"},
-	{"datetime", "timestamp"},
-}
-
-// GetTypeAliases returns the other names of a column type.
-func (m Migrator) GetTypeAliases(databaseTypeName string) []string {
-	for _, group := range typeAliases {
-		for _, name := range group {
-			if strings.EqualFold(name, databaseTypeName) {
-				return group
-			}
-		}
-	}
-	return nil
-}
-
 // CreateTable creates the models' tables with their indexes, in one
 // transaction.
 func (m Migrator) CreateTable(values ...any) error {

@@ -1,12 +1,12 @@
 package libsql
 
 import (
+	"database/sql"
 	"reflect"
 	"sync/atomic"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/callbacks"
-	"gorm.io/gorm/logger"
 	"gorm.io/gorm/schema"
 )
 
@@ -32,12 +32,10 @@ func registerSingleStatementWrites(db *gorm.DB) error {
 	if db.SkipDefaultTransaction {
 		return nil
 	}
-	// Replace logs each call at Info level; this one is the dialect's own
-	// setup, not something the program did.
-	saved := db.Logger
-	db.Logger = logger.Discard
-	defer func() { db.Logger = saved }()
+	return quietly(db, func() error { return replaceTransactionCallbacks(db) })
+}
 
+func replaceTransactionCallbacks(db *gorm.DB) error {
 	var chains []*callbackChain
 	for _, p := range []struct {
 		processor callbackProcessor
@@ -56,12 +54,33 @@ func registerSingleStatementWrites(db *gorm.DB) error {
 		}); err != nil {
 			return err
 		}
+		// GORM looks up whether it began a transaction in the statement's
+		// settings, which costs a formatted key and a map per operation.
+		// When the statement still runs on the pool itself, no transaction
+		// was begun (beginning one replaces the pool with the transaction)
+		// and there is nothing to end.
+		if err := p.processor.Replace("gorm:commit_or_rollback_transaction", func(tx *gorm.DB) {
+			if !chain.ownOnly() || !onPool(tx.Statement.ConnPool) {
+				callbacks.CommitOrRollbackTransaction(tx)
+			}
+		}); err != nil {
+			return err
+		}
 		chains = append(chains, chain)
 	}
 	for _, c := range chains {
 		c.recordKnown()
 	}
 	return nil
+}
+
+// onPool reports whether p is a pool rather than a transaction.
+func onPool(p gorm.ConnPool) bool {
+	switch p.(type) {
+	case *sql.DB, *gorm.PreparedStmtDB:
+		return true
+	}
+	return false
 }
 
 // runsOneStatement reports whether the operation on tx is known to execute

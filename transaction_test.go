@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	stdlog "log"
 	"path/filepath"
 	"strings"
@@ -146,4 +147,35 @@ func TestOpenLogsNoCallbackReplacement(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, sqlDB.Close())
 	assert.NotContains(t, buf.String(), "callback")
+}
+
+// GORM's transaction is ended only when the statement no longer runs on the
+// pool itself: every pool GORM hands a statement (a plain one or the
+// PrepareStmt one) is told apart from a transaction, so a transaction that
+// was begun is always committed or rolled back, and none is left open.
+func TestDefaultTransactionEndsOnEveryPool(t *testing.T) {
+	for _, prepare := range []bool{false, true} {
+		t.Run(fmt.Sprintf("PrepareStmt=%v", prepare), func(t *testing.T) {
+			db := openLocal(t, &gorm.Config{PrepareStmt: prepare})
+			require.NoError(t, db.AutoMigrate(&hookedNote{}, &plainNote{}))
+			sqlDB, err := db.DB()
+			require.NoError(t, err)
+			committed := func(text string) int64 {
+				t.Helper()
+				var n int64
+				require.NoError(t, sqlDB.QueryRow("SELECT count(*) FROM hooked_notes WHERE text = ?", text).Scan(&n))
+				return n
+			}
+
+			require.NoError(t, db.Create(&hookedNote{Text: "ok"}).Error)
+			assert.Zero(t, sqlDB.Stats().InUse, "the transaction holds no connection after Create")
+			assert.Equal(t, int64(1), committed("ok"))
+			require.NoError(t, db.Model(&hookedNote{}).Where("text = ?", "ok").Update("copies", 2).Error)
+			require.Error(t, db.Create(&hookedNote{Text: "fail"}).Error)
+			assert.Zero(t, sqlDB.Stats().InUse, "the failed transaction holds no connection")
+			assert.Zero(t, committed("fail"), "rolled back")
+			require.NoError(t, db.Create(&plainNote{Text: "plain"}).Error)
+			assert.Zero(t, sqlDB.Stats().InUse)
+		})
+	}
 }

@@ -170,6 +170,7 @@ typedef struct {
 	gl_cell* cells;
 	int64_t changes; // rows the last gl_exec changed
 	int64_t last_id;
+	int state;       // gl_reset's value once gl_exec reset the statement, else -1
 } gl_cursor;
 
 static void gl_cursor_free(gl_cursor* c) {
@@ -196,16 +197,31 @@ static int gl_step(sqlite3_stmt* s, gl_cursor* c) {
 	return rc;
 }
 
+// gl_reset resets a statement and reports the connection's transaction
+// state after it, in one crossing: the write gate is left by what it says,
+// and the connection remembers it (see conn.snapshot). The state is
+// sqlite3_txn_state, with GL_AUTOCOMMIT set in autocommit mode.
+#define GL_AUTOCOMMIT 4
+static int gl_reset(sqlite3* db, sqlite3_stmt* s) {
+	sqlite3_reset(s);
+	return sqlite3_txn_state(db, 0) | (sqlite3_get_autocommit(db) ? GL_AUTOCOMMIT : 0);
+}
+
 // gl_exec binds and runs a statement to its end (rows it returns are
 // skipped) in one crossing. changes counts only rows this statement changed:
 // sqlite3_changes64 alone still reports an earlier statement after DDL.
+// A statement that ran to its end is reset here too, saving the crossing
+// of a separate gl_reset; a failed one is left for the caller to read its
+// error first.
 static int gl_exec(sqlite3* db, sqlite3_stmt* s, const gl_arg* args, int n, const char* buf, gl_cursor* c) {
+	c->state = -1;
 	int rc = gl_bind(s, args, n, buf);
 	if (rc != SQLITE_OK) return rc;
 	sqlite3_int64 before = sqlite3_total_changes64(db);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {}
 	c->changes = sqlite3_total_changes64(db) != before ? sqlite3_changes64(db) : 0;
 	c->last_id = sqlite3_last_insert_rowid(db);
+	if (rc == SQLITE_DONE) c->state = gl_reset(db, s);
 	return rc;
 }
 
@@ -248,13 +264,6 @@ static gl_busy* gl_install_busy(sqlite3* db, int timeout_ms) {
 static void gl_cancel(sqlite3* db, gl_busy* b) {
 	b->cancelled = 1;
 	sqlite3_interrupt(db);
-}
-
-// gl_reset resets a statement and reports the connection's transaction
-// state after it, in one crossing: the write gate is left by what it says.
-static int gl_reset(sqlite3* db, sqlite3_stmt* s) {
-	sqlite3_reset(s);
-	return sqlite3_txn_state(db, 0);
 }
 
 static void gl_columns(sqlite3_stmt* s, int n, const char** names, const char** decltypes) {
@@ -488,11 +497,15 @@ func freeCursor(c *cursor) { C.gl_cursor_free(c) }
 // cursorRow is the current row's decoded columns, valid until the next step.
 func cursorRow(c *cursor) []cCell { return unsafe.Slice(c.cells, c.ncol) }
 
-// stmtExec binds args and runs s to completion.
-func (h *handle) stmtExec(s stmtPtr, cur *cursor, args []cArg, buf []byte) (rc int, changes, lastID int64) {
+// stmtExec binds args and runs s to completion. When it completes
+// (sqliteDone), s is reset already and after is the connection's state.
+func (h *handle) stmtExec(s stmtPtr, cur *cursor, args []cArg, buf []byte) (rc int, changes, lastID int64, after connState) {
 	pargs, pbuf := argPointers(args, buf)
 	r := C.gl_exec(h.db, s, pargs, C.int(len(args)), pbuf, cur)
-	return int(r), int64(cur.changes), int64(cur.last_id)
+	if cur.state >= 0 {
+		after = stateOf(cur.state)
+	}
+	return int(r), int64(cur.changes), int64(cur.last_id), after
 }
 
 // stmtQuery binds args and takes the first step, decoding a row into cur.
@@ -504,9 +517,13 @@ func stmtQuery(s stmtPtr, cur *cursor, args []cArg, buf []byte) int {
 // stmtStep steps once, decoding a row into cur.
 func stmtStep(s stmtPtr, cur *cursor) int { return int(C.gl_step(s, cur)) }
 
-// reset resets s and reports the connection's transaction state after it
-// (txnNone, txnRead or txnWrite).
-func (h *handle) reset(s stmtPtr) int { return int(C.gl_reset(h.db, s)) }
+// reset resets s and reports the connection's state after it.
+func (h *handle) reset(s stmtPtr) connState { return stateOf(C.gl_reset(h.db, s)) }
+
+// stateOf decodes gl_reset's value.
+func stateOf(r C.int) connState {
+	return connState{known: true, txn: int(r &^ C.GL_AUTOCOMMIT), autocommit: r&C.GL_AUTOCOMMIT != 0}
+}
 
 func stmtReset(s stmtPtr)           { C.sqlite3_reset(s) }
 func stmtFinalize(s stmtPtr)        { C.sqlite3_finalize(s) }

@@ -32,6 +32,22 @@ type conn struct {
 	// set while this connection holds it.
 	gate     *writeGate
 	gateHeld bool
+
+	// active counts the statements acquired and not yet released.
+	active int
+	// snapshot is the connection's state as the last reset left it, valid
+	// while no statement is active and none was compiled since: nothing
+	// else changes it, so the write gate and ResetSession need not ask
+	// SQLite for it before every statement.
+	snapshot connState
+}
+
+// connState is a connection's transaction state (txnNone, txnRead or
+// txnWrite) and whether it is in autocommit mode.
+type connState struct {
+	known      bool
+	txn        int
+	autocommit bool
 }
 
 var (
@@ -84,10 +100,16 @@ func (c *conn) acquire(query string) (*stmt, error) {
 		if !s.busy {
 			c.lru.MoveToFront(el)
 			s.busy = true
+			c.active++
 			return s, nil
 		}
 	}
 	ptr, tailAt, err := c.h.prepare(query, true)
+	if ptr != nil || err != nil {
+		// Compiling reads the schema when it changed, under a transaction
+		// of its own; the snapshot is not trusted across that.
+		c.snapshot.known = false
+	}
 	if err != nil || ptr == nil {
 		return nil, err
 	}
@@ -98,6 +120,7 @@ func (c *conn) acquire(query string) (*stmt, error) {
 	}
 	s := &stmt{ptr: ptr, cur: cur, sql: query, tailAt: tailAt, nparams: stmtParamCount(ptr), busy: true,
 		writes: queuesForWrite(ptr, query[:tailAt])}
+	c.active++
 	// Only a whole single statement is cached, keyed by its exact text.
 	if tailAt == len(query) && c.opts.StatementCacheSize > 0 {
 		if _, taken := c.cache[query]; !taken {
@@ -140,13 +163,32 @@ func (c *conn) evict() {
 // connection holds no write transaction (the statement wrote in autocommit
 // mode, ended the transaction, or failed before taking the lock).
 func (c *conn) release(s *stmt) {
-	s.busy = false
 	if c.h == nil {
 		// Rows outlived their closed connection.
 		stmtReset(s.ptr)
-	} else if txn := c.h.reset(s.ptr); c.gateHeld && txn != txnWrite {
+		c.put(s)
+		return
+	}
+	c.releaseReset(s, c.h.reset(s.ptr))
+}
+
+// releaseReset is release for a statement that is reset already, which
+// left the connection in state after.
+func (c *conn) releaseReset(s *stmt, after connState) {
+	c.put(s)
+	// Another active statement (open rows) may still change the state as
+	// it steps.
+	after.known = after.known && c.active == 0
+	c.snapshot = after
+	if c.gateHeld && after.txn != txnWrite {
 		c.leaveGate()
 	}
+}
+
+// put ends s's use: back to the cache, or finalized.
+func (c *conn) put(s *stmt) {
+	s.busy = false
+	c.active--
 	if !s.cached || c.closing {
 		s.finalize()
 	}
@@ -162,7 +204,7 @@ func (c *conn) enterGate(ctx context.Context, s *stmt) error {
 	if !s.writes || c.gate == nil || c.gateHeld || c.txRO {
 		return nil
 	}
-	switch c.h.txnState() {
+	switch c.txnState() {
 	case txnWrite:
 		// The write lock is ours already, taken without the gate.
 		return nil
@@ -175,6 +217,24 @@ func (c *conn) enterGate(ctx context.Context, s *stmt) error {
 	}
 	c.gateHeld = true
 	return nil
+}
+
+// txnState is the connection's transaction state while it runs its one
+// active statement: the snapshot when it is valid, or SQLite's word.
+func (c *conn) txnState() int {
+	if c.active == 1 && c.snapshot.known {
+		return c.snapshot.txn
+	}
+	return c.h.txnState()
+}
+
+// autocommit reports whether the connection is in autocommit mode; no
+// statement may be active.
+func (c *conn) autocommit() bool {
+	if c.active == 0 && c.snapshot.known {
+		return c.snapshot.autocommit
+	}
+	return c.h.autocommit()
 }
 
 func (c *conn) leaveGate() {
@@ -294,7 +354,7 @@ func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue)
 			c.release(s)
 			return nil, err
 		}
-		rc, changes, lastID := c.h.stmtExec(s.ptr, s.cur, c.args, c.argBuf)
+		rc, changes, lastID, after := c.h.stmtExec(s.ptr, s.cur, c.args, c.argBuf)
 		if rc != sqliteDone {
 			err := c.stepError(ctx, rc)
 			c.release(s)
@@ -303,7 +363,7 @@ func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue)
 		res.Changes, res.LastID = changes, lastID
 		rest = rest[s.tailAt:]
 		args = args[used:]
-		c.release(s)
+		c.releaseReset(s, after)
 	}
 	if len(args) > 0 && args[0].Name == "" {
 		return nil, fmt.Errorf("libsql: %d arguments were not used by the statement", len(args))
@@ -334,7 +394,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 				err = c.enterGate(ctx, s)
 			}
 			if err == nil {
-				if rc, _, _ := c.h.stmtExec(s.ptr, s.cur, c.args, c.argBuf); rc != sqliteDone {
+				if rc, _, _, _ := c.h.stmtExec(s.ptr, s.cur, c.args, c.argBuf); rc != sqliteDone {
 					err = c.stepError(ctx, rc)
 				}
 			}
@@ -469,7 +529,7 @@ func (t tx) Rollback() error { return t.c.finishTx("ROLLBACK") }
 // ResetSession implements driver.SessionResetter: a connection whose
 // transaction was left open is not handed out again.
 func (c *conn) ResetSession(ctx context.Context) error {
-	if c.bad || !c.h.autocommit() {
+	if c.bad || !c.autocommit() {
 		return driver.ErrBadConn
 	}
 	return nil

@@ -86,16 +86,16 @@ func closeGate(g *writeGate) {
 func (g *writeGate) tryEnter() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.takeFree(time.Now())
+	return g.takeFree()
 }
 
 // takeFree takes the gate if it is free and the longest waiter may still be
-// overtaken; g.mu is held.
-func (g *writeGate) takeFree(now time.Time) bool {
+// overtaken; g.mu is held. The clock is read only when someone waits.
+func (g *writeGate) takeFree() bool {
 	if g.held {
 		return false
 	}
-	if front := g.waiters.Front(); front != nil && now.Sub(front.Value.(*gateWaiter).since) >= starveAfter {
+	if front := g.waiters.Front(); front != nil && time.Since(front.Value.(*gateWaiter).since) >= starveAfter {
 		return false
 	}
 	g.held = true
@@ -106,9 +106,8 @@ func (g *writeGate) takeFree(now time.Time) bool {
 // ends (with ctx's error) or after timeout (with SQLite's busy error, as
 // the busy handler would have).
 func (g *writeGate) enter(ctx context.Context, timeout time.Duration) error {
-	now := time.Now()
 	g.mu.Lock()
-	if g.takeFree(now) {
+	if g.takeFree() {
 		g.mu.Unlock()
 		return nil
 	}
@@ -120,7 +119,7 @@ func (g *writeGate) enter(ctx context.Context, timeout time.Duration) error {
 		g.mu.Unlock()
 		return gateBusy(timeout)
 	}
-	w := &gateWaiter{since: now, wake: make(chan struct{}, 1)}
+	w := &gateWaiter{since: time.Now(), wake: make(chan struct{}, 1)}
 	el := g.waiters.PushBack(w)
 	g.mu.Unlock()
 

@@ -702,3 +702,81 @@ func init() {
 		assert.Equal(t, "hello", body)
 	})
 }
+
+func init() {
+	register("MigratorNumericTypeChange", func(t *testing.T, env Env) {
+		// Types are compared as declared, as gorm.io/driver/sqlite does:
+		// spellings that SQLite gives one affinity are still different
+		// declared types (only "integer" makes a key the rowid, and the
+		// driver decodes by declared type).
+		type MigInt struct {
+			ID  uint
+			Val int64 `gorm:"type:int"`
+		}
+		type MigBigint struct {
+			ID  uint
+			Val int64 `gorm:"type:bigint"`
+		}
+		type MigDouble struct {
+			ID  uint
+			Val float64 `gorm:"type:double"`
+		}
+		type MigReal struct {
+			ID  uint
+			Val float64
+		}
+		type MigBoolean struct {
+			ID  uint
+			Val bool `gorm:"type:boolean"`
+		}
+		type MigNumeric struct {
+			ID  uint
+			Val bool
+		}
+		type MigTimestamp struct {
+			ID  uint
+			Val time.Time `gorm:"type:timestamp"`
+		}
+		type MigDatetime struct {
+			ID  uint
+			Val time.Time
+		}
+		db, rec := openRecorded(t, env)
+		for _, c := range []struct {
+			from, to         any
+			fromDecl, toDecl string
+			value            string
+		}{
+			{&MigInt{}, &MigBigint{}, "integer", "bigint", "7"},
+			{&MigDouble{}, &MigReal{}, "double", "real", "1.5"},
+			{&MigBoolean{}, &MigNumeric{}, "boolean", "numeric", "1"},
+			{&MigTimestamp{}, &MigDatetime{}, "timestamp", "datetime", "'2024-05-17 13:45:30'"},
+		} {
+			table := "mig_decl_" + c.fromDecl
+			declared := func() string {
+				cols, err := db.Migrator().ColumnTypes(table)
+				require.NoError(t, err)
+				require.Len(t, cols, 2)
+				return cols[1].DatabaseTypeName()
+			}
+			require.NoError(t, db.Table(table).AutoMigrate(c.from))
+			require.Equal(t, c.fromDecl, declared())
+			require.NoError(t, db.Exec("INSERT INTO "+table+" (id, val) VALUES (1, "+c.value+")").Error)
+			rec.take()
+
+			for _, step := range []struct {
+				model any
+				decl  string
+			}{{c.to, c.toDecl}, {c.from, c.fromDecl}} {
+				require.NoError(t, db.Table(table).AutoMigrate(step.model))
+				assert.Contains(t, joined(rec.take()), "ALTER COLUMN `val` TO `val` "+step.decl, "%s to %s", c.fromDecl, step.decl)
+				assert.Equal(t, step.decl, declared())
+				require.NoError(t, db.Table(table).AutoMigrate(step.model))
+				assert.Empty(t, rec.take(), "%s is %s: no DDL", step.decl, step.decl)
+			}
+			var rows int64
+			require.NoError(t, db.Table(table).Where("id = 1").Count(&rows).Error)
+			assert.Equal(t, int64(1), rows, "the row survives the type changes")
+		}
+	})
+}

@@ -1,4 +1,10 @@
-package libsql
+// Package ddl is the migrator's model of the CREATE statements SQLite keeps
+// in sqlite_master. The migrator edits a table by changing its parts
+// (columns, column constraints, table constraints) and rendering the
+// statement again, and reads indexes as their items; so this is a small
+// parser, over internal/sqltext's tokens, for the DDL subset SQLite stores,
+// which keeps each part's source text unchanged. It runs no SQL.
+package ddl
 
 import (
 	"fmt"
@@ -7,11 +13,9 @@ import (
 	"github.com/gorm-libsql/libsql/internal/sqltext"
 )
 
-// The migrator edits the CREATE statements that SQLite keeps in
-// sqlite_master, so it needs to find their parts: columns, constraints and
-// index items. This is a small parser, over internal/sqltext's tokens, for
-// the DDL subset SQLite stores, which keeps each part's source text
-// unchanged.
+// Quote quotes one identifier exactly as given, dots and quotes included,
+// in the backticks the dialect writes names in.
+func Quote(name string) string { return sqltext.Quote(name, '`') }
 
 // matching returns the index of the token closing the parenthesis opened at
 // toks[open].
@@ -51,45 +55,52 @@ func splitTop(toks []sqltext.Token) [][]sqltext.Token {
 	return append(parts, toks[from:])
 }
 
-// tableDef is a parsed CREATE TABLE statement.
-type tableDef struct {
-	// head is the text up to and including the opening parenthesis, tail
-	// what follows the closing one (WITHOUT ROWID, STRICT).
-	head, tail  string
-	columns     []*columnDef
-	constraints []*tableConstraint
+// Table is a parsed CREATE TABLE statement: its columns and table
+// constraints, in order. Edit them and render the statement with SQL.
+type Table struct {
+	Columns     []*Column
+	Constraints []*Constraint
+	// tail is what follows the closing parenthesis (WITHOUT ROWID, STRICT).
+	tail string
 }
 
-// columnDef is one column definition: its name, declared type and
-// column constraints, each with its source text.
-type columnDef struct {
-	name    string
-	typ     string
-	clauses []clauseDef
+// Column is one column definition: its name, declared type (empty when
+// none is declared) and column constraints, each with its source text.
+type Column struct {
+	Name    string
+	Type    string
+	Clauses []Clause
 }
 
-// clauseDef is one column constraint. kind is its keyword in upper case:
-// PRIMARY, NOT NULL, NULL, UNIQUE, CHECK, DEFAULT, COLLATE, REFERENCES,
-// GENERATED (also for the short AS form).
-type clauseDef struct {
-	kind string
-	name string
-	text string
-	// body is the text after the keyword: the CHECK expression in its
+// Clause is one column constraint, with its source text.
+type Clause struct {
+	// Kind is the constraint's keyword in upper case: PRIMARY, NOT NULL,
+	// NULL, UNIQUE, CHECK, DEFAULT, COLLATE, REFERENCES, or GENERATED (also
+	// for the short AS form).
+	Kind string
+	// Name is the name given by CONSTRAINT name, if any.
+	Name string
+	// Text is the whole constraint, CONSTRAINT name included.
+	Text string
+	// Body is the text after the keyword: the CHECK expression in its
 	// parentheses, the DEFAULT value, the collation name.
-	body string
+	Body string
 }
 
-// tableConstraint is one table constraint. kind is PRIMARY, UNIQUE, CHECK
-// or FOREIGN; columns lists the key columns of all but CHECK.
-type tableConstraint struct {
-	name    string
-	kind    string
-	columns []string
-	text    string
+// Constraint is one table constraint, with its source text.
+type Constraint struct {
+	// Name is the name given by CONSTRAINT name, if any.
+	Name string
+	// Kind is PRIMARY, UNIQUE, CHECK or FOREIGN.
+	Kind string
+	// Columns lists the key columns, for every kind but CHECK.
+	Columns []string
+	// Text is the whole constraint, CONSTRAINT name included.
+	Text string
 }
 
-func parseCreateTable(sql string) (*tableDef, error) {
+// ParseTable parses a CREATE TABLE statement with a column list.
+func ParseTable(sql string) (*Table, error) {
 	toks, err := sqltext.Tokens(sql)
 	if err != nil {
 		return nil, err
@@ -111,21 +122,21 @@ func parseCreateTable(sql string) (*tableDef, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w in %q", err, sql)
 	}
-	def := &tableDef{head: sql[:toks[open].End], tail: sql[toks[closeAt].Start+1:]}
+	def := &Table{tail: sql[toks[closeAt].Start+1:]}
 	for _, part := range splitTop(toks[open+1 : closeAt]) {
 		if len(part) == 0 {
 			return nil, fmt.Errorf("empty item in %q", sql)
 		}
 		text := sql[part[0].Start:part[len(part)-1].End]
 		if first := part[0]; first.Kind == sqltext.TokenWord && isTableConstraintStart(first.Text) {
-			def.constraints = append(def.constraints, parseTableConstraint(part, text))
+			def.Constraints = append(def.Constraints, parseTableConstraint(part, text))
 			continue
 		}
 		col, err := parseColumnDef(sql, part)
 		if err != nil {
 			return nil, err
 		}
-		def.columns = append(def.columns, col)
+		def.Columns = append(def.Columns, col)
 	}
 	return def, nil
 }
@@ -138,15 +149,15 @@ func isTableConstraintStart(word string) bool {
 	return false
 }
 
-func parseTableConstraint(part []sqltext.Token, text string) *tableConstraint {
-	c := &tableConstraint{text: text}
+func parseTableConstraint(part []sqltext.Token, text string) *Constraint {
+	c := &Constraint{Text: text}
 	i := 0
 	if part[0].Is("CONSTRAINT") && len(part) > 2 {
-		c.name = part[1].Ident()
+		c.Name = part[1].Ident()
 		i = 2
 	}
-	c.kind = strings.ToUpper(part[i].Text)
-	if c.kind == "CHECK" {
+	c.Kind = strings.ToUpper(part[i].Text)
+	if c.Kind == "CHECK" {
 		return c
 	}
 	for ; i < len(part); i++ {
@@ -159,7 +170,7 @@ func parseTableConstraint(part []sqltext.Token, text string) *tableConstraint {
 		}
 		for _, item := range splitTop(part[i+1 : closeAt]) {
 			if len(item) > 0 {
-				c.columns = append(c.columns, item[0].Ident())
+				c.Columns = append(c.Columns, item[0].Ident())
 			}
 		}
 		break
@@ -202,8 +213,19 @@ func clauseStart(toks []sqltext.Token, i int) string {
 	return ""
 }
 
-func parseColumnDef(sql string, part []sqltext.Token) (*columnDef, error) {
-	col := &columnDef{name: part[0].Ident()}
+// ParseColumn parses a column definition given without its name, as in
+// ParseColumn("c", "integer NOT NULL DEFAULT 0").
+func ParseColumn(name, body string) (*Column, error) {
+	text := Quote(name) + " " + body
+	toks, err := sqltext.Tokens(text)
+	if err != nil {
+		return nil, err
+	}
+	return parseColumnDef(text, toks)
+}
+
+func parseColumnDef(sql string, part []sqltext.Token) (*Column, error) {
+	col := &Column{Name: part[0].Ident()}
 	depth, i := 0, 1
 	for ; i < len(part); i++ {
 		switch part[i].Kind {
@@ -217,20 +239,20 @@ func parseColumnDef(sql string, part []sqltext.Token) (*columnDef, error) {
 		}
 	}
 	if i > 1 {
-		col.typ = sql[part[1].Start:part[i-1].End]
+		col.Type = sql[part[1].Start:part[i-1].End]
 	}
 	for i < len(part) {
 		start, name := i, ""
 		if part[i].Is("CONSTRAINT") {
 			if i+2 >= len(part) {
-				return nil, fmt.Errorf("incomplete CONSTRAINT in column %s", col.name)
+				return nil, fmt.Errorf("incomplete CONSTRAINT in column %s", col.Name)
 			}
 			name = part[i+1].Ident()
 			i += 2
 		}
 		kind := clauseStart(part, i)
 		if kind == "" || kind == "CONSTRAINT" {
-			return nil, fmt.Errorf("unexpected %q in column %s", part[i].Text, col.name)
+			return nil, fmt.Errorf("unexpected %q in column %s", part[i].Text, col.Name)
 		}
 		bodyAt := i + 1
 		if kind == "NOT NULL" || kind == "PRIMARY" && bodyAt < len(part) && part[bodyAt].Is("KEY") {
@@ -249,83 +271,84 @@ func parseColumnDef(sql string, part []sqltext.Token) (*columnDef, error) {
 				break
 			}
 		}
-		c := clauseDef{kind: kind, name: name, text: sql[part[start].Start:part[j-1].End]}
+		c := Clause{Kind: kind, Name: name, Text: sql[part[start].Start:part[j-1].End]}
 		if bodyAt < j {
-			c.body = sql[part[bodyAt].Start:part[j-1].End]
+			c.Body = sql[part[bodyAt].Start:part[j-1].End]
 		}
-		col.clauses = append(col.clauses, c)
+		col.Clauses = append(col.Clauses, c)
 		i = j
 	}
 	return col, nil
 }
 
-// clause returns the column's first constraint of the kind.
-func (c *columnDef) clause(kind string) (clauseDef, bool) {
-	for _, cl := range c.clauses {
-		if cl.kind == kind {
+// Clause returns the column's first constraint of the kind.
+func (c *Column) Clause(kind string) (Clause, bool) {
+	for _, cl := range c.Clauses {
+		if cl.Kind == kind {
 			return cl, true
 		}
 	}
-	return clauseDef{}, false
+	return Clause{}, false
 }
 
-// sql renders the definition with the name quoted.
-func (c *columnDef) sql() string {
+// SQL renders the definition with the name quoted.
+func (c *Column) SQL() string {
 	var b strings.Builder
-	b.WriteString(quoteIdent(c.name))
-	if c.typ != "" {
+	b.WriteString(Quote(c.Name))
+	if c.Type != "" {
 		b.WriteByte(' ')
-		b.WriteString(c.typ)
+		b.WriteString(c.Type)
 	}
-	for _, cl := range c.clauses {
+	for _, cl := range c.Clauses {
 		b.WriteByte(' ')
-		b.WriteString(cl.text)
+		b.WriteString(cl.Text)
 	}
 	return b.String()
 }
 
-func (d *tableDef) column(name string) *columnDef {
-	for _, c := range d.columns {
-		if strings.EqualFold(c.name, name) {
+// Column returns the column of that name, in any case, or nil.
+func (t *Table) Column(name string) *Column {
+	for _, c := range t.Columns {
+		if strings.EqualFold(c.Name, name) {
 			return c
 		}
 	}
 	return nil
 }
 
-// sql renders the statement under another table name.
-func (d *tableDef) sql(table string) string {
+// SQL renders the statement under the table name given.
+func (t *Table) SQL(name string) string {
 	var b strings.Builder
 	b.WriteString("CREATE TABLE ")
-	b.WriteString(quoteIdent(table))
+	b.WriteString(Quote(name))
 	b.WriteString(" (")
-	n := 0
-	for _, c := range d.columns {
-		if n > 0 {
+	for i, c := range t.Columns {
+		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(c.sql())
-		n++
+		b.WriteString(c.SQL())
 	}
-	for _, c := range d.constraints {
+	for _, c := range t.Constraints {
 		b.WriteString(", ")
-		b.WriteString(c.text)
+		b.WriteString(c.Text)
 	}
 	b.WriteByte(')')
-	b.WriteString(d.tail)
+	b.WriteString(t.tail)
 	return b.String()
 }
 
-// constraintNamed finds a named constraint, at table or column level.
-func (d *tableDef) constraintNamed(name string) (table *tableConstraint, col *columnDef, clauseAt int) {
-	for _, c := range d.constraints {
-		if c.name != "" && strings.EqualFold(c.name, name) {
+// ConstraintNamed finds a named constraint (in any case): a table
+// constraint, or the column and the index in its Clauses of a column
+// constraint. Both are nil when there is none.
+func (t *Table) ConstraintNamed(name string) (table *Constraint, col *Column, clauseAt int) {
+	for _, c := range t.Constraints {
+		if c.Name != "" && strings.EqualFold(c.Name, name) {
 			return c, nil, -1
 		}
 	}
-	for _, c := range d.columns {
-		for i, cl := range c.clauses {
-			if cl.name != "" && strings.EqualFold(cl.name, name) {
+	for _, c := range t.Columns {
+		for i, cl := range c.Clauses {
+			if cl.Name != "" && strings.EqualFold(cl.Name, name) {
 				return nil, c, i
 			}
 		}
@@ -333,27 +356,32 @@ func (d *tableDef) constraintNamed(name string) (table *tableConstraint, col *co
 	return nil, nil, -1
 }
 
-// indexDef is a parsed CREATE INDEX statement.
-type indexDef struct {
-	unique bool
-	// nameTok is the index name token, so the name can be replaced in
-	// place.
-	nameTok sqltext.Token
-	// items are the indexed columns or expressions, without their sort
-	// order or collation; where is the partial index condition.
-	items []string
-	where string
+// Index is a parsed CREATE INDEX statement.
+type Index struct {
+	Unique bool
+	// Name is the index's name, unquoted.
+	Name string
+	// Items are the indexed columns (unquoted) or expressions, without
+	// their sort order or collation; Where is the partial index condition.
+	// Expressions are in one spacing (see canonicalExpr).
+	Items []string
+	Where string
+	// sql is the statement and name the name's token in it, so that the
+	// name can be replaced in place.
+	sql  string
+	name sqltext.Token
 }
 
-func parseCreateIndex(sql string) (*indexDef, error) {
+// ParseIndex parses a CREATE INDEX statement.
+func ParseIndex(sql string) (*Index, error) {
 	toks, err := sqltext.Tokens(sql)
 	if err != nil {
 		return nil, err
 	}
-	idx := &indexDef{}
+	idx := &Index{sql: sql}
 	i := 1
 	if i < len(toks) && toks[i].Is("UNIQUE") {
-		idx.unique = true
+		idx.Unique = true
 		i++
 	}
 	i++ // INDEX
@@ -366,7 +394,8 @@ func parseCreateIndex(sql string) (*indexDef, error) {
 	if i >= len(toks) {
 		return nil, fmt.Errorf("no index name in %q", sql)
 	}
-	idx.nameTok = toks[i]
+	idx.name = toks[i]
+	idx.Name = toks[i].Ident()
 	for ; i < len(toks) && toks[i].Kind != sqltext.TokenOpen; i++ {
 	}
 	if i == len(toks) {
@@ -385,9 +414,9 @@ func parseCreateIndex(sql string) (*indexDef, error) {
 			end -= 2
 		}
 		if end == 1 && item[0].Kind != sqltext.TokenOther {
-			idx.items = append(idx.items, item[0].Ident())
+			idx.Items = append(idx.Items, item[0].Ident())
 		} else if end > 0 {
-			idx.items = append(idx.items, canonicalExpr(item[:end]))
+			idx.Items = append(idx.Items, canonicalExpr(item[:end]))
 		}
 	}
 	if closeAt+1 < len(toks) && toks[closeAt+1].Is("WHERE") && closeAt+2 < len(toks) {
@@ -395,7 +424,7 @@ func parseCreateIndex(sql string) (*indexDef, error) {
 		if last := len(where) - 1; where[last].Text == ";" {
 			where = where[:last]
 		}
-		idx.where = canonicalExpr(where)
+		idx.Where = canonicalExpr(where)
 	}
 	return idx, nil
 }

@@ -17,19 +17,24 @@ import (
 // in the backticks the dialect writes names in.
 func Quote(name string) string { return sqltext.Quote(name, '`') }
 
+// nesting is how the token changes the depth of parentheses.
+func nesting(t sqltext.Token) int {
+	switch t.Kind {
+	case sqltext.TokenOpen:
+		return 1
+	case sqltext.TokenClose:
+		return -1
+	}
+	return 0
+}
+
 // matching returns the index of the token closing the parenthesis opened at
 // toks[open].
 func matching(toks []sqltext.Token, open int) (int, error) {
 	depth := 0
 	for i := open; i < len(toks); i++ {
-		switch toks[i].Kind {
-		case sqltext.TokenOpen:
-			depth++
-		case sqltext.TokenClose:
-			depth--
-			if depth == 0 {
-				return i, nil
-			}
+		if depth += nesting(toks[i]); depth == 0 && toks[i].Kind == sqltext.TokenClose {
+			return i, nil
 		}
 	}
 	return 0, fmt.Errorf("unbalanced parentheses")
@@ -40,16 +45,10 @@ func splitTop(toks []sqltext.Token) [][]sqltext.Token {
 	var parts [][]sqltext.Token
 	depth, from := 0, 0
 	for i, t := range toks {
-		switch t.Kind {
-		case sqltext.TokenOpen:
-			depth++
-		case sqltext.TokenClose:
-			depth--
-		case sqltext.TokenComma:
-			if depth == 0 {
-				parts = append(parts, toks[from:i])
-				from = i + 1
-			}
+		depth += nesting(t)
+		if depth == 0 && t.Kind == sqltext.TokenComma {
+			parts = append(parts, toks[from:i])
+			from = i + 1
 		}
 	}
 	return append(parts, toks[from:])
@@ -224,20 +223,21 @@ func ParseColumn(name, body string) (*Column, error) {
 	return parseColumnDef(text, toks)
 }
 
-func parseColumnDef(sql string, part []sqltext.Token) (*Column, error) {
-	col := &Column{Name: part[0].Ident()}
-	depth, i := 0, 1
-	for ; i < len(part); i++ {
-		switch part[i].Kind {
-		case sqltext.TokenOpen:
-			depth++
-		case sqltext.TokenClose:
-			depth--
-		}
-		if depth == 0 && clauseStart(part, i) != "" {
-			break
+// nextClause returns the index of the first token from toks[from] on that
+// begins a column constraint outside parentheses, or len(toks).
+func nextClause(toks []sqltext.Token, from int) int {
+	depth := 0
+	for i := from; i < len(toks); i++ {
+		if depth += nesting(toks[i]); depth == 0 && clauseStart(toks, i) != "" {
+			return i
 		}
 	}
+	return len(toks)
+}
+
+func parseColumnDef(sql string, part []sqltext.Token) (*Column, error) {
+	col := &Column{Name: part[0].Ident()}
+	i := nextClause(part, 1)
 	if i > 1 {
 		col.Type = sql[part[1].Start:part[i-1].End]
 	}
@@ -258,19 +258,7 @@ func parseColumnDef(sql string, part []sqltext.Token) (*Column, error) {
 		if kind == "NOT NULL" || kind == "PRIMARY" && bodyAt < len(part) && part[bodyAt].Is("KEY") {
 			bodyAt++
 		}
-		// The clause runs to the next clause keyword outside parentheses.
-		depth, j := 0, i+1
-		for ; j < len(part); j++ {
-			switch part[j].Kind {
-			case sqltext.TokenOpen:
-				depth++
-			case sqltext.TokenClose:
-				depth--
-			}
-			if depth == 0 && part[j].Kind == sqltext.TokenWord && clauseStart(part, j) != "" {
-				break
-			}
-		}
+		j := nextClause(part, i+1)
 		c := Clause{Kind: kind, Name: name, Text: sql[part[start].Start:part[j-1].End]}
 		if bodyAt < j {
 			c.Body = sql[part[bodyAt].Start:part[j-1].End]

@@ -222,11 +222,15 @@ var ErrBatchRefused = errors.New("libsql: refused in a batch")
 // and works in every build.
 var ErrNeedsCgo = driver.ErrNeedsCgo
 
-// ErrCommitUnknown is matched (errors.Is) by the error of a COMMIT whose
-// reply was lost (the connection broke or the request timed out after it
-// was sent): the server may or may not have committed. It matches
-// ErrServerUnreachable too. Do not run the transaction again blindly: read
-// whether its writes are there first, or make it idempotent.
+// ErrCommitUnknown is matched (errors.Is) by the error of a request that
+// would have committed writes and whose reply was lost (the connection
+// broke, a gateway failed, or the request timed out after it was sent) or
+// malformed: a COMMIT, or a write outside a transaction (INSERT, UPDATE,
+// DELETE, a multi-statement Exec, a batch), which commits on its own. The
+// server may or may not have committed. It matches ErrServerUnreachable
+// too; an ErrServerUnreachable that does not match it committed nothing.
+// Do not run the write again blindly: read whether it is there first, or
+// make it idempotent.
 var ErrCommitUnknown = hrana.ErrCommitUnknown
 
 // ErrTxLost is matched (errors.Is) by every statement and the COMMIT of a
@@ -246,7 +250,9 @@ var ErrResponseTooLarge = hrana.ErrResponseTooLarge
 var ErrAuthFailed = hrana.ErrAuth
 
 // ErrServerUnreachable is matched (errors.Is) by errors caused by a server
-// that could not be reached or did not answer.
+// that could not be reached or did not answer. Unless the error matches
+// ErrCommitUnknown too, nothing was committed: the request never reached
+// the server, it was a read, or it belonged to a transaction that is lost.
 var ErrServerUnreachable = hrana.ErrUnreachable
 
 // ErrNotReplica is returned by Sync, SyncContext, LastSync and

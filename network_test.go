@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorm-libsql/libsql/internal/hranatest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -54,5 +55,29 @@ func TestCleartextTokenWarning(t *testing.T) {
 			assert.Contains(t, log.warnings[0], "unencrypted")
 			assert.NotContains(t, log.warnings[0], "s3cr3t-t0k3n")
 		}
+	}
+}
+
+// TestMalformedRepliesThroughGORM: what a GORM program runs against a
+// server that sends a malformed reply gets an error, never a panic.
+func TestMalformedRepliesThroughGORM(t *testing.T) {
+	for _, c := range hranatest.Malformed {
+		t.Run(c.Name, func(t *testing.T) {
+			srv := hranatest.New(t, func(hranatest.Pipeline) hranatest.Reply { return c.Reply })
+			db, err := gorm.Open(Open(Config{URL: srv.URL, AuthToken: "T", RequestTimeout: 2 * time.Second}), &gorm.Config{Logger: logger.Discard, DisableAutomaticPing: true})
+			require.NoError(t, err)
+			sqlDB, _ := db.DB()
+			defer sqlDB.Close()
+			if c.For != "batch" && !c.InValues {
+				assert.Error(t, db.Exec("INSERT INTO t VALUES (1)").Error, "Exec")
+			}
+			var v []int64
+			if c.For != "batch" {
+				assert.Error(t, db.Raw("SELECT v FROM t").Scan(&v).Error, "Raw().Scan")
+			}
+			if c.For != "execute" {
+				assert.Error(t, db.Transaction(func(tx *gorm.DB) error { return tx.Exec("INSERT INTO t VALUES (2)").Error }), "a transaction")
+			}
+		})
 	}
 }

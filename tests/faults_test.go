@@ -30,6 +30,40 @@ func TestFaultCommitResponseLost(t *testing.T) {
 	assert.Equal(t, int64(1), n, "the server did commit: retrying blindly would duplicate it")
 }
 
+// TestFaultWriteResponseLost: a write outside a transaction reaches the
+// server, which commits it, and its reply is lost; the error says the
+// outcome is unknown, not "not applied", and the row is there. A write
+// the server never got is ErrServerUnreachable alone.
+func TestFaultWriteResponseLost(t *testing.T) {
+	t.Parallel()
+	srv := sqldtest.Own(t)
+	proxy := sqldtest.NewProxy(t, srv.URL)
+	db := open(t, libsql.Config{URL: proxy.URL(), AuthToken: srv.Token(), RequestTimeout: 5 * time.Second}, nil)
+	require.NoError(t, db.AutoMigrate(&note{}))
+	dropped := proxy.DropResponse("/v", "INSERT INTO")
+	err := db.Create(&note{Text: "maybe"}).Error
+	<-dropped
+	require.Error(t, err)
+	assert.ErrorIs(t, err, libsql.ErrCommitUnknown)
+	assert.Contains(t, err.Error(), "the outcome of the write is unknown")
+	var n int64
+	require.NoError(t, db.Model(&note{}).Count(&n).Error, "the pool works on")
+	assert.Equal(t, int64(1), n, "the server did commit: retrying blindly would duplicate it")
+
+	dropped = proxy.DropResponse("/v", "SELECT count(*)")
+	err = db.Model(&note{}).Count(&n).Error
+	<-dropped
+	require.Error(t, err)
+	assert.ErrorIs(t, err, libsql.ErrServerUnreachable)
+	assert.NotErrorIs(t, err, libsql.ErrCommitUnknown, "a read whose reply is lost is safe to run again")
+
+	require.NoError(t, proxy.Close())
+	err = db.Create(&note{Text: "never sent"}).Error
+	require.Error(t, err)
+	assert.ErrorIs(t, err, libsql.ErrServerUnreachable)
+	assert.NotErrorIs(t, err, libsql.ErrCommitUnknown, "the proxy is gone: the write never reached the server")
+}
+
 // TestFaultServerKilledMidWrites: sqld is killed and restarted in the
 // middle of a stream of writes; every acknowledged write survives, no
 // transaction is half applied, and the same *gorm.DB works after.

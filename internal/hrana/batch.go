@@ -12,10 +12,11 @@ import (
 // and the COMMIT run only if the step before them succeeded, so the first
 // failure skips the rest; the ROLLBACK runs unless the COMMIT succeeded,
 // so the stream always goes back without a transaction.
-func (c *Conn) ExecBatch(ctx context.Context, stmts []sqlite.BatchStatement) ([]sqlite.BatchResult, error) {
+func (c *Conn) ExecBatch(ctx context.Context, stmts []sqlite.BatchStatement) (_ []sqlite.BatchResult, err error) {
 	if c.InTransaction() {
 		return nil, sqlite.ErrBatchInTransaction
 	}
+	defer func() { err = malformedOutcome("COMMIT", err) }()
 	steps := make([]batchStep, 0, len(stmts)+3)
 	steps = append(steps, batchStep{Stmt: statement{SQL: "BEGIN " + c.txLock}})
 	for i, s := range stmts {

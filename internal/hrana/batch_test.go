@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/gorm-libsql/libsql/internal/hranatest"
 	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -130,4 +131,16 @@ func TestExecBatchInTransaction(t *testing.T) {
 	_, err = c.ExecBatch(context.Background(), twoInserts)
 	assert.ErrorIs(t, err, sqlite.ErrBatchInTransaction)
 	assert.Empty(t, *got)
+}
+
+// TestExecBatchReplyLost: a batch commits on its own, so a lost reply
+// leaves its outcome unknown.
+func TestExecBatchReplyLost(t *testing.T) {
+	srv := hranatest.New(t, func(hranatest.Pipeline) hranatest.Reply { return hranatest.Reply{Cut: true} })
+	c, err := NewConnector(Options{URL: srv.URL})
+	require.NoError(t, err)
+	results, err := c.Open().ExecBatch(context.Background(), twoInserts)
+	require.ErrorIs(t, err, ErrCommitUnknown)
+	assert.Nil(t, results)
+	assert.Len(t, srv.Pipelines(), 1, "sent once")
 }

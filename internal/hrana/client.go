@@ -9,8 +9,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 )
 
 // ErrAuth is matched (errors.Is) by every error caused by the server
@@ -67,7 +69,12 @@ func (c *client) send(ctx context.Context, endpoint string, req *pipelineRequest
 	}
 	ctx, cancel := c.limits.Bound(ctx)
 	defer cancel()
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
+	// Whether a failed request may have reached the server decides
+	// whether a write it carried may have been applied. No byte of it
+	// leaves before the transport hands it a connection.
+	var gotConn atomic.Bool
+	traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) }})
+	hreq, err := http.NewRequestWithContext(traced, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("libsql: %s", c.redact(err.Error()))
 	}
@@ -80,7 +87,11 @@ func (c *client) send(ctx context.Context, endpoint string, req *pipelineRequest
 	}
 	resp, err := c.http.Do(hreq)
 	if err != nil {
-		return nil, c.transportError(ctx, err)
+		err = c.transportError(ctx, err)
+		if !gotConn.Load() {
+			return nil, &unsentError{err}
+		}
+		return nil, err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, c.limits.MaxResponseBytes+1))
@@ -167,10 +178,15 @@ func (c *client) transportError(ctx context.Context, err error) error {
 	if errors.As(err, &ne) && ne.Timeout() {
 		return &unreachableError{msg: "the server did not answer in time", err: ne}
 	}
-	var op *net.OpError
-	unsent := errors.As(err, &op) && op.Op == "dial"
-	return &unreachableError{msg: "cannot reach the server: " + c.redact(innermost(err).Error()), err: err, unsent: unsent}
+	return &unreachableError{msg: "cannot reach the server: " + c.redact(innermost(err).Error()), err: err}
 }
+
+// unsentError is the transport error of a request that never left: no
+// connection was obtained for it (refused, not resolved, the connect timed
+// out, or the context ended first), so the server cannot have run it.
+type unsentError struct{ error }
+
+func (e *unsentError) Unwrap() error { return e.error }
 
 // ErrUnreachable is matched (errors.Is) by errors caused by a server that
 // could not be reached or did not answer.
@@ -179,9 +195,6 @@ var ErrUnreachable = errors.New("libsql: server unreachable")
 type unreachableError struct {
 	msg string
 	err error
-	// unsent is set when the request never left: the connection could
-	// not be opened.
-	unsent bool
 }
 
 func (e *unreachableError) Error() string        { return "libsql: " + e.msg }

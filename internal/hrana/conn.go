@@ -87,7 +87,15 @@ func (c *Conn) do(ctx context.Context, reqs []request) ([]pipelineResult, error)
 	if err != nil {
 		// Whether the server ran the requests is unknown and the next baton
 		// was not received: the stream cannot be used again.
+		what, inTx := c.commits(reqs), c.txOnServer()
 		c.lose()
+		switch {
+		case what != "" && outcomeUnknown(err):
+			return nil, &commitUnknownError{what: what, err: err}
+		case inTx && streamLost(err):
+			// The server no longer knows the stream, nor its transaction.
+			return nil, &txLostError{cause: err}
+		}
 		return nil, err
 	}
 	c.baton = resp.Baton
@@ -96,6 +104,75 @@ func (c *Conn) do(ctx context.Context, reqs []request) ([]pipelineResult, error)
 		c.baseURL = ""
 	}
 	return resp.Results, nil
+}
+
+// commits names what of reqs would commit writes if the server ran them
+// (see commitsSQL); "COMMIT" before "the write".
+func (c *Conn) commits(reqs []request) string {
+	what := ""
+	note := func(sql string, sequence bool) bool {
+		switch w := commitsSQL(sql, sequence, c.InTransaction(), c.rawTx); w {
+		case "COMMIT":
+			what = w
+			return true
+		case "the write":
+			what = w
+		}
+		return false
+	}
+	for i := range reqs {
+		r := &reqs[i]
+		switch {
+		case r.Stmt != nil:
+			if note(r.Stmt.SQL, false) {
+				return what
+			}
+		case r.Batch != nil:
+			for j := range r.Batch.Steps {
+				if note(r.Batch.Steps[j].Stmt.SQL, false) {
+					return what
+				}
+			}
+		case r.SQL != nil:
+			note(*r.SQL, true)
+		}
+	}
+	return what
+}
+
+// commitsSQL names what sql would commit if the server ran it, on a stream
+// where inTx says whether a transaction is open (rawTx: one opened by a
+// statement): "COMMIT" for a COMMIT (or END, or the RELEASE that ends a
+// transaction opened by SAVEPOINT); "the write" for a statement that may
+// write outside a transaction, which commits on its own, and for a
+// sequence of several statements that may write, which may hold a COMMIT
+// of its own; "" when it would commit nothing. A request whose reply is
+// lost or malformed gives ErrCommitUnknown only then: running it again
+// could apply a write twice. Reads stay safe to retry.
+func commitsSQL(sql string, sequence, inTx, rawTx bool) string {
+	if sequence {
+		if sqltext.ReadOnly(sql) {
+			return ""
+		}
+		return "the write"
+	}
+	switch ctl := sqltext.TransactionControl(sql); {
+	case ctl == "COMMIT" || (ctl == "RELEASE" && rawTx):
+		return "COMMIT"
+	case ctl == "" && !inTx && !sqltext.ReadOnly(sql):
+		return "the write"
+	}
+	return ""
+}
+
+// malformedOutcome makes a malformed reply to a request that would have
+// committed (what, see commitsSQL) an ErrCommitUnknown: the server ran
+// something, and what it did is unknown.
+func malformedOutcome(what string, err error) error {
+	if what != "" && errors.Is(err, ErrMalformedReply) && !errors.Is(err, ErrCommitUnknown) {
+		return &commitUnknownError{what: what, err: err}
+	}
+	return err
 }
 
 // txOnServer reports whether a transaction is open on the server's
@@ -152,7 +229,13 @@ func (c *Conn) check(query string) error {
 
 // runStmt executes one statement, opening the pending transaction in the
 // same request.
-func (c *Conn) runStmt(ctx context.Context, st statement) (*stmtResult, error) {
+func (c *Conn) runStmt(ctx context.Context, st statement) (res *stmtResult, err error) {
+	inTx, rawTx := c.InTransaction(), c.rawTx
+	defer func() {
+		if err != nil {
+			err = malformedOutcome(commitsSQL(st.SQL, false, inTx, rawTx), err)
+		}
+	}()
 	if c.rawTx && c.txLost && sqltext.TransactionControl(st.SQL) == "ROLLBACK" {
 		// The server dropped the transaction with its stream.
 		c.rawTx, c.txLost = false, false
@@ -366,7 +449,12 @@ func (c *Conn) ExecContext(ctx context.Context, query string, args []driver.Name
 // reports no changes, so the connection's total_changes() is read before
 // and after it in the same request: RowsAffected is the rows its
 // statements changed, those changed by triggers included.
-func (c *Conn) execSequence(ctx context.Context, query string) (driver.Result, error) {
+func (c *Conn) execSequence(ctx context.Context, query string) (_ driver.Result, err error) {
+	defer func() {
+		if err != nil {
+			err = malformedOutcome(commitsSQL(query, true, false, false), err)
+		}
+	}()
 	if err := c.check(query); err != nil {
 		return nil, err
 	}
@@ -521,18 +609,12 @@ func (c *Conn) finishTx(verb string) error {
 	br, err := c.runBatch(context.Background(), steps)
 	if err != nil {
 		c.bad = true
-		switch {
-		case streamLost(err):
+		if verb == "ROLLBACK" && errors.Is(err, ErrTxLost) {
 			// The server refused the baton before running anything: the
 			// stream, and its transaction, are gone.
-			if verb == "ROLLBACK" {
-				return nil
-			}
-			return &txLostError{cause: err}
-		case verb == "COMMIT" && outcomeUnknown(err):
-			return &commitUnknownError{err: err}
+			return nil
 		}
-		return err
+		return malformedOutcome(commitsSQL(verb, false, true, false), err)
 	}
 	if e := br.StepErrors[0]; e != nil {
 		err := serverError(e.Code, e.Message)

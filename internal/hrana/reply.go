@@ -150,15 +150,22 @@ func (e *txLostError) Error() string {
 func (e *txLostError) Is(target error) bool { return target == ErrTxLost }
 func (e *txLostError) Unwrap() error        { return e.cause }
 
-// ErrCommitUnknown is matched (errors.Is) by a COMMIT whose reply never
-// came: the server may or may not have committed. It matches
+// ErrCommitUnknown is matched (errors.Is) by the error of a request that
+// would have committed writes, a COMMIT or a write outside a transaction
+// (which commits on its own), when the request was sent and its reply
+// never came or could not be read: the server may or may not have
+// committed. It matches
 // ErrUnreachable too.
 var ErrCommitUnknown = errors.New("libsql: the outcome of COMMIT is unknown")
 
-type commitUnknownError struct{ err error }
+// commitUnknownError is ErrCommitUnknown for what: "COMMIT" or "the write".
+type commitUnknownError struct {
+	what string
+	err  error
+}
 
 func (e *commitUnknownError) Error() string {
-	return "libsql: the outcome of COMMIT is unknown: the request was sent but no reply came, so the transaction may or may not be committed; check with a read before running it again: " + e.err.Error()
+	return "libsql: the outcome of " + e.what + " is unknown: the request was sent but no reply came, so it may or may not be committed; check with a read before running it again: " + e.err.Error()
 }
 
 func (e *commitUnknownError) Is(target error) bool {
@@ -168,17 +175,18 @@ func (e *commitUnknownError) Is(target error) bool {
 func (e *commitUnknownError) Unwrap() error { return e.err }
 
 // outcomeUnknown reports whether err leaves open whether the server ran
-// the request: it was sent, and no reply of the server's came back.
+// the request: it may have been sent, and no reply of the server's came
+// back.
 func outcomeUnknown(err error) bool {
+	var unsent *unsentError
+	if errors.As(err, &unsent) {
+		return false
+	}
 	var he *Error
 	if errors.As(err, &he) && he.Status >= 500 {
 		// A gateway's error page may stand for a server that ran it.
 		return true
 	}
-	var ue *unreachableError
-	if errors.As(err, &ue) {
-		return !ue.unsent
-	}
-	return errors.Is(err, ErrMalformedReply) ||
+	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrMalformedReply) || errors.Is(err, ErrResponseTooLarge) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

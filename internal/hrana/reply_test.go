@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"io"
+	"net"
 	"net/http"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -218,12 +220,12 @@ func TestNullBatonInTransactionLosesIt(t *testing.T) {
 // reached the server until its first statement, so a stream that expired
 // meanwhile is replaced and the transaction goes on.
 func TestHeldBackBeginSurvivesExpiredStream(t *testing.T) {
-	expired := false
+	var expired atomic.Bool
 	srv := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply {
-		if expired && p.Baton != nil && *p.Baton == "old" {
+		if expired.Load() && p.Baton != nil && *p.Baton == "old" {
 			return hranatest.Reply{Status: http.StatusBadRequest, Body: `{"message":"The stream has expired due to inactivity","code":"STREAM_EXPIRED"}`}
 		}
-		if expired {
+		if expired.Load() {
 			return hranatest.OK(p, hranatest.Baton("new"), "")
 		}
 		return hranatest.OK(p, hranatest.Baton("old"), "")
@@ -232,7 +234,7 @@ func TestHeldBackBeginSurvivesExpiredStream(t *testing.T) {
 	db.SetMaxOpenConns(1)
 	_, err := db.Exec("INSERT INTO t VALUES (1)")
 	require.NoError(t, err)
-	expired = true
+	expired.Store(true)
 	tx, err := db.Begin()
 	require.NoError(t, err)
 	_, err = tx.Exec("INSERT INTO t VALUES (2)")
@@ -246,10 +248,11 @@ func TestHeldBackBeginSurvivesExpiredStream(t *testing.T) {
 }
 
 func TestCommitOutcomes(t *testing.T) {
-	commit := hranatest.Reply{Hang: true}
+	var commit atomic.Value
+	commit.Store(hranatest.Reply{Hang: true})
 	srv := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply {
 		if sql := p.SQL(); len(sql) > 0 && sql[0] == "COMMIT" {
-			return commit
+			return commit.Load().(hranatest.Reply)
 		}
 		return hranatest.OK(p, hranatest.Baton("b"), "")
 	})
@@ -262,7 +265,7 @@ func TestCommitOutcomes(t *testing.T) {
 		return tx.Commit()
 	}
 	for name, reply := range map[string]hranatest.Reply{"silent": {Hang: true}, "cut": {Cut: true}, "gateway": {Status: http.StatusBadGateway, Body: "<html>Bad Gateway</html>"}} {
-		commit = reply
+		commit.Store(reply)
 		err := run()
 		require.Error(t, err, name)
 		assert.ErrorIs(t, err, ErrCommitUnknown, name)
@@ -270,7 +273,7 @@ func TestCommitOutcomes(t *testing.T) {
 		assert.Contains(t, err.Error(), "may or may not", name)
 	}
 
-	commit = hranatest.Reply{Status: http.StatusBadRequest, Body: `{"message":"Received an invalid baton"}`}
+	commit.Store(hranatest.Reply{Status: http.StatusBadRequest, Body: `{"message":"Received an invalid baton"}`})
 	err := run()
 	require.ErrorIs(t, err, ErrTxLost)
 	assert.NotErrorIs(t, err, ErrCommitUnknown)
@@ -324,4 +327,177 @@ func TestTransportHonoursProxyEnvironment(t *testing.T) {
 	tr := newHTTPClient(Limits{}.withDefaults()).Transport.(*http.Transport)
 	require.NotNil(t, tr.Proxy)
 	assert.Equal(t, reflect.ValueOf(http.ProxyFromEnvironment).Pointer(), reflect.ValueOf(tr.Proxy).Pointer())
+}
+
+// TestWriteOutcomes: a write outside a transaction commits on its own, so
+// when its request was sent and no reply came, the error says the outcome
+// is unknown (ErrCommitUnknown), and the request was sent once, never
+// resent. A read whose reply is lost, and a write that never left, are
+// only ErrUnreachable: safe to run again.
+func TestWriteOutcomes(t *testing.T) {
+	var lost atomic.Value
+	lost.Store(hranatest.Reply{Cut: true})
+	srv := hranatest.New(t, func(hranatest.Pipeline) hranatest.Reply { return lost.Load().(hranatest.Reply) })
+	db := openFake(t, srv, Limits{RequestTimeout: 200 * time.Millisecond})
+	sent := func(sql string) (n int) {
+		for _, p := range srv.Pipelines() {
+			for _, s := range p.SQL() {
+				if s == sql {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	writes := map[string]func() error{
+		"INSERT": func() error { _, err := db.Exec("INSERT INTO t VALUES (1)"); return err },
+		"UPDATE": func() error { _, err := db.Exec("UPDATE t SET v = 2"); return err },
+		"DELETE": func() error { _, err := db.Exec("DELETE FROM t WHERE v = 3"); return err },
+		"RETURNING": func() error {
+			rows, err := db.Query("INSERT INTO t VALUES (4) RETURNING v")
+			if err == nil {
+				rows.Close()
+			}
+			return err
+		},
+		"several statements": func() error { _, err := db.Exec("INSERT INTO t VALUES (5); INSERT INTO t VALUES (6)"); return err },
+		"its own transaction": func() error {
+			_, err := db.Exec("BEGIN; INSERT INTO t VALUES (5); COMMIT")
+			return err
+		},
+	}
+	for name, reply := range map[string]hranatest.Reply{"silent": {Hang: true}, "cut": {Cut: true}, "gateway": {Status: http.StatusBadGateway, Body: "<html>Bad Gateway</html>"}} {
+		lost.Store(reply)
+		for what, write := range writes {
+			err := write()
+			require.Error(t, err, "%s %s", name, what)
+			assert.ErrorIs(t, err, ErrCommitUnknown, "%s %s", name, what)
+			assert.ErrorIs(t, err, ErrUnreachable, "%s %s", name, what)
+			assert.Contains(t, err.Error(), "the outcome of the write is unknown", "%s %s", name, what)
+		}
+		rows, err := db.Query("SELECT v FROM t")
+		if err == nil {
+			rows.Close()
+		}
+		require.Error(t, err, name)
+		assert.NotErrorIs(t, err, ErrCommitUnknown, "%s: a read whose reply is lost may run again", name)
+	}
+	assert.Equal(t, 3, sent("INSERT INTO t VALUES (1)"), "one request per attempt: nothing resent")
+
+	// In a transaction, a statement whose reply is lost loses the
+	// transaction: nothing of it is committed.
+	lost.Store(hranatest.Reply{Cut: true})
+	tx, err := db.Begin()
+	require.NoError(t, err)
+	_, err = tx.Exec("INSERT INTO t VALUES (7)")
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, ErrCommitUnknown)
+	assert.ErrorIs(t, tx.Commit(), ErrTxLost)
+
+	// A write that could not even connect did not run.
+	down := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply { return hranatest.OK(p, hranatest.Baton("b"), "") })
+	down.Config.SetKeepAlivesEnabled(false)
+	db = openFake(t, down, Limits{RequestTimeout: 200 * time.Millisecond})
+	down.Close()
+	_, err = db.Exec("INSERT INTO t VALUES (8)")
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrUnreachable)
+	assert.NotErrorIs(t, err, ErrCommitUnknown, "a write that was never sent was not applied")
+}
+
+// TestStreamLostInTransaction: a stream the server no longer knows in the
+// middle of a transaction loses it at once: the statement that finds out
+// and COMMIT fail with ErrTxLost, and nothing is resent on a new stream.
+func TestStreamLostInTransaction(t *testing.T) {
+	var expired atomic.Bool
+	srv := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply {
+		if expired.Load() {
+			return hranatest.Reply{Status: http.StatusBadRequest, Body: `{"message":"The stream has expired due to inactivity","code":"STREAM_EXPIRED"}`}
+		}
+		return hranatest.OK(p, hranatest.Baton("b"), "")
+	})
+	db := openFake(t, srv, Limits{})
+	tx, err := db.Begin()
+	require.NoError(t, err)
+	_, err = tx.Exec("INSERT INTO t VALUES (1)")
+	require.NoError(t, err)
+	expired.Store(true)
+	sent := len(srv.Pipelines())
+	_, err = tx.Exec("INSERT INTO t VALUES (2)")
+	require.ErrorIs(t, err, ErrTxLost)
+	assert.Contains(t, err.Error(), "STREAM_EXPIRED")
+	assert.ErrorIs(t, tx.Commit(), ErrTxLost)
+	assert.Equal(t, sent+1, len(srv.Pipelines()), "sent once, on the old stream only")
+}
+
+// TestWebSocketURLsSpeakHTTP: ws:// names the same server, spoken to over
+// HTTP.
+func TestWebSocketURLsSpeakHTTP(t *testing.T) {
+	srv := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply { return hranatest.OK(p, hranatest.Baton("b"), "") })
+	c, err := NewConnector(Options{URL: strings.Replace(srv.URL, "http://", "ws://", 1), AuthToken: "secret-token"})
+	require.NoError(t, err)
+	db := sql.OpenDB(c)
+	defer db.Close()
+	_, err = db.Exec("INSERT INTO t VALUES (1)")
+	require.NoError(t, err)
+	require.Len(t, srv.Pipelines(), 1)
+	assert.Equal(t, "/v3/pipeline", srv.Pipelines()[0].Path)
+}
+
+// TestConnectTimeout: a server that accepts TCP but never completes the
+// TLS handshake is given up at ConnectTimeout, not RequestTimeout; the
+// request never left, so even a write is only ErrUnreachable.
+func TestConnectTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	c, err := NewConnector(Options{URL: "https://" + ln.Addr().String(), Limits: Limits{ConnectTimeout: 300 * time.Millisecond, RequestTimeout: 30 * time.Second}})
+	require.NoError(t, err)
+	db := sql.OpenDB(c)
+	defer db.Close()
+	start := time.Now()
+	_, err = db.Exec("INSERT INTO t VALUES (1)")
+	require.Error(t, err)
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.ErrorIs(t, err, ErrUnreachable)
+	assert.NotErrorIs(t, err, ErrCommitUnknown)
+}
+
+// TestMalformedReplyToWriteIsOutcomeUnknown: a server that answered a
+// write with a reply that cannot be read may have run it.
+func TestMalformedReplyToWriteIsOutcomeUnknown(t *testing.T) {
+	for _, c := range hranatest.Malformed {
+		if c.Reply.Status != 0 || c.For == "batch" || c.InValues {
+			continue
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			srv := hranatest.New(t, func(hranatest.Pipeline) hranatest.Reply { return c.Reply })
+			db := openFake(t, srv, Limits{RequestTimeout: 5 * time.Second})
+			_, err := db.Exec("INSERT INTO t VALUES (1)")
+			assert.ErrorIs(t, err, ErrCommitUnknown, "a write")
+			_, err = db.Exec("INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)")
+			assert.ErrorIs(t, err, ErrCommitUnknown, "several statements")
+			rows, err := db.Query("SELECT v FROM t")
+			if err == nil {
+				rows.Close()
+			}
+			require.Error(t, err)
+			assert.NotErrorIs(t, err, ErrCommitUnknown, "a read")
+		})
+	}
 }

@@ -154,7 +154,9 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 // a possible write, forgets those a ROLLBACK undid, and catches up.
 func (c *conn) after(ctx context.Context, query string, writes bool, err error) error {
 	// A failed statement changed nothing, unless it was one of several.
-	if writes && (err == nil || sqltext.MultiStatement(query)) {
+	// One whose reply was lost is not followed by a sync: the primary is
+	// likely out of reach, and the error must come within RequestTimeout.
+	if writes && (err == nil || (sqltext.MultiStatement(query) && !errors.Is(err, hrana.ErrCommitUnknown))) {
 		c.dirty = true
 	}
 	if sqltext.TransactionControl(query) == "ROLLBACK" && !c.rc.InTransaction() {

@@ -39,6 +39,11 @@ type Options struct {
 	// Limits bounds the requests to the primary, and each sync: a sync
 	// without a deadline of its own is abandoned after RequestTimeout.
 	Limits hrana.Limits
+
+	// pullNative, when set, stands in for libSQL's sync: the package's
+	// tests run the router against a fake primary, which libSQL cannot
+	// sync from.
+	pullNative func() (frameNo, framesSynced int, err error)
 }
 
 // Synced is what one sync pulled.
@@ -235,6 +240,9 @@ func (r *Replica) pull(ctx context.Context, afterWrite bool) (Synced, error) {
 // syncOnce opens the native replica if Open could not, then syncs it. The
 // caller holds the slot.
 func (r *Replica) syncOnce() (frameNo, framesSynced int, err error) {
+	if r.opts.pullNative != nil {
+		return r.opts.pullNative()
+	}
 	r.mu.Lock()
 	db := r.db
 	r.mu.Unlock()

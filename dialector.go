@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorm-libsql/libsql/internal/ddl"
 	"github.com/gorm-libsql/libsql/internal/driver"
 	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"github.com/gorm-libsql/libsql/internal/sqltext"
@@ -381,4 +382,4 @@ func (d Dialector) RollbackTo(tx *gorm.DB, name string) error {
 
 // quoteIdent quotes one identifier exactly as given, dots and quotes
 // included: the migrator's names come from the schema as values.
-func quoteIdent(name string) string { return sqltext.Quote(name, '`') }
+func quoteIdent(name string) string { return ddl.Quote(name) }

@@ -44,14 +44,18 @@ var constraintFormats = []struct {
 		libsql.ConstraintUnique, "t", []string{"email"}, ""},
 	{"go-libsql local text", errors.New("failed to execute query INSERT INTO t (email) VALUES (?)\nerror code = 2: Error executing statement: SQLite failure: `UNIQUE constraint failed: t.email`"),
 		libsql.ConstraintUnique, "t", []string{"email"}, ""},
+	//lint:ignore ST1005 the text the server or go-libsql returns, verbatim
 	{"hrana stream error", errors.New("Hrana: `stream error: `Error { message: \"SQLite error: UNIQUE constraint failed: t.email\", code: \"SQLITE_CONSTRAINT\" }``"),
 		libsql.ConstraintUnique, "t", []string{"email"}, ""},
+	//lint:ignore ST1005 the text the server or go-libsql returns, verbatim
 	{"hrana api error json", errors.New(`Hrana: ` + "`api error: `status=400 Bad Request, body={\"message\":\"SQLITE_CONSTRAINT_NOTNULL: NOT NULL constraint failed: users.name\",\"code\":\"SQLITE_CONSTRAINT_NOTNULL\"}``"),
 		libsql.ConstraintNotNull, "users", []string{"name"}, ""},
+	//lint:ignore ST1005 the text the server or go-libsql returns, verbatim
 	{"hrana escaped quotes", errors.New(`Error { message: \"SQLite error: UNIQUE constraint failed: t.a, t.b\", code: \"SQLITE_CONSTRAINT\" }`),
 		libsql.ConstraintUnique, "t", []string{"a", "b"}, ""},
 	{"write delegation", errors.New("error code = 1: Error executing statement: Write delegation: `status: Unknown, message: \"SQLite error: FOREIGN KEY constraint failed\"`"),
 		libsql.ConstraintForeignKey, "", nil, ""},
+	//lint:ignore ST1005 the text the server or go-libsql returns, verbatim
 	{"write delegation check", errors.New("Replication error: Write delegation: status: Unknown, message: \"CHECK constraint failed: qty >= 0\", details: []"),
 		libsql.ConstraintCheck, "", nil, "qty >= 0"},
 	{"remote via server code", &sqlite.Error{Code: sqlite.CodeConstraintNotNull, Message: "NOT NULL constraint failed: t.c"},

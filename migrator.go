@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm/migrator"
 	"gorm.io/gorm/schema"
 
+	"github.com/gorm-libsql/libsql/internal/ddl"
 	"github.com/gorm-libsql/libsql/internal/sqlite"
 )
 
@@ -334,7 +335,7 @@ func (m Migrator) DropColumn(value any, name string) error {
 		if err != nil {
 			return err
 		}
-		if def.column(col) == nil {
+		if def.Column(col) == nil {
 			return fmt.Errorf("libsql: table %s has no column %s", stmt.Table, col)
 		}
 		indexed, err := m.columnIndexed(stmt.Table, col)
@@ -344,7 +345,7 @@ func (m Migrator) DropColumn(value any, name string) error {
 		if indexed {
 			// SQLite refuses to drop an indexed column: rebuild at once
 			// rather than log a failed statement.
-			if err := def.dropColumn(col); err != nil {
+			if err := def.DropColumn(col); err != nil {
 				return fmt.Errorf("libsql: dropping column %s.%s: %w", stmt.Table, col, err)
 			}
 			return m.rebuild(stmt.Table, def, col)
@@ -363,7 +364,7 @@ func (m Migrator) DropColumn(value any, name string) error {
 		if msg := nativeErr.Error(); strings.Contains(msg, "error in view") || strings.Contains(msg, "error in trigger") {
 			return fmt.Errorf("libsql: dropping column %s.%s: a view or trigger uses it: %w", stmt.Table, col, nativeErr)
 		}
-		if err := def.dropColumn(col); err != nil {
+		if err := def.DropColumn(col); err != nil {
 			return fmt.Errorf("libsql: dropping column %s.%s: %w", stmt.Table, col, err)
 		}
 		return m.rebuild(stmt.Table, def, col)
@@ -383,7 +384,7 @@ func (m Migrator) columnIndexed(table, col string) (bool, error) {
 		return false, err
 	}
 	for _, d := range defs {
-		if mentions(d, col) {
+		if ddl.Mentions(d, col) {
 			return true, nil
 		}
 	}
@@ -404,18 +405,18 @@ func (m Migrator) AlterColumn(value any, field string) error {
 		if err != nil {
 			return err
 		}
-		old := def.column(f.DBName)
+		old := def.Column(f.DBName)
 		if old == nil {
 			return fmt.Errorf("libsql: table %s has no column %s", stmt.Table, f.DBName)
 		}
-		want, err := parseColumn(f.DBName, m.FullDataTypeOf(f).SQL)
+		want, err := ddl.ParseColumn(f.DBName, m.FullDataTypeOf(f).SQL)
 		if err != nil {
 			return fmt.Errorf("libsql: column %s.%s: %w", stmt.Table, f.DBName, err)
 		}
-		merged := mergeColumn(old, want)
+		merged := ddl.MergeColumn(old, want)
 		if s := sessionOf(m.DB); s != nil && s.migratingColumn {
-			if _, had := old.clause("NOT NULL"); !had {
-				merged.withoutClause("NOT NULL")
+			if _, had := old.Clause("NOT NULL"); !had {
+				merged.WithoutClause("NOT NULL")
 			}
 		}
 		return m.applyColumn(stmt.Table, def, old, merged)
@@ -487,8 +488,8 @@ func (m Migrator) ColumnTypes(value any) ([]gorm.ColumnType, error) {
 		// parses.
 		if def, err := m.tableDef(stmt.Table); err == nil {
 			for i := range cols {
-				if c := def.column(cols[i].Name); c != nil {
-					cols[i].Type = c.typ
+				if c := def.Column(cols[i].Name); c != nil {
+					cols[i].Type = c.Type
 				}
 			}
 		}
@@ -624,17 +625,17 @@ func (m Migrator) CreateConstraint(value any, name string) error {
 		if err != nil {
 			return err
 		}
-		if t, c, _ := def.constraintNamed(constraint.GetName()); t != nil || c != nil {
+		if t, c, _ := def.ConstraintNamed(constraint.GetName()); t != nil || c != nil {
 			return fmt.Errorf("libsql: table %s already has a constraint named %s", table, constraint.GetName())
 		}
 		cname := quoteIdent(constraint.GetName())
 		switch c := constraint.(type) {
 		case *schema.CheckConstraint:
 			text := "CONSTRAINT " + cname + " CHECK (" + c.Constraint + ")"
-			if c.Field != nil && def.column(c.Field.DBName) != nil {
+			if c.Field != nil && def.Column(c.Field.DBName) != nil {
 				return m.addColumnClause(table, def, c.Field.DBName, text)
 			}
-			def.constraints = append(def.constraints, &tableConstraint{name: c.Name, kind: "CHECK", text: text})
+			def.Constraints = append(def.Constraints, &ddl.Constraint{Name: c.Name, Kind: "CHECK", Text: text})
 			return m.rebuild(table, def, "")
 		case *schema.Constraint:
 			refs := make([]string, len(c.References))
@@ -649,19 +650,19 @@ func (m Migrator) CreateConstraint(value any, name string) error {
 				actions += " ON UPDATE " + c.OnUpdate
 			}
 			target := " REFERENCES " + quoteIdent(c.ReferenceSchema.Table) + " (" + strings.Join(refs, ", ") + ")" + actions
-			if len(c.ForeignKeys) == 1 && def.column(c.ForeignKeys[0].DBName) != nil {
+			if len(c.ForeignKeys) == 1 && def.Column(c.ForeignKeys[0].DBName) != nil {
 				return m.addColumnClause(table, def, c.ForeignKeys[0].DBName, "CONSTRAINT "+cname+target)
 			}
 			keys := make([]string, len(c.ForeignKeys))
 			for i, f := range c.ForeignKeys {
 				keys[i] = quoteIdent(f.DBName)
 			}
-			def.constraints = append(def.constraints, &tableConstraint{name: c.Name, kind: "FOREIGN",
-				text: "CONSTRAINT " + cname + " FOREIGN KEY (" + strings.Join(keys, ", ") + ")" + target})
+			def.Constraints = append(def.Constraints, &ddl.Constraint{Name: c.Name, Kind: "FOREIGN",
+				Text: "CONSTRAINT " + cname + " FOREIGN KEY (" + strings.Join(keys, ", ") + ")" + target})
 			return m.rebuild(table, def, "")
 		case *schema.UniqueConstraint:
-			def.constraints = append(def.constraints, &tableConstraint{name: c.Name, kind: "UNIQUE",
-				columns: []string{c.Field.DBName}, text: "CONSTRAINT " + cname + " UNIQUE (" + quoteIdent(c.Field.DBName) + ")"})
+			def.Constraints = append(def.Constraints, &ddl.Constraint{Name: c.Name, Kind: "UNIQUE",
+				Columns: []string{c.Field.DBName}, Text: "CONSTRAINT " + cname + " UNIQUE (" + quoteIdent(c.Field.DBName) + ")"})
 			return m.rebuild(table, def, "")
 		}
 		return fmt.Errorf("libsql: constraint %s of table %s has an unsupported kind %T", name, table, constraint)
@@ -669,14 +670,14 @@ func (m Migrator) CreateConstraint(value any, name string) error {
 }
 
 // addColumnClause attaches a column constraint with ALTER COLUMN.
-func (m Migrator) addColumnClause(table string, def *tableDef, column, text string) error {
-	old := def.column(column)
-	extra, err := parseColumn(column, "x "+text)
+func (m Migrator) addColumnClause(table string, def *ddl.Table, column, text string) error {
+	old := def.Column(column)
+	extra, err := ddl.ParseColumn(column, "x "+text)
 	if err != nil {
 		return fmt.Errorf("libsql: constraint on %s.%s: %w", table, column, err)
 	}
 	updated := *old
-	updated.clauses = append(append([]clauseDef(nil), old.clauses...), extra.clauses...)
+	updated.Clauses = append(append([]ddl.Clause(nil), old.Clauses...), extra.Clauses...)
 	return m.applyColumn(table, def, old, &updated)
 }
 
@@ -688,20 +689,14 @@ func (m Migrator) DropConstraint(value any, name string) error {
 		if err != nil {
 			return err
 		}
-		tc, col, at := def.constraintNamed(name)
+		tc, col, at := def.ConstraintNamed(name)
 		switch {
 		case tc != nil:
-			kept := def.constraints[:0]
-			for _, c := range def.constraints {
-				if c != tc {
-					kept = append(kept, c)
-				}
-			}
-			def.constraints = kept
+			def.RemoveConstraint(tc)
 			return m.rebuild(table, def, "")
 		case col != nil:
 			updated := *col
-			updated.clauses = append(append([]clauseDef(nil), col.clauses[:at]...), col.clauses[at+1:]...)
+			updated.Clauses = append(append([]ddl.Clause(nil), col.Clauses[:at]...), col.Clauses[at+1:]...)
 			return m.applyColumn(table, def, col, &updated)
 		}
 		return fmt.Errorf("libsql: table %s has no constraint named %s", table, name)
@@ -711,7 +706,7 @@ func (m Migrator) DropConstraint(value any, name string) error {
 // constraintTable reads the table a constraint belongs to: the model's own
 // or, for a relation's foreign key, the one GORM says. name is resolved to
 // the constraint's name when the model declares it.
-func (m Migrator) constraintTable(stmt *gorm.Statement, name string) (table, resolved string, def *tableDef, err error) {
+func (m Migrator) constraintTable(stmt *gorm.Statement, name string) (table, resolved string, def *ddl.Table, err error) {
 	constraint, table := m.GuessConstraintInterfaceAndTable(stmt, name)
 	if constraint != nil {
 		name = constraint.GetName()
@@ -729,7 +724,7 @@ func (m Migrator) HasConstraint(value any, name string) bool {
 		if err != nil {
 			return err
 		}
-		tc, col, _ := def.constraintNamed(name)
+		tc, col, _ := def.ConstraintNamed(name)
 		found = tc != nil || col != nil
 		return nil
 	})
@@ -844,12 +839,11 @@ func (m Migrator) RenameIndex(value any, oldName, newName string) error {
 		if !defs[0].Valid {
 			return fmt.Errorf("libsql: index %s of table %s belongs to a UNIQUE or PRIMARY KEY constraint and cannot be renamed", oldName, stmt.Table)
 		}
-		idx, err := parseCreateIndex(defs[0].String)
+		idx, err := ddl.ParseIndex(defs[0].String)
 		if err != nil {
 			return fmt.Errorf("libsql: index %s of table %s: %w", oldName, stmt.Table, err)
 		}
-		text := defs[0].String
-		created := text[:idx.nameTok.Start] + quoteIdent(newName) + text[idx.nameTok.End:]
+		created := idx.Renamed(newName)
 		if err := m.DB.Exec("DROP INDEX " + quoteIdent(oldName)).Error; err != nil {
 			return fmt.Errorf("libsql: renaming index %s of table %s: %w", oldName, stmt.Table, err)
 		}
@@ -885,11 +879,11 @@ func (m Migrator) GetIndexes(value any) ([]gorm.Index, error) {
 				UniqueValue:     sql.NullBool{Bool: l.Unique, Valid: true},
 			}
 			if l.SQL.Valid {
-				parsed, err := parseCreateIndex(l.SQL.String)
+				parsed, err := ddl.ParseIndex(l.SQL.String)
 				if err != nil {
 					return fmt.Errorf("libsql: index %s of table %s: %w", l.Name, stmt.Table, err)
 				}
-				idx.ColumnList, idx.OptionValue = parsed.items, parsed.where
+				idx.ColumnList, idx.OptionValue = parsed.Items, parsed.Where
 			} else if err := m.DB.Raw("SELECT name FROM pragma_index_info(?) ORDER BY seqno", l.Name).Scan(&idx.ColumnList).Error; err != nil {
 				return err
 			}

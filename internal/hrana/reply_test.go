@@ -279,8 +279,7 @@ func TestCommitOutcomes(t *testing.T) {
 	assert.NotErrorIs(t, err, ErrCommitUnknown)
 	assert.Contains(t, err.Error(), "nothing of it was committed")
 
-	var down *hranatest.Server
-	down = hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply { return hranatest.OK(p, hranatest.Baton("b"), "") })
+	down := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply { return hranatest.OK(p, hranatest.Baton("b"), "") })
 	// A fresh connection for every request: once the server is down, the
 	// COMMIT cannot even connect (a kept-alive one would break mid-request,
 	// which leaves the outcome unknown).

@@ -165,6 +165,7 @@ func TestRouterRoutes(t *testing.T) {
 	sent = len(f.requests())
 
 	assert.Equal(t, int64(1), readV(t, db, "SELECT v FROM not_synced_yet"), "what the file cannot compile runs on the primary")
+	assert.Equal(t, []string{"SELECT v FROM not_synced_yet"}, f.requests()[sent:])
 	sent = len(f.requests())
 
 	tx, err := db.Begin()

@@ -1,9 +1,9 @@
 // Package sqltext is the dialect's one SQL lexer. The remote and
 // embedded-replica drivers, which cannot ask the engine, read with it where
 // a statement ends, where its parameters are and which PRAGMA it is; the
-// migrator's DDL model parses CREATE statements from its Tokens. It knows
-// SQLite's quoting and comments, so that nothing inside a literal is taken
-// for code.
+// migrator's DDL model (internal/ddl) parses CREATE statements from its
+// Tokens. It knows SQLite's quoting and comments, so that nothing inside a
+// literal is taken for code.
 package sqltext
 
 import (

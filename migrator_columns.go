@@ -4,12 +4,16 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gorm-libsql/libsql/internal/ddl"
 	"github.com/gorm-libsql/libsql/internal/sqlite"
-	"github.com/gorm-libsql/libsql/internal/sqltext"
 )
 
+// Column changes and table rebuilds: the part of the migrator that edits a
+// table's stored definition (parsed by internal/ddl) and makes the rows
+// agree with it.
+
 // tableDef reads and parses the table's CREATE TABLE statement.
-func (m Migrator) tableDef(table string) (*tableDef, error) {
+func (m Migrator) tableDef(table string) (*ddl.Table, error) {
 	var defs []string
 	if err := m.DB.Raw("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", table).Scan(&defs).Error; err != nil {
 		return nil, fmt.Errorf("libsql: reading the schema of table %s: %w", table, err)
@@ -17,78 +21,11 @@ func (m Migrator) tableDef(table string) (*tableDef, error) {
 	if len(defs) == 0 {
 		return nil, fmt.Errorf("libsql: no table named %s", table)
 	}
-	def, err := parseCreateTable(defs[0])
+	def, err := ddl.ParseTable(defs[0])
 	if err != nil {
 		return nil, fmt.Errorf("libsql: parsing the schema of table %s: %w", table, err)
 	}
 	return def, nil
-}
-
-// parseColumn parses a column definition given without its name.
-func parseColumn(name, body string) (*columnDef, error) {
-	text := quoteIdent(name) + " " + body
-	toks, err := sqltext.Tokens(text)
-	if err != nil {
-		return nil, err
-	}
-	return parseColumnDef(text, toks)
-}
-
-// mergeColumn is the column as the model wants it: type, NOT NULL and
-// DEFAULT from the model; the column's other constraints (CHECK,
-// REFERENCES, COLLATE, keys) kept unless the model's definition states
-// that kind itself.
-func mergeColumn(old, want *columnDef) *columnDef {
-	stated := map[string]bool{}
-	for _, c := range want.clauses {
-		stated[c.kind] = true
-	}
-	out := &columnDef{name: old.name, typ: want.typ}
-	out.clauses = append(out.clauses, want.clauses...)
-	for _, c := range old.clauses {
-		switch {
-		case c.kind == "NOT NULL" || c.kind == "NULL" || c.kind == "DEFAULT":
-		case stated[c.kind]:
-		default:
-			out.clauses = append(out.clauses, c)
-		}
-	}
-	return out
-}
-
-// clausesOf returns the texts of the column's constraints of a kind.
-func clausesOf(c *columnDef, kind string) []string {
-	var out []string
-	for _, cl := range c.clauses {
-		if cl.kind == kind {
-			out = append(out, cl.text)
-		}
-	}
-	return out
-}
-
-// withoutClause removes the column's constraints of a kind.
-func (c *columnDef) withoutClause(kind string) {
-	kept := c.clauses[:0]
-	for _, cl := range c.clauses {
-		if cl.kind != kind {
-			kept = append(kept, cl)
-		}
-	}
-	c.clauses = kept
-}
-
-func sameClauses(a, b *columnDef, kind string) bool {
-	x, y := clausesOf(a, kind), clausesOf(b, kind)
-	if len(x) != len(y) {
-		return false
-	}
-	for i := range x {
-		if !strings.EqualFold(x[i], y[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // applyColumn changes a column's definition from old to want. libSQL's
@@ -98,66 +35,59 @@ func sameClauses(a, b *columnDef, kind string) bool {
 // values would convert, as SQLite converts values only when they are
 // written. Keys, UNIQUE and generated columns cannot be altered and are
 // rebuilt.
-func (m Migrator) applyColumn(table string, def *tableDef, old, want *columnDef) error {
-	if strings.EqualFold(old.sql(), want.sql()) {
+func (m Migrator) applyColumn(table string, def *ddl.Table, old, want *ddl.Column) error {
+	if strings.EqualFold(old.SQL(), want.SQL()) {
 		return nil
 	}
-	replace := func() {
-		for i, c := range def.columns {
-			if c == old {
-				def.columns[i] = want
-			}
-		}
-	}
 	for _, kind := range []string{"PRIMARY", "UNIQUE", "GENERATED"} {
-		if !sameClauses(old, want, kind) {
-			replace()
+		if !ddl.SameClauses(old, want, kind) {
+			def.ReplaceColumn(old, want)
 			return m.rebuild(table, def, "")
 		}
 	}
-	alter := fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s TO %s", quoteIdent(table), quoteIdent(old.name), want.sql())
+	alter := fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s TO %s", quoteIdent(table), quoteIdent(old.Name), want.SQL())
 	if err := m.DB.Exec(alter).Error; err != nil {
 		if strings.Contains(err.Error(), "cannot be altered") {
-			replace()
+			def.ReplaceColumn(old, want)
 			return m.rebuild(table, def, "")
 		}
-		return fmt.Errorf("libsql: altering column %s.%s: %w", table, old.name, err)
+		return fmt.Errorf("libsql: altering column %s.%s: %w", table, old.Name, err)
 	}
-	qt, qc := quoteIdent(table), quoteIdent(old.name)
-	if _, had := old.clause("NOT NULL"); !had {
-		if _, has := want.clause("NOT NULL"); has {
+	qt, qc := quoteIdent(table), quoteIdent(old.Name)
+	if _, had := old.Clause("NOT NULL"); !had {
+		if _, has := want.Clause("NOT NULL"); has {
 			var n int64
 			// Not "IS NULL": the planner now takes the column's word for it.
 			if err := m.DB.Raw("SELECT count(*) FROM " + qt + " WHERE typeof(" + qc + ") = 'null'").Row().Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {
-				return fmt.Errorf("libsql: cannot make %s.%s NOT NULL: %d rows hold NULL", table, old.name, n)
+				return fmt.Errorf("libsql: cannot make %s.%s NOT NULL: %d rows hold NULL", table, old.Name, n)
 			}
 		}
 	}
-	oldChecks := strings.Join(clausesOf(old, "CHECK"), "\x00")
-	for _, chk := range want.clauses {
-		if chk.kind != "CHECK" || strings.Contains(oldChecks, chk.text) {
+	oldChecks := strings.Join(old.ClauseTexts("CHECK"), "\x00")
+	for _, chk := range want.Clauses {
+		if chk.Kind != "CHECK" || strings.Contains(oldChecks, chk.Text) {
 			continue
 		}
 		var n int64
-		if err := m.DB.Raw("SELECT count(*) FROM " + qt + " WHERE NOT " + chk.body).Row().Scan(&n); err != nil {
-			return fmt.Errorf("libsql: checking %s on table %s: %w", chk.text, table, err)
+		if err := m.DB.Raw("SELECT count(*) FROM " + qt + " WHERE NOT " + chk.Body).Row().Scan(&n); err != nil {
+			return fmt.Errorf("libsql: checking %s on table %s: %w", chk.Text, table, err)
 		}
 		if n > 0 {
-			return fmt.Errorf("libsql: cannot add %s to %s.%s: %d rows violate it", chk.text, table, old.name, n)
+			return fmt.Errorf("libsql: cannot add %s to %s.%s: %d rows violate it", chk.Text, table, old.Name, n)
 		}
 	}
-	if s := sessionOf(m.DB); s != nil && !sameClauses(old, want, "REFERENCES") {
+	if s := sessionOf(m.DB); s != nil && !ddl.SameClauses(old, want, "REFERENCES") {
 		s.fkCheck[table] = true
 	}
-	if !sameClauses(old, want, "COLLATE") {
+	if !ddl.SameClauses(old, want, "COLLATE") {
 		if err := m.DB.Exec("REINDEX " + qt).Error; err != nil {
 			return fmt.Errorf("libsql: reindexing table %s after a collation change: %w", table, err)
 		}
 	}
-	if from, to := sqlite.AffinityOf(old.typ), sqlite.AffinityOf(want.typ); from != to {
+	if from, to := sqlite.AffinityOf(old.Type), sqlite.AffinityOf(want.Type); from != to {
 		convertible := map[sqlite.Affinity]string{
 			sqlite.AffinityText:    "'integer', 'real'",
 			sqlite.AffinityInteger: "'text', 'real'",
@@ -181,48 +111,6 @@ func (m Migrator) applyColumn(table string, def *tableDef, old, want *columnDef)
 	return nil
 }
 
-// dropColumn removes a column and the table constraints over it. A primary
-// key column is refused: dropping it would change what the rows are.
-func (d *tableDef) dropColumn(name string) error {
-	col := d.column(name)
-	if _, pk := col.clause("PRIMARY"); pk {
-		return fmt.Errorf("it is the primary key")
-	}
-	cols := d.columns[:0]
-	for _, c := range d.columns {
-		if c != col {
-			cols = append(cols, c)
-		}
-	}
-	d.columns = cols
-	kept := d.constraints[:0]
-	for _, c := range d.constraints {
-		if !mentions(c.text, name) {
-			kept = append(kept, c)
-			continue
-		}
-		if c.kind == "PRIMARY" {
-			return fmt.Errorf("it is part of the primary key")
-		}
-	}
-	d.constraints = kept
-	return nil
-}
-
-// mentions reports whether the SQL text uses the identifier.
-func mentions(text, ident string) bool {
-	toks, err := sqltext.Tokens(text)
-	if err != nil {
-		return true
-	}
-	for _, t := range toks {
-		if (t.Kind == sqltext.TokenWord || t.Kind == sqltext.TokenQuoted) && strings.EqualFold(t.Ident(), ident) {
-			return true
-		}
-	}
-	return false
-}
-
 // rebuild replaces the table by one created from def, the way SQLite's
 // documentation describes: create under a temporary name, copy, drop the
 // old table, rename the new one, then recreate the indexes and triggers
@@ -233,7 +121,7 @@ func mentions(text, ident string) bool {
 // name the table would fail the rename's schema check while it is missing,
 // so they are dropped and created again around it. (SQLite's other way out,
 // legacy_alter_table, is refused by sqld.)
-func (m Migrator) rebuild(table string, def *tableDef, dropped string) error {
+func (m Migrator) rebuild(table string, def *ddl.Table, dropped string) error {
 	s := sessionOf(m.DB)
 	fail := func(err error) error { return fmt.Errorf("libsql: rebuilding table %s: %w", table, err) }
 	children, err := m.referencing(table, true)
@@ -260,7 +148,7 @@ func (m Migrator) rebuild(table string, def *tableDef, dropped string) error {
 	}
 
 	tmp := "libsql_rebuild_" + table
-	if err := m.DB.Exec(def.sql(tmp)).Error; err != nil {
+	if err := m.DB.Exec(def.SQL(tmp)).Error; err != nil {
 		return fail(err)
 	}
 	var copied []string
@@ -296,7 +184,7 @@ func (m Migrator) rebuild(table string, def *tableDef, dropped string) error {
 	}
 	for _, o := range saved {
 		if o.Type == "index" && dropped != "" {
-			if idx, err := parseCreateIndex(o.SQL); err == nil && mentions(strings.Join(idx.items, ",")+" "+idx.where, dropped) {
+			if idx, err := ddl.ParseIndex(o.SQL); err == nil && idx.Uses(dropped) {
 				continue
 			}
 		}
@@ -383,7 +271,7 @@ func (m Migrator) dependents(table string) ([]schemaObject, error) {
 				continue
 			}
 			for _, n := range named {
-				if mentions(o.SQL, n) {
+				if ddl.Mentions(o.SQL, n) {
 					taken[i], grew = true, true
 					if o.Type == "view" {
 						named = append(named, o.Name)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorm-libsql/libsql"
+	"github.com/gorm-libsql/libsql/tests/internal/proxy"
 	"github.com/gorm-libsql/libsql/tests/internal/sqldtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,12 +21,7 @@ import (
 // work again.
 func TestFaultReplicaPrimaryBlackHoled(t *testing.T) {
 	t.Parallel()
-	srv := sqldtest.Own(t)
-	proxy := sqldtest.NewProxy(t, srv.URL)
-	cfg := libsql.Config{Database: filepath.Join(t.TempDir(), "r.db"), URL: proxy.URL(), AuthToken: srv.Token(), RequestTimeout: 2 * time.Second}
-	db := open(t, cfg, nil)
-	require.NoError(t, db.AutoMigrate(&note{}))
-	require.NoError(t, db.Create(&note{Text: "before"}).Error)
+	db, proxy := replicaBehindProxy(t)
 
 	proxy.BlackHole(true)
 	var n int64
@@ -126,12 +122,7 @@ func TestFaultReplicaWriteResponseLost(t *testing.T) {
 // back, the very next write and sync succeed.
 func TestFaultReplicaStuckSync(t *testing.T) {
 	t.Parallel()
-	srv := sqldtest.Own(t)
-	proxy := sqldtest.NewProxy(t, srv.URL)
-	cfg := libsql.Config{Database: filepath.Join(t.TempDir(), "r.db"), URL: proxy.URL(), AuthToken: srv.Token(), RequestTimeout: 2 * time.Second}
-	db := open(t, cfg, nil)
-	require.NoError(t, db.AutoMigrate(&note{}))
-	require.NoError(t, db.Create(&note{Text: "before"}).Error)
+	db, proxy := replicaBehindProxy(t)
 
 	proxy.BlackHole(true)
 	for i := 0; i < 3; i++ {
@@ -164,4 +155,18 @@ func TestFaultReplicaStuckSync(t *testing.T) {
 	var texts []string
 	require.NoError(t, db.Model(&note{}).Where("text = ?", "after").Pluck("text", &texts).Error)
 	assert.Equal(t, []string{"after"}, texts, "local reads see the write")
+}
+
+// replicaBehindProxy opens a replica of a sqld of the test's own through
+// a fault proxy, with a 2 s RequestTimeout, and writes one note ("before")
+// through it.
+func replicaBehindProxy(t *testing.T) (*gorm.DB, *proxy.Proxy) {
+	t.Helper()
+	srv := sqldtest.Own(t)
+	p := sqldtest.NewProxy(t, srv.URL)
+	cfg := libsql.Config{Database: filepath.Join(t.TempDir(), "r.db"), URL: p.URL(), AuthToken: srv.Token(), RequestTimeout: 2 * time.Second}
+	db := open(t, cfg, nil)
+	require.NoError(t, db.AutoMigrate(&note{}))
+	require.NoError(t, db.Create(&note{Text: "before"}).Error)
+	return db, p
 }

@@ -308,16 +308,9 @@ func testSwapped(t *testing.T, replicaDir string) {
 	}
 	for i := range tenants {
 		var n int64
-		require.NoError(t, mustDB(t, m, fmt.Sprintf("swap-%d", i)).Model(&tenantsuite.Account{}).Count(&n).Error)
+		require.NoError(t, tenantsuite.MustDB(t, m, fmt.Sprintf("swap-%d", i)).Model(&tenantsuite.Account{}).Count(&n).Error)
 		assert.Equal(t, int64(rounds), n)
 	}
-}
-
-func mustDB(t *testing.T, m *libsql.Tenants, tenant string) *gorm.DB {
-	t.Helper()
-	db, err := m.DB(context.Background(), tenant)
-	require.NoError(t, err)
-	return db
 }
 
 // count is how many accounts db sees.
@@ -342,7 +335,7 @@ func TestSQLDNamespacesReplica(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, report.Changed(), 2)
 	assert.FileExists(t, s.ReplicaPath("rep-a"))
-	a := mustDB(t, m, "rep-a")
+	a := tenantsuite.MustDB(t, m, "rep-a")
 	require.NoError(t, a.Create(&tenantsuite.Account{Email: "a@example.com"}).Error)
 	assert.Equal(t, int64(1), count(t, a), "ReadYourWrites: the replica holds the write once it returns")
 	status, err := libsql.LastSync(a)
@@ -352,13 +345,13 @@ func TestSQLDNamespacesReplica(t *testing.T) {
 	// The write is on rep-a's namespace, and only there: a remote store
 	// over the same catalog sees it.
 	remote := newManager(t, &libsql.SQLDNamespaces{URL: server.URL, AdminURL: server.AdminURL, AuthToken: server.Token(), Catalog: s.Catalog})
-	assert.Equal(t, int64(1), count(t, mustDB(t, remote, "rep-a")))
-	assert.Zero(t, count(t, mustDB(t, remote, "rep-b")))
-	assert.Zero(t, count(t, mustDB(t, m, "rep-b")))
+	assert.Equal(t, int64(1), count(t, tenantsuite.MustDB(t, remote, "rep-a")))
+	assert.Zero(t, count(t, tenantsuite.MustDB(t, remote, "rep-b")))
+	assert.Zero(t, count(t, tenantsuite.MustDB(t, m, "rep-b")))
 
 	// Reads are local: a write made on the namespace behind the
 	// replica's back is seen once the replica syncs, not before.
-	require.NoError(t, mustDB(t, remote, "rep-a").Create(&tenantsuite.Account{Email: "b@example.com"}).Error)
+	require.NoError(t, tenantsuite.MustDB(t, remote, "rep-a").Create(&tenantsuite.Account{Email: "b@example.com"}).Error)
 	assert.Equal(t, int64(1), count(t, a), "the replica has not synced yet")
 	synced, err := libsql.Sync(a)
 	require.NoError(t, err)
@@ -397,7 +390,7 @@ func TestSQLDNamespacesReplica(t *testing.T) {
 	// Created again, through the store, it starts from an empty replica.
 	require.NoError(t, m.Create(ctx, "rep-b"))
 	assert.NoFileExists(t, s.ReplicaPath("rep-b"), "Create deleted the old namespace's replica")
-	assert.False(t, mustDB(t, m, "rep-b").Migrator().HasTable(&tenantsuite.Account{}))
+	assert.False(t, tenantsuite.MustDB(t, m, "rep-b").Migrator().HasTable(&tenantsuite.Account{}))
 }
 
 // listeners counts the TCP sockets this process listens on (Linux).
@@ -450,7 +443,7 @@ func TestSQLDNamespacesReplicaForwarders(t *testing.T) {
 	assert.Equal(t, listening, listeners(t), "Migrate closes each tenant's pool when done")
 	for round := range 3 {
 		for i := range tenants {
-			db := mustDB(t, m, fmt.Sprintf("fw-%d", i))
+			db := tenantsuite.MustDB(t, m, fmt.Sprintf("fw-%d", i))
 			require.NoError(t, db.Create(&tenantsuite.Account{Email: fmt.Sprintf("%d@example.com", round)}).Error)
 			assert.Equal(t, int64(round+1), count(t, db))
 			assert.LessOrEqual(t, listeners(t), listening+maxOpen, "one forwarder per open pool")
@@ -486,5 +479,5 @@ func TestCheckClosesItsStream(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	require.NoError(t, mustDB(t, m, "burst").WithContext(ctx).Exec("SELECT 1").Error)
+	require.NoError(t, tenantsuite.MustDB(t, m, "burst").WithContext(ctx).Exec("SELECT 1").Error)
 }

@@ -98,7 +98,8 @@ func manager(t *testing.T, env Env, cfg libsql.TenantsConfig, tenants ...string)
 	return m, store
 }
 
-func mustDB(t *testing.T, m *libsql.Tenants, tenant string) *gorm.DB {
+// MustDB is m.DB(tenant), failing t on an error.
+func MustDB(t *testing.T, m *libsql.Tenants, tenant string) *gorm.DB {
 	t.Helper()
 	db, err := m.DB(context.Background(), tenant)
 	require.NoError(t, err)
@@ -120,10 +121,10 @@ func lazyOpen(t *testing.T, env Env) {
 	assert.Equal(t, 0, m.OpenPools(), "Create opens no pool")
 	assert.Zero(t, store.opens.Load())
 
-	a := mustDB(t, m, "acme")
+	a := MustDB(t, m, "acme")
 	assert.Equal(t, 1, m.OpenPools())
 	require.NoError(t, a.Exec("CREATE TABLE t (x)").Error)
-	again := mustDB(t, m, "acme")
+	again := MustDB(t, m, "acme")
 	assert.Same(t, a, again, "a cached tenant returns the same *gorm.DB")
 	assert.Equal(t, int64(1), store.opens.Load())
 
@@ -145,21 +146,21 @@ func lazyOpen(t *testing.T, env Env) {
 
 func lruBound(t *testing.T, env Env) {
 	m, store := manager(t, env, libsql.TenantsConfig{MaxOpen: 2}, "t1", "t2", "t3", "t4")
-	d1 := mustDB(t, m, "t1")
-	d2 := mustDB(t, m, "t2")
-	d3 := mustDB(t, m, "t3")
+	d1 := MustDB(t, m, "t1")
+	d2 := MustDB(t, m, "t2")
+	d3 := MustDB(t, m, "t3")
 	assert.Equal(t, 2, m.OpenPools())
 	assert.True(t, isClosed(t, d1), "the least recently used pool is closed")
 	assert.False(t, isClosed(t, d2))
 
-	assert.Same(t, d2, mustDB(t, m, "t2"), "t2 is now the most recently used")
-	mustDB(t, m, "t4")
+	assert.Same(t, d2, MustDB(t, m, "t2"), "t2 is now the most recently used")
+	MustDB(t, m, "t4")
 	assert.Equal(t, 2, m.OpenPools())
 	assert.True(t, isClosed(t, d3), "t3 was used less recently than t2")
 	assert.False(t, isClosed(t, d2))
-	assert.Same(t, d2, mustDB(t, m, "t2"))
+	assert.Same(t, d2, MustDB(t, m, "t2"))
 
-	reopened := mustDB(t, m, "t1")
+	reopened := MustDB(t, m, "t1")
 	assert.NotSame(t, d1, reopened, "an evicted tenant opens again")
 	require.NoError(t, reopened.Exec("SELECT 1").Error)
 	assert.Equal(t, int64(5), store.opens.Load())
@@ -167,16 +168,16 @@ func lruBound(t *testing.T, env Env) {
 
 func busyPoolNotEvicted(t *testing.T, env Env) {
 	m, _ := manager(t, env, libsql.TenantsConfig{MaxOpen: 1}, "busy", "other")
-	busy := mustDB(t, m, "busy")
+	busy := MustDB(t, m, "busy")
 	tx := busy.Begin()
 	require.NoError(t, tx.Error)
 	require.NoError(t, tx.Exec("CREATE TABLE t (x)").Error)
-	mustDB(t, m, "other")
+	MustDB(t, m, "other")
 	assert.Equal(t, 2, m.OpenPools(), "a pool with a connection in use stays open beyond MaxOpen")
 	require.NoError(t, tx.Exec("INSERT INTO t VALUES (1)").Error)
 	require.NoError(t, tx.Commit().Error)
-	mustDB(t, m, "other")
-	mustDB(t, m, "busy")
+	MustDB(t, m, "other")
+	MustDB(t, m, "busy")
 	assert.Equal(t, 1, m.OpenPools(), "once idle, it is evicted again")
 }
 
@@ -189,8 +190,8 @@ func doKeepsPoolOpen(t *testing.T, env Env) {
 		require.NoError(t, db.Exec("CREATE TABLE t (x)").Error)
 		// Between statements no connection is in use; other tenants
 		// opening and time passing do not close the pool.
-		t1 := mustDB(t, m, "t1")
-		mustDB(t, m, "t2")
+		t1 := MustDB(t, m, "t1")
+		MustDB(t, m, "t2")
 		assert.True(t, isClosed(t, t1), "t2 evicted t1, not the pinned worker")
 		require.Eventually(t, func() bool { return m.OpenPools() == 1 }, 10*time.Second, 20*time.Millisecond,
 			"t2 is closed for idleness, the pinned worker is not")
@@ -198,7 +199,7 @@ func doKeepsPoolOpen(t *testing.T, env Env) {
 		return db.Exec("INSERT INTO t VALUES (1)").Error
 	}))
 	assert.False(t, isClosed(t, held))
-	mustDB(t, m, "t1")
+	MustDB(t, m, "t1")
 	assert.True(t, isClosed(t, held), "unpinned, worker is evicted like any pool")
 
 	boom := fmt.Errorf("boom")
@@ -209,10 +210,10 @@ func doKeepsPoolOpen(t *testing.T, env Env) {
 
 func idlePoolsClosed(t *testing.T, env Env) {
 	m, _ := manager(t, env, libsql.TenantsConfig{IdleTimeout: 100 * time.Millisecond}, "sleepy")
-	db := mustDB(t, m, "sleepy")
+	db := MustDB(t, m, "sleepy")
 	require.Eventually(t, func() bool { return m.OpenPools() == 0 }, 10*time.Second, 20*time.Millisecond)
 	assert.True(t, isClosed(t, db))
-	require.NoError(t, mustDB(t, m, "sleepy").Exec("SELECT 1").Error, "an idle-closed tenant opens again")
+	require.NoError(t, MustDB(t, m, "sleepy").Exec("SELECT 1").Error, "an idle-closed tenant opens again")
 }
 
 func concurrentFirstUse(t *testing.T, env Env) {
@@ -262,7 +263,7 @@ func migrateOneFails(t *testing.T, env Env) {
 	}, "alpha", "bravo", "charlie")
 
 	// bravo holds an older table with duplicate emails.
-	bravo := mustDB(t, m, "bravo")
+	bravo := MustDB(t, m, "bravo")
 	require.NoError(t, bravo.Exec("CREATE TABLE accounts (id integer PRIMARY KEY AUTOINCREMENT, email text, name text)").Error)
 	require.NoError(t, bravo.Exec("INSERT INTO accounts (email, name) VALUES ('x@example.com', 'a'), ('x@example.com', 'b')").Error)
 
@@ -282,7 +283,7 @@ func migrateOneFails(t *testing.T, env Env) {
 		require.Len(t, r.DDL, 2, "%s: %q", ok, r.DDL)
 		assert.True(t, strings.HasPrefix(r.DDL[0], "CREATE TABLE `accounts`"), r.DDL[0])
 		assert.True(t, strings.HasPrefix(r.DDL[1], "CREATE UNIQUE INDEX"), r.DDL[1])
-		db := mustDB(t, m, ok)
+		db := MustDB(t, m, ok)
 		require.NoError(t, db.Create(&Account{Email: "a@example.com"}).Error)
 		assert.ErrorIs(t, db.Create(&Account{Email: "a@example.com"}).Error, gorm.ErrDuplicatedKey)
 	}
@@ -315,10 +316,10 @@ func migrateOneFails(t *testing.T, env Env) {
 func drop(t *testing.T, env Env) {
 	ctx := context.Background()
 	m, _ := manager(t, env, libsql.TenantsConfig{}, "doomed", "survivor")
-	doomed := mustDB(t, m, "doomed")
+	doomed := MustDB(t, m, "doomed")
 	require.NoError(t, doomed.AutoMigrate(&Account{}))
 	require.NoError(t, doomed.Create(&Account{Email: "gone@example.com"}).Error)
-	survivor := mustDB(t, m, "survivor")
+	survivor := MustDB(t, m, "survivor")
 	require.NoError(t, survivor.AutoMigrate(&Account{}))
 	require.NoError(t, survivor.Create(&Account{Email: "kept@example.com"}).Error)
 
@@ -336,9 +337,9 @@ func drop(t *testing.T, env Env) {
 
 	// Created again, it is empty.
 	require.NoError(t, m.Create(ctx, "doomed"))
-	assert.False(t, mustDB(t, m, "doomed").Migrator().HasTable(&Account{}))
+	assert.False(t, MustDB(t, m, "doomed").Migrator().HasTable(&Account{}))
 	var got []Account
-	require.NoError(t, mustDB(t, m, "survivor").Find(&got).Error)
+	require.NoError(t, MustDB(t, m, "survivor").Find(&got).Error)
 	require.Len(t, got, 1)
 	assert.Equal(t, "kept@example.com", got[0].Email)
 }
@@ -360,7 +361,7 @@ func badNames(t *testing.T, env Env) {
 	// Names at the edges of the rules work end to end.
 	for _, name := range []string{"a", "tenant-42", "0", "a-b-c", strings.Repeat("z", 63)} {
 		require.NoError(t, m.Create(ctx, name), name)
-		require.NoError(t, mustDB(t, m, name).Exec("CREATE TABLE t (x)").Error, name)
+		require.NoError(t, MustDB(t, m, name).Exec("CREATE TABLE t (x)").Error, name)
 	}
 	names, err := m.List(ctx)
 	require.NoError(t, err)
@@ -372,11 +373,11 @@ func isolation(t *testing.T, env Env) {
 	m, _ := manager(t, env, libsql.TenantsConfig{}, "red", "blue")
 	_, err := m.Migrate(ctx, &Account{})
 	require.NoError(t, err)
-	require.NoError(t, mustDB(t, m, "red").Create(&Account{Email: "r@example.com"}).Error)
+	require.NoError(t, MustDB(t, m, "red").Create(&Account{Email: "r@example.com"}).Error)
 	var n int64
-	require.NoError(t, mustDB(t, m, "blue").Model(&Account{}).Count(&n).Error)
+	require.NoError(t, MustDB(t, m, "blue").Model(&Account{}).Count(&n).Error)
 	assert.Zero(t, n, "blue does not see red's row")
-	require.NoError(t, mustDB(t, m, "red").Model(&Account{}).Count(&n).Error)
+	require.NoError(t, MustDB(t, m, "red").Model(&Account{}).Count(&n).Error)
 	assert.Equal(t, int64(1), n)
 	require.NoError(t, m.Close())
 	_, err = m.DB(ctx, "red")

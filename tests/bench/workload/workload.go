@@ -111,7 +111,7 @@ const bulkRows, bulkBatch = 10000, 500
 // All lists the workloads in table order.
 var All = []*Workload{
 	{
-		Name: "insert", Title: "INSERT one row", Ops: 1000, Workers: 1, RowsPerOp: 1,
+		Name: "insert", Title: "INSERT one row", Ops: 5000, Workers: 1, RowsPerOp: 1,
 		GORM: gormInsert, SQL: sqlInsert,
 	},
 	{
@@ -163,7 +163,7 @@ var All = []*Workload{
 		GORM: gormFind, SQL: sqlFind,
 	},
 	{
-		Name: "update", Title: "UPDATE one row", Ops: 1000, Workers: 1, Seed: 100, RowsPerOp: 1,
+		Name: "update", Title: "UPDATE one row", Ops: 5000, Workers: 1, Seed: 100, RowsPerOp: 1,
 		GORM: func(db *gorm.DB, _ int) Op {
 			return func(ctx context.Context, i int) error {
 				res := db.WithContext(ctx).Model(&Item{ID: int64(i%100 + 1)}).Update("score", float64(i))
@@ -181,7 +181,7 @@ var All = []*Workload{
 		},
 	},
 	{
-		Name: "delete", Title: "DELETE one row", Ops: 1000, Workers: 1, SeedPerOp: true, RowsPerOp: 1,
+		Name: "delete", Title: "DELETE one row", Ops: 5000, Workers: 1, SeedPerOp: true, RowsPerOp: 1,
 		GORM: func(db *gorm.DB, _ int) Op {
 			return func(ctx context.Context, i int) error {
 				res := db.WithContext(ctx).Delete(&Item{}, i+1)

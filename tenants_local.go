@@ -32,6 +32,15 @@ func (l LocalTenants) Path(tenant string) string {
 	return filepath.Join(l.Dir, tenant+localTenantExt)
 }
 
+// checkTenant checks the store and the tenant's name: the store's methods
+// may be called directly, and a name becomes a path.
+func (l LocalTenants) checkTenant(tenant string) error {
+	if err := ValidateTenantName(tenant); err != nil {
+		return err
+	}
+	return l.check()
+}
+
 func (l LocalTenants) check() error {
 	if l.Dir == "" {
 		return errors.New("libsql: LocalTenants.Dir is empty")
@@ -46,7 +55,7 @@ func (l LocalTenants) check() error {
 // or mode=ro with Config.ReadOnly), so a tenant dropped meanwhile is not
 // brought back empty.
 func (l LocalTenants) Open(_ context.Context, tenant string, cfg *gorm.Config) (*gorm.DB, error) {
-	if err := l.check(); err != nil {
+	if err := l.checkTenant(tenant); err != nil {
 		return nil, err
 	}
 	path := l.Path(tenant)
@@ -82,7 +91,7 @@ func closeGORM(db *gorm.DB) {
 // Create makes an empty file for tenant (SQLite reads an empty file as an
 // empty database), creating Dir if needed.
 func (l LocalTenants) Create(_ context.Context, tenant string) error {
-	if err := l.check(); err != nil {
+	if err := l.checkTenant(tenant); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(l.Dir, 0o755); err != nil {
@@ -100,7 +109,7 @@ func (l LocalTenants) Create(_ context.Context, tenant string) error {
 
 // Drop removes the tenant's file and its -wal, -shm and -journal files.
 func (l LocalTenants) Drop(_ context.Context, tenant string) error {
-	if err := l.check(); err != nil {
+	if err := l.checkTenant(tenant); err != nil {
 		return err
 	}
 	path := l.Path(tenant)
@@ -120,7 +129,7 @@ func (l LocalTenants) Drop(_ context.Context, tenant string) error {
 
 // Exists reports whether the tenant's file exists.
 func (l LocalTenants) Exists(_ context.Context, tenant string) (bool, error) {
-	if err := l.check(); err != nil {
+	if err := l.checkTenant(tenant); err != nil {
 		return false, err
 	}
 	_, err := os.Stat(l.Path(tenant))

@@ -174,8 +174,13 @@ func (s *SQLDNamespaces) connector(namespace, token string) (*hrana.Connector, e
 	})
 }
 
-// usable checks the store and that tenant is not the catalog.
+// usable checks the store, the tenant's name (the store's methods may be
+// called directly, and a name goes into admin API paths and the replica's
+// file name), and that tenant is not the catalog.
 func (s *SQLDNamespaces) usable(tenant string) error {
+	if err := ValidateTenantName(tenant); err != nil {
+		return err
+	}
 	if err := s.init(); err != nil {
 		return err
 	}

@@ -176,3 +176,23 @@ func TestLocalTenantsEncrypted(t *testing.T) {
 func TestExampleLocalFiles(t *testing.T) {
 	checkExampleOutput(t, runExample(t, nil, "-dir", t.TempDir()))
 }
+
+// LocalTenants' methods can be called directly, without Tenants' checks: a
+// name that climbs out of Dir is refused and touches no file.
+func TestLocalTenantsRefusesBadNames(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	victim := filepath.Join(root, "victim.db")
+	require.NoError(t, os.WriteFile(victim, []byte("keep"), 0o644))
+	store := libsql.LocalTenants{Dir: filepath.Join(root, "tenants")}
+	for _, name := range []string{"../victim", "", "Acme", "a/b"} {
+		assert.ErrorIs(t, store.Drop(ctx, name), libsql.ErrInvalidTenantName, name)
+		assert.ErrorIs(t, store.Create(ctx, name), libsql.ErrInvalidTenantName, name)
+		_, err := store.Exists(ctx, name)
+		assert.ErrorIs(t, err, libsql.ErrInvalidTenantName, name)
+		_, err = store.Open(ctx, name, &gorm.Config{Logger: logger.Discard})
+		assert.ErrorIs(t, err, libsql.ErrInvalidTenantName, name)
+	}
+	assert.FileExists(t, victim)
+	assert.NoDirExists(t, store.Dir, "nothing created for a bad name")
+}

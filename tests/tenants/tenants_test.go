@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -480,4 +481,32 @@ func TestCheckClosesItsStream(t *testing.T) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	require.NoError(t, tenantsuite.MustDB(t, m, "burst").WithContext(ctx).Exec("SELECT 1").Error)
+}
+
+// A store's methods can be called directly, without Tenants' checks: a bad
+// name, such as one that climbs out of ReplicaDir, is refused before any
+// request is sent or any file touched.
+func TestSQLDNamespacesRefusesBadNames(t *testing.T) {
+	ctx := context.Background()
+	var requests atomic.Int64
+	admin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		requests.Add(1)
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer admin.Close()
+	root := t.TempDir()
+	victim := filepath.Join(root, "victim.db")
+	require.NoError(t, os.WriteFile(victim, []byte("keep"), 0o644))
+	s := &libsql.SQLDNamespaces{URL: admin.URL, AdminURL: admin.URL, ReplicaDir: filepath.Join(root, "replicas")}
+	defer s.Close()
+	for _, name := range []string{"../victim", "", "Acme", "a/b", "a.b"} {
+		assert.ErrorIs(t, s.Drop(ctx, name), libsql.ErrInvalidTenantName, name)
+		assert.ErrorIs(t, s.Create(ctx, name), libsql.ErrInvalidTenantName, name)
+		_, err := s.Exists(ctx, name)
+		assert.ErrorIs(t, err, libsql.ErrInvalidTenantName, name)
+		_, err = s.Open(ctx, name, &gorm.Config{Logger: logger.Discard})
+		assert.ErrorIs(t, err, libsql.ErrInvalidTenantName, name)
+	}
+	assert.Zero(t, requests.Load(), "no request for a bad name")
+	assert.FileExists(t, victim)
 }

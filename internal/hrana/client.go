@@ -71,9 +71,15 @@ func (c *client) send(ctx context.Context, endpoint string, req *pipelineRequest
 	defer cancel()
 	// Whether a failed request may have reached the server decides
 	// whether a write it carried may have been applied. No byte of it
-	// leaves before the transport hands it a connection.
+	// leaves before the transport hands it a connection. The transport
+	// asks for another one only to resend a request it wrote nothing of
+	// (a kept-alive connection found dead; a POST is resent on no other
+	// failure), so that attempt's connection is the one that counts.
 	var gotConn atomic.Bool
-	traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) }})
+	traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GetConn: func(string) { gotConn.Store(false) },
+		GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) },
+	})
 	hreq, err := http.NewRequestWithContext(traced, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("libsql: %s", c.redact(err.Error()))

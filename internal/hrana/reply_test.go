@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -499,5 +500,56 @@ func TestMalformedReplyToWriteIsOutcomeUnknown(t *testing.T) {
 			require.Error(t, err)
 			assert.NotErrorIs(t, err, ErrCommitUnknown, "a read")
 		})
+	}
+}
+
+// deadKeepAliveConn is a kept-alive connection whose peer is gone, as the
+// client finds out only when it writes: once broken, a write fails before
+// a byte leaves.
+type deadKeepAliveConn struct {
+	net.Conn
+	broken *atomic.Bool
+}
+
+func (c deadKeepAliveConn) Write(p []byte) (int, error) {
+	if c.broken.Load() {
+		return 0, syscall.EPIPE
+	}
+	return c.Conn.Write(p)
+}
+
+// TestWriteOnDeadKeepAliveNotSent: a kept-alive connection that fails
+// before anything is written on it is replaced by Go's transport, which
+// dials again; when that dial fails too, nothing of the write left, so it
+// is only ErrUnreachable, safe to run again, not ErrCommitUnknown.
+func TestWriteOnDeadKeepAliveNotSent(t *testing.T) {
+	srv := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply { return hranatest.OK(p, hranatest.Baton("b"), "") })
+	c, err := NewConnector(Options{URL: srv.URL, Limits: Limits{RequestTimeout: 2 * time.Second}})
+	require.NoError(t, err)
+	var broken atomic.Bool
+	dialer := &net.Dialer{}
+	c.cl.http.Transport.(*http.Transport).DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if broken.Load() {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: syscall.ECONNREFUSED}
+		}
+		conn, err := dialer.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return deadKeepAliveConn{Conn: conn, broken: &broken}, nil
+	}
+	db := sql.OpenDB(c)
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	_, err = db.Exec("INSERT INTO t VALUES (1)")
+	require.NoError(t, err)
+
+	broken.Store(true)
+	_, err = db.Exec("INSERT INTO t VALUES (2)")
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrUnreachable)
+	assert.NotErrorIs(t, err, ErrCommitUnknown, "nothing of the write was sent: %v", err)
+	for _, p := range srv.Pipelines() {
+		assert.NotContains(t, p.SQL(), "INSERT INTO t VALUES (2)")
 	}
 }

@@ -142,7 +142,7 @@ func Start(opts Options) (*Forwarder, error) {
 // everything else.
 func (f *Forwarder) handler(next http.Handler, timeout time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, ReplicationPrefix) {
+		if r.Method != http.MethodPost || !replicationCall(r.URL) {
 			http.Error(w, "libsql namespace forwarder: only replication calls (POST "+ReplicationPrefix+"...) are forwarded", http.StatusNotFound)
 			return
 		}
@@ -153,6 +153,23 @@ func (f *Forwarder) handler(next http.Handler, timeout time.Duration) http.Handl
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// replicationCall reports whether u names one replication call: the
+// prefix, then a method name of letters, digits and underscores, written
+// with no escapes. A path that only starts so (dot segments, an escaped
+// slash) could reach another endpoint of the server.
+func replicationCall(u *url.URL) bool {
+	method, ok := strings.CutPrefix(u.Path, ReplicationPrefix)
+	if !ok || method == "" || u.RawPath != "" {
+		return false
+	}
+	for _, c := range method {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // URL is the Forwarder's address, to give libSQL as the primary URL.

@@ -194,3 +194,30 @@ func TestStartChecks(t *testing.T) {
 		assert.Error(t, err, "%+v", opts)
 	}
 }
+
+// TestRefusesPathTricks: a path that only starts like a replication call,
+// and climbs out of it with dot segments (plain or escaped) or hides a
+// slash, is refused; it does not reach the server.
+func TestRefusesPathTricks(t *testing.T) {
+	up := newRecorder(t, nil)
+	f := start(t, up.URL, 5*time.Second)
+	for _, path := range []string{
+		ReplicationPrefix + "../v2/pipeline",
+		ReplicationPrefix + "%2e%2e/v2/pipeline",
+		ReplicationPrefix + "..%2fv2%2fpipeline",
+		ReplicationPrefix + "Hello/../../v2/pipeline",
+		ReplicationPrefix + "./Hello",
+		ReplicationPrefix + "Hello%2f..%2f..%2fv2",
+		ReplicationPrefix,
+	} {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(f.URL(), "http://"))
+		require.NoError(t, err)
+		fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", path)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		require.NoError(t, err, path)
+		resp.Body.Close()
+		conn.Close()
+		assert.Equal(t, http.StatusNotFound, resp.StatusCode, path)
+	}
+	assert.Empty(t, up.requests(), "nothing refused reaches the server")
+}

@@ -22,5 +22,5 @@ func (c *conn) ExecBatch(ctx context.Context, stmts []sqlite.BatchStatement) ([]
 	}
 	// A batch applied but not synced keeps its results: the caller must
 	// not run it again.
-	return results, c.catchUp(ctx, err)
+	return results, c.catchUp(ctx, unknownOnReplica(err))
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"regexp"
 
 	local "github.com/gorm-libsql/libsql/internal/driver"
@@ -162,7 +163,18 @@ func (c *conn) after(ctx context.Context, query string, writes bool, err error) 
 	if sqltext.TransactionControl(query) == "ROLLBACK" && !c.rc.InTransaction() {
 		c.dirty = false
 	}
-	return c.catchUp(ctx, err)
+	return c.catchUp(ctx, unknownOnReplica(err))
+}
+
+// unknownOnReplica adds to an ErrCommitUnknown what checking for the write
+// takes here: reads run on the local file, which shows the write only
+// after a sync, so a read before one would report it missing, and running
+// it again would apply it twice.
+func unknownOnReplica(err error) error {
+	if !errors.Is(err, hrana.ErrCommitUnknown) {
+		return err
+	}
+	return fmt.Errorf("%w; on an embedded replica, local reads show it only after a sync: Sync successfully before reading to check", err)
 }
 
 // catchUp syncs the replica once no transaction is open on the primary
@@ -239,7 +251,7 @@ type remoteTx struct {
 func (t remoteTx) Commit() error {
 	if err := t.tx.Commit(); err != nil {
 		t.c.dirty = false
-		return err
+		return unknownOnReplica(err)
 	}
 	return t.c.catchUp(context.Background(), nil)
 }

@@ -54,9 +54,10 @@ import (
 // through a forwarder of its own, a listener on a free 127.0.0.1 port
 // that sends libSQL's replication calls (and nothing else) to URL for the
 // tenant's namespace; it adds no credentials (libSQL sends the token),
-// follows no redirect and no proxy setting, bounds each call by the
-// Config's ConnectTimeout and RequestTimeout, and closes with the tenant's
-// pool (eviction, idle close, Drop, Close).
+// follows no redirect and no proxy setting, bounds connecting by the
+// Config's ConnectTimeout and each call's silences by its RequestTimeout
+// (a long reply that keeps coming is not cut), and closes with the
+// tenant's pool (eviction, idle close, Drop, Close).
 type SQLDNamespaces struct {
 	// URL is the server's HTTP address, e.g. http://127.0.0.1:8080.
 	URL string

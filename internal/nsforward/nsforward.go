@@ -55,8 +55,10 @@ type Options struct {
 	// ConnectTimeout bounds connecting to the server (and the TLS
 	// handshake).
 	ConnectTimeout time.Duration
-	// RequestTimeout bounds each forwarded call, from receiving it to the
-	// end of the server's reply; 0 or less leaves it to the caller.
+	// RequestTimeout bounds each forwarded call's silences: the wait from
+	// receiving it to the server's reply, and each wait for more of the
+	// reply, so that a long reply that keeps coming (a large snapshot) is
+	// not cut. 0 or less leaves it to the caller.
 	RequestTimeout time.Duration
 }
 
@@ -116,6 +118,13 @@ func Start(opts Options) (*Forwarder, error) {
 		// gRPC-web replies stream (snapshots); pass each chunk on at once.
 		FlushInterval: -1,
 		ErrorLog:      quiet,
+		ModifyResponse: func(resp *http.Response) error {
+			if w, ok := resp.Request.Context().Value(watchdogKey{}).(*watchdog); ok {
+				w.kick()
+				resp.Body = &watchedBody{ReadCloser: resp.Body, w: w}
+			}
+			return nil
+		},
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
 			http.Error(w, "libsql namespace forwarder: "+err.Error(), http.StatusBadGateway)
 		},
@@ -138,8 +147,8 @@ func Start(opts Options) (*Forwarder, error) {
 	return f, nil
 }
 
-// handler forwards replication calls, each bounded by timeout, and refuses
-// everything else.
+// handler forwards replication calls, each cut after timeout of silence
+// (see Options.RequestTimeout), and refuses everything else.
 func (f *Forwarder) handler(next http.Handler, timeout time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || !replicationCall(r.URL) {
@@ -147,12 +156,39 @@ func (f *Forwarder) handler(next http.Handler, timeout time.Duration) http.Handl
 			return
 		}
 		if timeout > 0 {
-			ctx, cancel := context.WithTimeout(r.Context(), timeout)
+			ctx, cancel := context.WithCancel(r.Context())
 			defer cancel()
-			r = r.WithContext(ctx)
+			wd := &watchdog{timer: time.AfterFunc(timeout, cancel), timeout: timeout}
+			defer wd.timer.Stop()
+			r = r.WithContext(context.WithValue(ctx, watchdogKey{}, wd))
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// watchdog cancels a call that has been silent for timeout: kicked when
+// the reply begins and on each read of it that brings bytes.
+type watchdog struct {
+	timer   *time.Timer
+	timeout time.Duration
+}
+
+type watchdogKey struct{}
+
+func (w *watchdog) kick() { w.timer.Reset(w.timeout) }
+
+// watchedBody is a reply's body that kicks its watchdog as bytes come.
+type watchedBody struct {
+	io.ReadCloser
+	w *watchdog
+}
+
+func (b *watchedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.w.kick()
+	}
+	return n, err
 }
 
 // replicationCall reports whether u names one replication call: the

@@ -221,3 +221,35 @@ func TestRefusesPathTricks(t *testing.T) {
 	}
 	assert.Empty(t, up.requests(), "nothing refused reaches the server")
 }
+
+// TestSlowReplyWithProgressNotCut: a reply that streams for longer than
+// RequestTimeout, a large snapshot over a slow link, passes whole as long
+// as bytes keep coming; one that stops coming is cut RequestTimeout after
+// its last bytes.
+func TestSlowReplyWithProgressNotCut(t *testing.T) {
+	const limit = 300 * time.Millisecond
+	hold := make(chan struct{})
+	defer close(hold)
+	up := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i < 8; i++ {
+			_, _ = io.WriteString(w, "frame;")
+			w.(http.Flusher).Flush()
+			time.Sleep(limit / 3)
+		}
+		if strings.HasSuffix(r.URL.Path, "Stall") {
+			<-hold
+		}
+	})
+	f := start(t, up.URL, limit)
+	began := time.Now()
+	body, err := io.ReadAll(post(t, f, ReplicationPrefix+"Snapshot", nil).Body)
+	require.NoError(t, err)
+	assert.Equal(t, strings.Repeat("frame;", 8), string(body))
+	assert.Greater(t, time.Since(began), 2*limit, "the reply took longer than RequestTimeout")
+
+	began = time.Now()
+	body, err = io.ReadAll(post(t, f, ReplicationPrefix+"Stall", nil).Body)
+	assert.Error(t, err, "a reply that stalls is cut")
+	assert.Equal(t, strings.Repeat("frame;", 8), string(body))
+	assert.Less(t, time.Since(began), 8*limit/3+5*limit)
+}

@@ -165,7 +165,7 @@ type commitUnknownError struct {
 }
 
 func (e *commitUnknownError) Error() string {
-	return "libsql: the outcome of " + e.what + " is unknown: the request was sent but no reply came, so it may or may not be committed; check with a read before running it again: " + e.err.Error()
+	return "libsql: the outcome of " + e.what + " is unknown: the request was sent but no reply came, or none that could be read, so it may or may not be committed; check with a read before running it again: " + e.err.Error()
 }
 
 func (e *commitUnknownError) Is(target error) bool {

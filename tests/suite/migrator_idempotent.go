@@ -58,14 +58,14 @@ type migEveryType struct {
 	NullString sql.NullString
 	NullTime   sql.NullTime
 	NullInt    sql.NullInt64
-	Deleted    gorm.DeletedAt `gorm:"index"`
+	Deleted    gorm.DeletedAt   `gorm:"index"`
 	Meta       migEveryTypeMeta `gorm:"serializer:json"`
 	Tags       []string         `gorm:"serializer:json"`
 	JSON       datatypes.JSON
 	JSONMap    datatypes.JSONMap
 	Date       datatypes.Date
-	Vec        libsql.Vector32 `gorm:"size:3"`
-	Checked    int             `gorm:"check:chk_mig_every_types_checked,checked > -10"`
+	Vec        libsql.Vector32      `gorm:"size:3"`
+	Checked    int                  `gorm:"check:chk_mig_every_types_checked,checked > -10"`
 	Home       migEveryTypeEmbedded `gorm:"embedded;embeddedPrefix:home_"`
 	CompA      string               `gorm:"index:idx_mig_every_comp,priority:1"`
 	CompB      int                  `gorm:"index:idx_mig_every_comp,priority:2"`

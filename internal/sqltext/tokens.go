@@ -28,9 +28,12 @@ type Token struct {
 	Text       string
 }
 
-// Ident returns the identifier the token names, unquoted.
+// Ident returns the identifier the token names, unquoted. A string literal
+// counts too: where a name belongs SQLite takes one as that name, and
+// tables created as ('id' integer, 'name' text) keep that text in
+// sqlite_master.
 func (t Token) Ident() string {
-	if t.Kind != TokenQuoted {
+	if t.Kind != TokenQuoted && t.Kind != TokenString {
 		return t.Text
 	}
 	return unquote(t.Text)

@@ -25,6 +25,7 @@ func TestTokens(t *testing.T) {
 		TokenWord, TokenOther, TokenWord, TokenClose}, kinds)
 	assert.Equal(t, `a"b`, toks[2].Ident())
 	assert.Equal(t, "my col", toks[5].Ident())
+	assert.Equal(t, "it's", toks[7].Ident(), "a string literal where a name belongs is that name")
 	assert.True(t, toks[6].Is("default"))
 	assert.False(t, toks[7].Is("it's"), "a string literal is no keyword")
 }

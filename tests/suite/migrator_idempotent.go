@@ -85,3 +85,35 @@ func init() {
 		assert.Equal(t, int64(1), countRows(t, db, "mig_every_types"))
 	})
 }
+
+func init() {
+	register("MigratorStringQuotedColumnNames", func(t *testing.T, env Env) {
+		// SQLite takes a string literal where a name belongs ('name'), as
+		// older tools wrote column names; the migrator must read them as the
+		// names they are, not rename the columns when it rebuilds the table.
+		type MigLegacy struct {
+			ID   uint
+			Name string `gorm:"type:varchar(20)"`
+			Note string
+			Age  int
+		}
+		db, rec := openRecorded(t, env)
+		require.NoError(t, db.Exec("CREATE TABLE mig_legacies ('id' integer PRIMARY KEY, 'name' text, \"note\" text)").Error)
+		require.NoError(t, db.Exec("INSERT INTO mig_legacies (id, name, note) VALUES (1, 'ann', 'n')").Error)
+		rec.take()
+		require.NoError(t, db.AutoMigrate(&MigLegacy{}))
+		cols, err := db.Migrator().ColumnTypes(&MigLegacy{})
+		require.NoError(t, err)
+		var names []string
+		for _, c := range cols {
+			names = append(names, c.Name())
+		}
+		assert.Equal(t, []string{"id", "name", "note", "age"}, names)
+		var got MigLegacy
+		require.NoError(t, db.First(&got, 1).Error)
+		assert.Equal(t, MigLegacy{ID: 1, Name: "ann", Note: "n"}, got)
+		rec.take()
+		require.NoError(t, db.AutoMigrate(&MigLegacy{}))
+		assert.Empty(t, rec.take(), "a second AutoMigrate issues no DDL")
+	})
+}

@@ -179,3 +179,62 @@ func TestDefaultTransactionEndsOnEveryPool(t *testing.T) {
 		})
 	}
 }
+
+// GORM's promise that a failed Create, Update or Delete leaves nothing
+// written holds for a callback added after Open that fails after the
+// statement ran, for the program's transactions (nested ones and ones that
+// panic), on the plain and the PrepareStmt pool.
+func TestFailedWritesLeaveNothingWritten(t *testing.T) {
+	for _, prepare := range []bool{false, true} {
+		t.Run(fmt.Sprintf("PrepareStmt=%v", prepare), func(t *testing.T) {
+			db := openLocal(t, &gorm.Config{PrepareStmt: prepare})
+			require.NoError(t, db.AutoMigrate(&plainNote{}))
+			require.NoError(t, db.Create(&plainNote{Text: "kept"}).Error)
+			texts := func() []string {
+				t.Helper()
+				var out []string
+				require.NoError(t, db.Model(&plainNote{}).Order("id").Pluck("text", &out).Error)
+				return out
+			}
+
+			refuse := func(tx *gorm.DB) {
+				if tx.Statement.Context.Value(refuseKey{}) != nil {
+					tx.AddError(errors.New("refused after the statement"))
+				}
+			}
+			require.NoError(t, db.Callback().Create().After("gorm:create").Before("gorm:commit_or_rollback_transaction").Register("test:refuse", refuse))
+			require.NoError(t, db.Callback().Update().After("gorm:update").Before("gorm:commit_or_rollback_transaction").Register("test:refuse", refuse))
+			require.NoError(t, db.Callback().Delete().After("gorm:delete").Before("gorm:commit_or_rollback_transaction").Register("test:refuse", refuse))
+			refusing := db.WithContext(context.WithValue(context.Background(), refuseKey{}, true))
+			require.Error(t, refusing.Create(&plainNote{Text: "created"}).Error)
+			require.Error(t, refusing.Model(&plainNote{}).Where("text = ?", "kept").Update("text", "updated").Error)
+			require.Error(t, refusing.Where("text = ?", "kept").Delete(&plainNote{}).Error)
+			assert.Equal(t, []string{"kept"}, texts(), "every refused write rolled back")
+
+			err := db.Transaction(func(tx *gorm.DB) error {
+				require.NoError(t, tx.Create(&plainNote{Text: "outer"}).Error)
+				inner := tx.Transaction(func(tx *gorm.DB) error {
+					require.NoError(t, tx.Create(&plainNote{Text: "inner"}).Error)
+					return errors.New("inner fails")
+				})
+				require.Error(t, inner)
+				return nil
+			})
+			require.NoError(t, err)
+			assert.Equal(t, []string{"kept", "outer"}, texts(), "the inner transaction alone rolled back")
+
+			assert.Panics(t, func() {
+				db.Transaction(func(tx *gorm.DB) error {
+					tx.Create(&plainNote{Text: "panicked"})
+					panic("in the transaction")
+				})
+			})
+			assert.Equal(t, []string{"kept", "outer"}, texts(), "a panicking transaction rolled back")
+			sqlDB, err := db.DB()
+			require.NoError(t, err)
+			assert.Zero(t, sqlDB.Stats().InUse, "no connection is left in a transaction")
+		})
+	}
+}
+
+type refuseKey struct{}

@@ -52,6 +52,12 @@ type migEveryType struct {
 	TStamp     time.Time `gorm:"type:timestamp"`
 	TDate      time.Time `gorm:"type:date"`
 	TDefault   time.Time `gorm:"default:CURRENT_TIMESTAMP"`
+	TExpr      string    `gorm:"default:(datetime('now', 'localtime'))"`
+	NullDflt   *string   `gorm:"default:null"`
+	BTrue      bool      `gorm:"default:true"`
+	Upper      string    `gorm:"type:TEXT;not null"`
+	Spaced     string    `gorm:"type:varchar( 20 )"`
+	Collated   string    `gorm:"type:text collate nocase"`
 	Created    time.Time `gorm:"autoCreateTime"`
 	UpdatedMs  int64     `gorm:"autoUpdateTime:milli"`
 	Bytes      []byte

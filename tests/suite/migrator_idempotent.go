@@ -123,3 +123,55 @@ func init() {
 		assert.Empty(t, rec.take(), "a second AutoMigrate issues no DDL")
 	})
 }
+
+// migHostileV1 and migHostileV2 are one table, before and after a change,
+// whose names are keywords or hold quotes, blanks, dashes and parentheses.
+type migHostileV1 struct {
+	ID     uint   `gorm:"column:select"`
+	Blank  string `gorm:"column:a b"`
+	Tick   string "gorm:\"column:a`b;index\""
+	Dquote string `gorm:"column:a\"b;check:chk_hostile_dq,\"a\"\"b\" <> '--'"`
+	Paren  int    `gorm:"column:x(1), y;default:1"`
+}
+
+type migHostileV2 struct {
+	ID     uint   `gorm:"column:select"`
+	Blank  string `gorm:"column:a b;type:varchar(30)"`
+	Tick   string "gorm:\"column:a`b;index\""
+	Dquote string `gorm:"column:a\"b;check:chk_hostile_dq,\"a\"\"b\" <> '--'"`
+	Paren  int64  `gorm:"column:x(1), y;type:bigint;default:2"`
+	Added  string `gorm:"column:[added]"`
+}
+
+const migHostileTable = "mig-hostile`t \"x\""
+
+func (migHostileV1) TableName() string { return migHostileTable }
+func (migHostileV2) TableName() string { return migHostileTable }
+
+func init() {
+	register("MigratorHostileNames", func(t *testing.T, env Env) {
+		// The names survive a type change (a rebuild or ALTER COLUMN), an
+		// added and a dropped column, and read back unchanged.
+		db, rec := openRecorded(t, env)
+		require.NoError(t, db.AutoMigrate(&migHostileV1{}))
+		require.NoError(t, db.Create(&migHostileV1{ID: 1, Blank: "b", Tick: "t", Dquote: "d", Paren: 5}).Error)
+		rec.take()
+		require.NoError(t, db.AutoMigrate(&migHostileV2{}))
+		require.NotEmpty(t, rec.take())
+		require.NoError(t, db.AutoMigrate(&migHostileV2{}))
+		assert.Empty(t, rec.take(), "a second AutoMigrate issues no DDL")
+		var got migHostileV2
+		require.NoError(t, db.First(&got).Error)
+		assert.Equal(t, migHostileV2{ID: 1, Blank: "b", Tick: "t", Dquote: "d", Paren: 5}, got)
+		assert.True(t, db.Migrator().HasIndex(&migHostileV2{}, "Tick"))
+		assert.True(t, db.Migrator().HasConstraint(&migHostileV2{}, "chk_hostile_dq"))
+		require.NoError(t, db.Migrator().DropColumn(&migHostileV2{}, "Blank"))
+		cols, err := db.Migrator().ColumnTypes(&migHostileV2{})
+		require.NoError(t, err)
+		var names []string
+		for _, c := range cols {
+			names = append(names, c.Name())
+		}
+		assert.Equal(t, []string{"select", "a`b", "a\"b", "x(1), y", "[added]"}, names)
+	})
+}

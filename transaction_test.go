@@ -238,3 +238,24 @@ func TestFailedWritesLeaveNothingWritten(t *testing.T) {
 }
 
 type refuseKey struct{}
+
+// A Create split into batches (CreateBatchSize, CreateInBatches) runs
+// several statements: a batch that fails leaves none of the others written.
+func TestCreateInBatchesIsAllOrNothing(t *testing.T) {
+	db := openLocal(t, &gorm.Config{})
+	require.NoError(t, db.AutoMigrate(&plainNote{}))
+	notes := func(texts ...string) []plainNote {
+		out := make([]plainNote, len(texts))
+		for i, s := range texts {
+			out[i].Text = s
+		}
+		return out
+	}
+	dup := notes("a", "b", "c", "a")
+	require.Error(t, db.CreateInBatches(&dup, 2).Error)
+	dup = notes("a", "b", "c", "a")
+	require.Error(t, db.Session(&gorm.Session{CreateBatchSize: 2}).Create(&dup).Error)
+	var n int64
+	require.NoError(t, db.Model(&plainNote{}).Count(&n).Error)
+	assert.Zero(t, n, "the first batch was rolled back with the failing one")
+}

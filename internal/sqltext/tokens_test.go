@@ -30,6 +30,18 @@ func TestTokens(t *testing.T) {
 	assert.False(t, toks[7].Is("it's"), "a string literal is no keyword")
 }
 
+// JSON's -> and ->> are one token each, so that an expression re-spaced
+// from its tokens (an index item) is still the same expression.
+func TestTokensJSONOperators(t *testing.T) {
+	toks, err := Tokens("d->'a' = d ->> '$.b' - -1")
+	require.NoError(t, err)
+	var texts []string
+	for _, tok := range toks {
+		texts = append(texts, tok.Text)
+	}
+	assert.Equal(t, []string{"d", "->", "'a'", "=", "d", "->>", "'$.b'", "-", "-", "1"}, texts)
+}
+
 func TestTokensRefuseUnclosedText(t *testing.T) {
 	for _, sql := range []string{"a 'b", "a 'b''", `a "b`, "a [b", "a /* b", "a /*/", "x'0a"} {
 		_, err := Tokens(sql)

@@ -23,6 +23,8 @@ func FuzzTableAsSQLiteStoresIt(f *testing.F) {
 		"[x y] numeric(10, 2) -- c, )\n, \"z\"\"q\" AS (\"x y\" * 2) STORED, FOREIGN KEY (z) REFERENCES p(id) ON DELETE SET NULL",
 		"a /* ) */ int CONSTRAINT n UNIQUE ON CONFLICT REPLACE, b blob DEFAULT x'0a', c text COLLATE NOCASE CHECK (c <> '--')",
 		"a, b DEFAULT (1 + (2)), c CHECK(c IN ('(', ')')), PRIMARY KEY (a, b)",
+		"a, b AS (a->>'$.x') VIRTUAL, c GENERATED ALWAYS AS (a -> 'y') STORED",
+		"\"primary\" int, [unique] text, `check` blob, 'quoted' text DEFAULT 'a''b', key, rowid_ integer",
 		"\"a\" varchar ( 20 ) NULL DEFAULT CURRENT_TIMESTAMP, b NOT NULL CONSTRAINT k REFERENCES t(a) DEFERRABLE INITIALLY DEFERRED",
 	} {
 		f.Add(s)

@@ -259,3 +259,51 @@ func TestCreateInBatchesIsAllOrNothing(t *testing.T) {
 	require.NoError(t, db.Model(&plainNote{}).Count(&n).Error)
 	assert.Zero(t, n, "the first batch was rolled back with the failing one")
 }
+
+// A model that has no relationship of its own is written in one statement
+// also once a model that has it as children was parsed (GORM then lists a
+// relationship of the parent's in the child's schema, which no association
+// callback of the child's uses).
+func TestChildModelWritesSkipTheDefaultTransaction(t *testing.T) {
+	db, pool := openCounting(t, libsql.Config{})
+	require.NoError(t, db.AutoMigrate(&noteOwner{}, &ownedNote{}))
+	owner := noteOwner{}
+	require.NoError(t, db.Create(&owner).Error)
+	pool.begins.Store(0)
+	note := ownedNote{NoteOwnerID: owner.ID}
+	require.NoError(t, db.Create(&note).Error)
+	require.NoError(t, db.Model(&note).Update("note_owner_id", owner.ID).Error)
+	require.NoError(t, db.Delete(&note).Error)
+	assert.Zero(t, pool.begins.Load())
+}
+
+type raceChild struct {
+	ID           uint
+	RaceParentID uint
+}
+
+type raceParent struct {
+	ID       uint
+	Children []raceChild
+}
+
+// Writing a child model while another goroutine parses its parent for the
+// first time is no data race (run with -race): parsing the parent adds to
+// the child's relationship map, which GORM guards with a lock that its
+// callbacks take only for Select(clause.Associations).
+func TestChildWritesWhileParentIsParsed(t *testing.T) {
+	db := openLocal(t, &gorm.Config{})
+	require.NoError(t, db.AutoMigrate(&raceChild{}))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 50; i++ {
+			assert.NoError(t, db.Create(&raceChild{}).Error)
+		}
+	}()
+	require.NoError(t, db.Statement.Parse(&raceParent{}))
+	<-done
+	var n int64
+	require.NoError(t, db.Model(&raceChild{}).Count(&n).Error)
+	assert.Equal(t, int64(50), n)
+}

@@ -299,24 +299,27 @@ func refusal(stmt *gorm.Statement, kind string) error {
 // Select/Omit rules) that hold a value; for Delete those named in Select.
 func associationsToSave(stmt *gorm.Statement, kind string) []string {
 	s := stmt.Schema
-	if len(s.Relationships.Relations) == 0 || kind == "raw" {
+	if !savesAssociations(s) || kind == "raw" {
 		return nil
 	}
 	var names []string
 	selected, restricted := stmt.SelectAndOmitColumns(kind == "create", kind == "update")
-	for name, rel := range s.Relationships.Relations {
-		v, ok := selected[name]
-		if kind == "delete" {
-			if ok && v {
-				names = append(names, name)
+	r := &s.Relationships
+	for _, list := range [][]*schema.Relationship{r.BelongsTo, r.HasOne, r.HasMany, r.Many2Many} {
+		for _, rel := range list {
+			v, ok := selected[rel.Name]
+			if kind == "delete" {
+				if ok && v {
+					names = append(names, rel.Name)
+				}
+				continue
 			}
-			continue
-		}
-		if (ok && !v) || (!ok && restricted) {
-			continue
-		}
-		if holdsRelation(stmt, rel) {
-			names = append(names, name)
+			if (ok && !v) || (!ok && restricted) {
+				continue
+			}
+			if holdsRelation(stmt, rel) {
+				names = append(names, rel.Name)
+			}
 		}
 	}
 	sort.Strings(names)

@@ -4,6 +4,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/callbacks"
 	"gorm.io/gorm/logger"
+	"gorm.io/gorm/schema"
 )
 
 // GORM's association callbacks each build a map of the operation's
@@ -12,8 +13,7 @@ import (
 // model without relationships they then do nothing else. That is two maps
 // per Create and Update and one per Delete, the largest share of GORM's
 // own work on a one-row write. The dialect runs them only for models that
-// have relationships; every relationship GORM saves or deletes is listed
-// in Relationships.Relations.
+// have relationships (see savesAssociations).
 func registerAssociationShortcuts(db *gorm.DB) error {
 	return quietly(db, func() error {
 		for _, c := range []struct {
@@ -29,7 +29,7 @@ func registerAssociationShortcuts(db *gorm.DB) error {
 		} {
 			run := c.run
 			if err := c.processor.Replace(c.name, func(tx *gorm.DB) {
-				if s := tx.Statement.Schema; s != nil && len(s.Relationships.Relations) > 0 {
+				if s := tx.Statement.Schema; s != nil && savesAssociations(s) {
 					run(tx)
 				}
 			}); err != nil {
@@ -38,6 +38,17 @@ func registerAssociationShortcuts(db *gorm.DB) error {
 		}
 		return nil
 	})
+}
+
+// savesAssociations reports whether the model has relationships of its
+// own, those GORM's association callbacks save and delete (embedded ones
+// included). These lists are complete once the schema is parsed; the map
+// Relationships.Relations is not read here, because parsing another model
+// later adds that model's has-one and has-many to it (under a lock GORM's
+// callbacks do not take), and none of those is the child's to save.
+func savesAssociations(s *schema.Schema) bool {
+	r := &s.Relationships
+	return len(r.BelongsTo) > 0 || len(r.HasOne) > 0 || len(r.HasMany) > 0 || len(r.Many2Many) > 0
 }
 
 // quietly runs the dialect's own callback setup with GORM's logger off:

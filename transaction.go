@@ -93,7 +93,7 @@ func runsOneStatement(tx *gorm.DB, kind string) bool {
 	if !tx.Statement.SkipHooks && len(modelHooks(s, kind)) > 0 {
 		return false
 	}
-	return len(s.Relationships.Relations) == 0
+	return !savesAssociations(s)
 }
 
 // callbackChain tells whether one GORM callback processor (create, update

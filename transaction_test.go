@@ -179,3 +179,136 @@ func TestDefaultTransactionEndsOnEveryPool(t *testing.T) {
 		})
 	}
 }
+
+// GORM's promise that a failed Create, Update or Delete leaves nothing
+// written holds for a callback added after Open that fails after the
+// statement ran, for the program's transactions (nested ones and ones that
+// panic), on the plain and the PrepareStmt pool.
+func TestFailedWritesLeaveNothingWritten(t *testing.T) {
+	for _, prepare := range []bool{false, true} {
+		t.Run(fmt.Sprintf("PrepareStmt=%v", prepare), func(t *testing.T) {
+			db := openLocal(t, &gorm.Config{PrepareStmt: prepare})
+			require.NoError(t, db.AutoMigrate(&plainNote{}))
+			require.NoError(t, db.Create(&plainNote{Text: "kept"}).Error)
+			texts := func() []string {
+				t.Helper()
+				var out []string
+				require.NoError(t, db.Model(&plainNote{}).Order("id").Pluck("text", &out).Error)
+				return out
+			}
+
+			refuse := func(tx *gorm.DB) {
+				if tx.Statement.Context.Value(refuseKey{}) != nil {
+					tx.AddError(errors.New("refused after the statement"))
+				}
+			}
+			require.NoError(t, db.Callback().Create().After("gorm:create").Before("gorm:commit_or_rollback_transaction").Register("test:refuse", refuse))
+			require.NoError(t, db.Callback().Update().After("gorm:update").Before("gorm:commit_or_rollback_transaction").Register("test:refuse", refuse))
+			require.NoError(t, db.Callback().Delete().After("gorm:delete").Before("gorm:commit_or_rollback_transaction").Register("test:refuse", refuse))
+			refusing := db.WithContext(context.WithValue(context.Background(), refuseKey{}, true))
+			require.Error(t, refusing.Create(&plainNote{Text: "created"}).Error)
+			require.Error(t, refusing.Model(&plainNote{}).Where("text = ?", "kept").Update("text", "updated").Error)
+			require.Error(t, refusing.Where("text = ?", "kept").Delete(&plainNote{}).Error)
+			assert.Equal(t, []string{"kept"}, texts(), "every refused write rolled back")
+
+			err := db.Transaction(func(tx *gorm.DB) error {
+				require.NoError(t, tx.Create(&plainNote{Text: "outer"}).Error)
+				inner := tx.Transaction(func(tx *gorm.DB) error {
+					require.NoError(t, tx.Create(&plainNote{Text: "inner"}).Error)
+					return errors.New("inner fails")
+				})
+				require.Error(t, inner)
+				return nil
+			})
+			require.NoError(t, err)
+			assert.Equal(t, []string{"kept", "outer"}, texts(), "the inner transaction alone rolled back")
+
+			assert.Panics(t, func() {
+				db.Transaction(func(tx *gorm.DB) error {
+					tx.Create(&plainNote{Text: "panicked"})
+					panic("in the transaction")
+				})
+			})
+			assert.Equal(t, []string{"kept", "outer"}, texts(), "a panicking transaction rolled back")
+			sqlDB, err := db.DB()
+			require.NoError(t, err)
+			assert.Zero(t, sqlDB.Stats().InUse, "no connection is left in a transaction")
+		})
+	}
+}
+
+type refuseKey struct{}
+
+// A Create split into batches (CreateBatchSize, CreateInBatches) runs
+// several statements: a batch that fails leaves none of the others written.
+func TestCreateInBatchesIsAllOrNothing(t *testing.T) {
+	db := openLocal(t, &gorm.Config{})
+	require.NoError(t, db.AutoMigrate(&plainNote{}))
+	notes := func(texts ...string) []plainNote {
+		out := make([]plainNote, len(texts))
+		for i, s := range texts {
+			out[i].Text = s
+		}
+		return out
+	}
+	dup := notes("a", "b", "c", "a")
+	require.Error(t, db.CreateInBatches(&dup, 2).Error)
+	dup = notes("a", "b", "c", "a")
+	require.Error(t, db.Session(&gorm.Session{CreateBatchSize: 2}).Create(&dup).Error)
+	var n int64
+	require.NoError(t, db.Model(&plainNote{}).Count(&n).Error)
+	assert.Zero(t, n, "the first batch was rolled back with the failing one")
+}
+
+// A model that has no relationship of its own is written in one statement
+// also once a model that has it as children was parsed (GORM then lists a
+// relationship of the parent's in the child's schema, which no association
+// callback of the child's uses).
+func TestChildModelWritesSkipTheDefaultTransaction(t *testing.T) {
+	db, pool := openCounting(t, libsql.Config{})
+	require.NoError(t, db.AutoMigrate(&noteOwner{}, &ownedNote{}))
+	owner := noteOwner{}
+	require.NoError(t, db.Create(&owner).Error)
+	pool.begins.Store(0)
+	note := ownedNote{NoteOwnerID: owner.ID}
+	require.NoError(t, db.Create(&note).Error)
+	require.NoError(t, db.Model(&note).Update("note_owner_id", owner.ID).Error)
+	require.NoError(t, db.Delete(&note).Error)
+	assert.Zero(t, pool.begins.Load())
+}
+
+type raceChild struct {
+	ID           uint
+	RaceParentID uint
+}
+
+type raceParent struct {
+	ID       uint
+	Children []raceChild
+}
+
+// Writing a child model (alone or in a batch) while another goroutine
+// parses its parent for the first time is no data race (run with -race): parsing the parent adds to
+// the child's relationship map, which GORM guards with a lock that its
+// callbacks take only for Select(clause.Associations).
+func TestChildWritesWhileParentIsParsed(t *testing.T) {
+	db := openLocal(t, &gorm.Config{})
+	require.NoError(t, db.AutoMigrate(&raceChild{}))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 50; i++ {
+			if i%2 == 0 {
+				assert.NoError(t, db.Create(&raceChild{}).Error)
+				continue
+			}
+			_, err := libsql.Batch(context.Background(), db, func(b *gorm.DB) error { return b.Create(&raceChild{}).Error })
+			assert.NoError(t, err)
+		}
+	}()
+	require.NoError(t, db.Model(&raceParent{}).Statement.Parse(&raceParent{}))
+	<-done
+	var n int64
+	require.NoError(t, db.Model(&raceChild{}).Count(&n).Error)
+	assert.Equal(t, int64(50), n)
+}

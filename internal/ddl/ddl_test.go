@@ -99,6 +99,12 @@ func TestParseIndex(t *testing.T) {
 		assert.Equal(t, []string{"lower(d)", "a + b * 2", "t.c"}, e.Items, stored)
 		assert.Equal(t, "c <> '' AND x IN (1, 2)", e.Where, stored)
 	}
+
+	// JSON operators stay whole, so the item is still SQL.
+	j, err := ddl.ParseIndex("CREATE INDEX j ON t (d->>'$.a', d -> 'b') WHERE d->>'$.c' IS NOT NULL")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"d ->> '$.a'", "d -> 'b'"}, j.Items)
+	assert.Equal(t, "d ->> '$.c' IS NOT NULL", j.Where)
 }
 
 func TestMergeColumnKeepsOtherConstraints(t *testing.T) {

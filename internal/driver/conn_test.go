@@ -6,6 +6,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -75,4 +76,101 @@ func TestStateSnapshotFollowsSQLite(t *testing.T) {
 	_, err = sc.ExecContext(ctx, "COMMIT")
 	require.NoError(t, err)
 	assert.NoError(t, cn.ResetSession(ctx))
+}
+
+// TestStateSnapshotAfterHostilePaths: the snapshot is SQLite's state also
+// after the paths where SQLite ends or keeps a transaction on its own: a
+// COMMIT refused by a deferred foreign key or by a reader (SQLITE_BUSY,
+// the transaction stays open), a trigger's RAISE(ROLLBACK), an interrupted
+// statement, and multi-statement texts that fail half-way.
+func TestStateSnapshotAfterHostilePaths(t *testing.T) {
+	ctx := context.Background()
+	opts := DefaultOptions(filepath.Join(t.TempDir(), "a.db"))
+	opts.JournalMode = "DELETE" // a reader blocks a COMMIT
+	opts.BusyTimeout = 20 * time.Millisecond
+	db, _ := gatedDB(t, opts)
+	sc, cn := rawConn(t, db)
+	exec := func(q string) error {
+		_, err := sc.ExecContext(ctx, q)
+		return err
+	}
+	check := func(after string, inTx bool) {
+		t.Helper()
+		require.Zero(t, cn.active, "after %s", after)
+		assert.Equal(t, !inTx, cn.h.autocommit(), "SQLite's autocommit after %s", after)
+		assert.Equal(t, cn.h.autocommit(), cn.autocommit(), "autocommit after %s", after)
+		cn.active++
+		assert.Equal(t, cn.h.txnState(), cn.txnState(), "transaction state after %s", after)
+		cn.active--
+		assert.Equal(t, inTx, cn.ResetSession(ctx) != nil, "pooled again after %s", after)
+		if cn.h.txnState() != txnWrite {
+			assert.False(t, cn.gateHeld, "the gate is held without the write lock after %s", after)
+		}
+	}
+	for _, q := range []string{
+		"CREATE TABLE p (id INTEGER PRIMARY KEY)",
+		"CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED)",
+		"CREATE TABLE guarded (v)",
+		"CREATE TRIGGER no_bad BEFORE INSERT ON guarded WHEN NEW.v = 'bad' BEGIN SELECT RAISE(ROLLBACK, 'bad row'); END",
+	} {
+		require.NoError(t, exec(q), q)
+	}
+
+	require.NoError(t, exec("BEGIN"))
+	require.NoError(t, exec("INSERT INTO c (p_id) VALUES (42)"))
+	require.Error(t, exec("COMMIT"), "a deferred foreign key violation")
+	check("a COMMIT refused by a deferred foreign key", true)
+	require.NoError(t, exec("ROLLBACK"))
+	check("ROLLBACK", false)
+
+	require.NoError(t, exec("BEGIN"))
+	require.NoError(t, exec("INSERT INTO guarded (v) VALUES ('good')"))
+	require.Error(t, exec("INSERT INTO guarded (v) VALUES ('bad')"))
+	check("a trigger's RAISE(ROLLBACK)", false)
+
+	require.Error(t, exec("BEGIN; INSERT INTO t (id, v) VALUES (1, 'a'); INSERT INTO t (id, v) VALUES (1, 'dup')"))
+	check("a multi-statement text failing after its BEGIN", true)
+	require.NoError(t, exec("INSERT INTO t (v) VALUES ('b'); COMMIT"))
+	check("a multi-statement text ending in COMMIT", false)
+
+	rows, err := sc.QueryContext(ctx, "BEGIN; SELECT v FROM t")
+	require.NoError(t, err)
+	for rows.Next() {
+	}
+	require.NoError(t, rows.Close())
+	check("a query text that begins a transaction", true)
+	require.NoError(t, exec("ROLLBACK"))
+
+	// A long statement interrupted in a transaction: SQLite rolls it back.
+	require.NoError(t, exec("BEGIN"))
+	require.NoError(t, exec("INSERT INTO t (v) VALUES ('c')"))
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	_, err = sc.ExecContext(cctx, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) INSERT INTO t (v) SELECT i FROM n")
+	cancel()
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	check("an interrupted write in a transaction", !cn.h.autocommit())
+	if !cn.h.autocommit() {
+		require.NoError(t, exec("ROLLBACK"))
+	}
+
+	// A COMMIT that a reader on another connection holds off: SQLITE_BUSY,
+	// and the transaction is still open.
+	reader, err := db.Conn(ctx)
+	require.NoError(t, err)
+	defer reader.Close()
+	require.NoError(t, exec("BEGIN"))
+	require.NoError(t, exec("INSERT INTO t (v) VALUES ('d')"))
+	held, err := reader.QueryContext(ctx, "SELECT v FROM t")
+	require.NoError(t, err)
+	require.True(t, held.Next())
+	err = exec("COMMIT")
+	require.Error(t, err)
+	var sqlErr interface{ Primary() int }
+	require.ErrorAs(t, err, &sqlErr)
+	require.Equal(t, 5, sqlErr.Primary(), "SQLITE_BUSY: %v", err)
+	check("a COMMIT refused by a reader", true)
+	assert.True(t, cn.gateHeld, "the write lock is still held, so is the gate")
+	require.NoError(t, held.Close())
+	require.NoError(t, exec("COMMIT"))
+	check("the COMMIT once the reader is gone", false)
 }

@@ -28,9 +28,12 @@ type Token struct {
 	Text       string
 }
 
-// Ident returns the identifier the token names, unquoted.
+// Ident returns the identifier the token names, unquoted. A string literal
+// counts too: where a name belongs SQLite takes one as that name, and
+// tables created as ('id' integer, 'name' text) keep that text in
+// sqlite_master.
 func (t Token) Ident() string {
-	if t.Kind != TokenQuoted {
+	if t.Kind != TokenQuoted && t.Kind != TokenString {
 		return t.Text
 	}
 	return unquote(t.Text)
@@ -41,8 +44,8 @@ func (t Token) Is(kw string) bool { return t.Kind == TokenWord && strings.EqualF
 
 // Tokens splits sql into tokens by the lexing rules of the rest of this
 // package, with what a parser needs on top: a number (1.5e-3), a blob
-// literal (x'0a') and a two-character operator (<=, ||) are one token
-// each, so that none is split when a part is re-spaced. Text that is not
+// literal (x'0a') and an operator of two or three characters (<=, ||,
+// ->>) are one token each, so that none is split when a part is re-spaced. Text that is not
 // closed (a quote or a block comment) is an error.
 func Tokens(sql string) ([]Token, error) {
 	var toks []Token
@@ -79,6 +82,11 @@ func Tokens(sql string) ([]Token, error) {
 			kind = TokenClose
 		case c == ',':
 			kind = TokenComma
+		case c == '-' && end < len(sql) && sql[end] == '>':
+			// JSON's -> and ->>.
+			if end++; end < len(sql) && sql[end] == '>' {
+				end++
+			}
 		case k == kindPunct && end < len(sql) && strings.IndexByte("<>=!|", c) >= 0 && strings.IndexByte("<>=|", sql[end]) >= 0:
 			end++
 		}

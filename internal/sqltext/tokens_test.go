@@ -25,8 +25,21 @@ func TestTokens(t *testing.T) {
 		TokenWord, TokenOther, TokenWord, TokenClose}, kinds)
 	assert.Equal(t, `a"b`, toks[2].Ident())
 	assert.Equal(t, "my col", toks[5].Ident())
+	assert.Equal(t, "it's", toks[7].Ident(), "a string literal where a name belongs is that name")
 	assert.True(t, toks[6].Is("default"))
 	assert.False(t, toks[7].Is("it's"), "a string literal is no keyword")
+}
+
+// JSON's -> and ->> are one token each, so that an expression re-spaced
+// from its tokens (an index item) is still the same expression.
+func TestTokensJSONOperators(t *testing.T) {
+	toks, err := Tokens("d->'a' = d ->> '$.b' - -1")
+	require.NoError(t, err)
+	var texts []string
+	for _, tok := range toks {
+		texts = append(texts, tok.Text)
+	}
+	assert.Equal(t, []string{"d", "->", "'a'", "=", "d", "->>", "'$.b'", "-", "-", "1"}, texts)
 }
 
 func TestTokensRefuseUnclosedText(t *testing.T) {

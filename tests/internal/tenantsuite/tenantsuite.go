@@ -39,6 +39,7 @@ func Run(t *testing.T, env Env) {
 		{"IdlePoolsClosed", idlePoolsClosed},
 		{"ConcurrentFirstUse", concurrentFirstUse},
 		{"MigrateOneFails", migrateOneFails},
+		{"MigrateSharesOpenPool", migrateSharesOpenPool},
 		{"Drop", drop},
 		{"BadNames", badNames},
 		{"Isolation", isolation},
@@ -311,6 +312,26 @@ func migrateOneFails(t *testing.T, env Env) {
 	require.NoError(t, err)
 	assert.Empty(t, report.Changed(), "a third run issues no DDL anywhere")
 	assert.Len(t, report.Tenants, 3)
+}
+
+// migrateSharesOpenPool: Migrate runs on the pool DB has open rather than
+// open a second one of the tenant (two embedded replicas of one file must
+// not sync side by side), and opens the others outside the cache, so that
+// it evicts nothing.
+func migrateSharesOpenPool(t *testing.T, env Env) {
+	ctx := context.Background()
+	m, store := manager(t, env, libsql.TenantsConfig{MaxOpen: 1}, "served", "idle-1", "idle-2")
+	served := MustDB(t, m, "served")
+	before := store.opens.Load()
+	report, err := m.Migrate(ctx, &Account{})
+	require.NoError(t, err)
+	assert.Len(t, report.Changed(), 3)
+	assert.Equal(t, before+2, store.opens.Load(), "Migrate opens idle-1 and idle-2, and uses served's open pool")
+	assert.False(t, isClosed(t, served), "Migrate neither closes nor evicts the pool DB serves")
+	assert.Equal(t, 1, m.OpenPools())
+	assert.Same(t, served, MustDB(t, m, "served"))
+	assert.True(t, served.Migrator().HasTable(&Account{}))
+	require.NoError(t, MustDB(t, m, "idle-1").Create(&Account{Email: "a@example.com"}).Error, "a tenant Migrate opened and closed opens again")
 }
 
 func drop(t *testing.T, env Env) {

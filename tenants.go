@@ -351,7 +351,7 @@ func (t *Tenants) evictLocked() {
 	}
 }
 
-// idle reports whether the pool is open, not pinned by Do, and no
+// idle reports whether the pool is open, not pinned by Do or Migrate, and no
 // connection of it is in use. Tenants.mu is held.
 func (p *pool) idle() bool {
 	if p.pins > 0 {

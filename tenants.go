@@ -103,6 +103,11 @@ type TenantsConfig struct {
 // before then finishes, later ones fail with "sql: database is closed". So
 // call DB for each unit of work (it is a map lookup) instead of keeping the
 // handle, or run the unit of work in Do, which keeps the pool open.
+//
+// A tenant never has two pools open at once, Migrate's included: two
+// embedded replicas of one file must not sync side by side. Evicted and
+// idle pools close in the background, and opening their tenant again
+// waits until the close is done.
 type Tenants struct {
 	store       TenantStore
 	gcfg        gorm.Config
@@ -112,19 +117,25 @@ type Tenants struct {
 	concurrency int
 	onMigrate   func(TenantMigration, int, int)
 
-	mu       sync.Mutex
-	pools    map[string]*pool
-	lru      *list.List // of *pool, most recently used first
+	mu    sync.Mutex
+	pools map[string]*pool
+	lru   *list.List // of the cached *pool, most recently used first
+	// closing holds, for each tenant whose pool is closing in the
+	// background, a channel closed once it is closed.
+	closing  map[string]chan struct{}
+	closers  sync.WaitGroup // the background closes
 	dropping map[string]bool
 	closed   bool
 	stop     chan struct{}
 	done     chan struct{}
 }
 
-// pool is one tenant's open (or opening) database.
+// pool is one tenant's open (or opening) database. It is cached (elem is
+// set) once DB or Do has used it; a pool only Migrate uses is not, and is
+// closed when Migrate is done with it.
 type pool struct {
 	tenant string
-	elem   *list.Element
+	elem   *list.Element // in Tenants.lru; nil when not cached
 	ready  chan struct{} // closed once db or err is set
 	db     *gorm.DB
 	err    error
@@ -150,6 +161,7 @@ func NewTenants(cfg TenantsConfig) (*Tenants, error) {
 		onMigrate:   cfg.OnMigrate,
 		pools:       map[string]*pool{},
 		lru:         list.New(),
+		closing:     map[string]chan struct{}{},
 		dropping:    map[string]bool{},
 	}
 	if cfg.GORM != nil {
@@ -189,7 +201,7 @@ func (t *Tenants) gormConfig() *gorm.Config {
 // The pool may be evicted between statements once MaxOpen other tenants
 // have been opened since; Do keeps it open for the length of a function.
 func (t *Tenants) DB(ctx context.Context, tenant string) (*gorm.DB, error) {
-	db, _, err := t.acquire(ctx, tenant, false)
+	db, _, err := t.acquire(ctx, tenant, false, true)
 	return db, err
 }
 
@@ -198,7 +210,7 @@ func (t *Tenants) DB(ctx context.Context, tenant string) (*gorm.DB, error) {
 // idle check closes a pool in use by Do, so a unit of work of several
 // statements cannot lose its pool half way. Drop and Close still close it.
 func (t *Tenants) Do(ctx context.Context, tenant string, fn func(db *gorm.DB) error) error {
-	db, p, err := t.acquire(ctx, tenant, true)
+	db, p, err := t.acquire(ctx, tenant, true, true)
 	if err != nil {
 		return err
 	}
@@ -207,45 +219,55 @@ func (t *Tenants) Do(ctx context.Context, tenant string, fn func(db *gorm.DB) er
 }
 
 // acquire returns the tenant's database and its pool, pinned when pin is
-// set (the caller then unpins it).
-func (t *Tenants) acquire(ctx context.Context, tenant string, pin bool) (*gorm.DB, *pool, error) {
+// set (the caller then unpins it). With cache, the pool is cached (and
+// may evict others); without, an open pool is used as it is and a new one
+// is left out of the cache, for Migrate.
+func (t *Tenants) acquire(ctx context.Context, tenant string, pin, cache bool) (*gorm.DB, *pool, error) {
 	if err := ValidateTenantName(tenant); err != nil {
 		return nil, nil, err
 	}
 	t.mu.Lock()
-	if t.closed {
+	for {
+		if t.closed {
+			t.mu.Unlock()
+			return nil, nil, ErrTenantsClosed
+		}
+		if t.dropping[tenant] {
+			t.mu.Unlock()
+			return nil, nil, fmt.Errorf("%w: %s is being dropped", ErrTenantNotFound, tenant)
+		}
+		closing := t.closing[tenant]
+		if closing == nil {
+			break
+		}
 		t.mu.Unlock()
-		return nil, nil, ErrTenantsClosed
-	}
-	if t.dropping[tenant] {
-		t.mu.Unlock()
-		return nil, nil, fmt.Errorf("%w: %s is being dropped", ErrTenantNotFound, tenant)
+		if err := t.awaitClose(ctx, tenant, closing); err != nil {
+			return nil, nil, err
+		}
+		t.mu.Lock()
 	}
 	p, ok := t.pools[tenant]
-	if ok {
-		t.lru.MoveToFront(p.elem)
+	if !ok {
+		p = &pool{tenant: tenant, ready: make(chan struct{})}
+		t.pools[tenant] = p
+	}
+	if pin {
+		p.pins++
+	}
+	if cache {
 		p.used = time.Now()
-		if pin {
-			p.pins++
+		if p.elem == nil {
+			p.elem = t.lru.PushFront(p)
+		} else {
+			t.lru.MoveToFront(p.elem)
 		}
-		var evicted []*pool
-		if t.lru.Len() > t.maxOpen {
-			// Busy pools kept beyond the bound go once idle.
-			evicted = t.evictLocked()
-		}
-		t.mu.Unlock()
-		closePools(evicted)
+		// Busy pools kept beyond the bound go once idle.
+		t.evictLocked()
+	}
+	t.mu.Unlock()
+	if ok {
 		return t.waitPinned(ctx, p, pin)
 	}
-	p = &pool{tenant: tenant, ready: make(chan struct{}), used: time.Now()}
-	if pin {
-		p.pins = 1
-	}
-	p.elem = t.lru.PushFront(p)
-	t.pools[tenant] = p
-	evicted := t.evictLocked()
-	t.mu.Unlock()
-	closePools(evicted)
 
 	// The open is not bound to this caller's ctx, as other callers may be
 	// waiting for it, but by OpenTimeout.
@@ -264,6 +286,21 @@ func (t *Tenants) acquire(ctx context.Context, tenant string, pin bool) (*gorm.D
 	return t.waitPinned(ctx, p, pin)
 }
 
+// awaitClose waits, within ctx and OpenTimeout, for the tenant's previous
+// pool to close.
+func (t *Tenants) awaitClose(ctx context.Context, tenant string, closing <-chan struct{}) error {
+	timer := time.NewTimer(t.openTimeout)
+	defer timer.Stop()
+	select {
+	case <-closing:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("libsql: open tenant %s: waiting for its previous pool to close: %w", tenant, ctx.Err())
+	case <-timer.C:
+		return fmt.Errorf("libsql: open tenant %s: its previous pool was still closing after OpenTimeout (%s): %w", tenant, t.openTimeout, context.DeadlineExceeded)
+	}
+}
+
 // waitPinned waits for the pool to open, unpinning it when that fails.
 func (t *Tenants) waitPinned(ctx context.Context, p *pool, pin bool) (*gorm.DB, *pool, error) {
 	db, err := p.wait(ctx)
@@ -273,10 +310,16 @@ func (t *Tenants) waitPinned(ctx context.Context, p *pool, pin bool) (*gorm.DB, 
 	return db, p, err
 }
 
-func (t *Tenants) unpin(p *pool) {
+// unpin releases a pin, and closes a pool that is not cached once its last
+// pin goes; it then returns a channel closed when that close is done.
+func (t *Tenants) unpin(p *pool) <-chan struct{} {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	p.pins--
-	t.mu.Unlock()
+	if p.pins == 0 && p.elem == nil && t.pools[p.tenant] == p {
+		return t.retireLocked(p)
+	}
+	return nil
 }
 
 // wait returns the pool's database once it is open.
@@ -294,24 +337,21 @@ func (p *pool) wait(ctx context.Context) (*gorm.DB, error) {
 	}
 }
 
-// evictLocked removes least recently used pools beyond MaxOpen and returns
-// them for closing. Pools still opening, pinned by Do, or with a connection
-// in use are kept, so the bound is exceeded while every pool is busy.
-func (t *Tenants) evictLocked() []*pool {
-	var out []*pool
+// evictLocked closes least recently used pools beyond MaxOpen, in the
+// background. Pools still opening, pinned by Do or Migrate, or with a
+// connection in use are kept, so the bound is exceeded while every pool is
+// busy.
+func (t *Tenants) evictLocked() {
 	for e := t.lru.Back(); e != nil && t.lru.Len() > t.maxOpen; {
 		p := e.Value.(*pool)
 		e = e.Prev()
-		if !p.idle() {
-			continue
+		if p.idle() {
+			t.retireLocked(p)
 		}
-		t.removeLocked(p)
-		out = append(out, p)
 	}
-	return out
 }
 
-// idle reports whether the pool is open, not pinned by Do, and no
+// idle reports whether the pool is open, not pinned by Do or Migrate, and no
 // connection of it is in use. Tenants.mu is held.
 func (p *pool) idle() bool {
 	if p.pins > 0 {
@@ -330,8 +370,32 @@ func (p *pool) idle() bool {
 }
 
 func (t *Tenants) removeLocked(p *pool) {
-	t.lru.Remove(p.elem)
+	if p.elem != nil {
+		t.lru.Remove(p.elem)
+		p.elem = nil
+	}
 	delete(t.pools, p.tenant)
+}
+
+// retireLocked removes an open pool and closes it in the background, so
+// that the caller does no I/O (a remote pool's close sends a request per
+// idle connection, a replica's waits for its sync). Until the close ends,
+// opening the tenant again waits, and Close waits for it too. The channel
+// returned is closed when the close is done.
+func (t *Tenants) retireLocked(p *pool) <-chan struct{} {
+	t.removeLocked(p)
+	closed := make(chan struct{})
+	t.closing[p.tenant] = closed
+	t.closers.Add(1)
+	go func() {
+		defer t.closers.Done()
+		_ = p.close()
+		t.mu.Lock()
+		delete(t.closing, p.tenant)
+		t.mu.Unlock()
+		close(closed)
+	}()
+	return closed
 }
 
 // close closes the pool's database, waiting for it to finish opening.
@@ -347,12 +411,6 @@ func (p *pool) close() error {
 	return sqlDB.Close()
 }
 
-func closePools(pools []*pool) {
-	for _, p := range pools {
-		_ = p.close()
-	}
-}
-
 func (t *Tenants) closeIdleLoop() {
 	defer close(t.done)
 	tick := time.NewTicker(max(t.idle/4, 10*time.Millisecond))
@@ -363,22 +421,20 @@ func (t *Tenants) closeIdleLoop() {
 			return
 		case now := <-tick.C:
 			t.mu.Lock()
-			var stale []*pool
 			for e := t.lru.Back(); e != nil; {
 				p := e.Value.(*pool)
 				e = e.Prev()
 				if now.Sub(p.used) >= t.idle && p.idle() {
-					t.removeLocked(p)
-					stale = append(stale, p)
+					t.retireLocked(p)
 				}
 			}
 			t.mu.Unlock()
-			closePools(stale)
 		}
 	}
 }
 
-// OpenPools reports how many tenant pools are open or opening.
+// OpenPools reports how many cached tenant pools (those DB and Do use)
+// are open or opening.
 func (t *Tenants) OpenPools() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -411,12 +467,20 @@ func (t *Tenants) Drop(ctx context.Context, tenant string) error {
 	if p != nil {
 		t.removeLocked(p)
 	}
+	closing := t.closing[tenant]
 	t.mu.Unlock()
 	defer func() {
 		t.mu.Lock()
 		delete(t.dropping, tenant)
 		t.mu.Unlock()
 	}()
+	if closing != nil {
+		select {
+		case <-closing:
+		case <-ctx.Done():
+			return fmt.Errorf("libsql: drop tenant %s: waiting for its pool to close: %w", tenant, ctx.Err())
+		}
+	}
 	if p != nil {
 		if err := p.close(); err != nil {
 			return fmt.Errorf("libsql: drop tenant %s: closing its pool: %w", tenant, err)
@@ -457,8 +521,8 @@ func (t *Tenants) isClosed() bool {
 	return t.closed
 }
 
-// Close closes every open pool and stops the idle check. It returns the
-// first error closing a pool.
+// Close closes every open pool, waits for those closing in the background,
+// and stops the idle check. It returns the first error closing a pool.
 func (t *Tenants) Close() error {
 	t.mu.Lock()
 	if t.closed {
@@ -467,8 +531,8 @@ func (t *Tenants) Close() error {
 	}
 	t.closed = true
 	var all []*pool
-	for e := t.lru.Front(); e != nil; e = e.Next() {
-		all = append(all, e.Value.(*pool))
+	for _, p := range t.pools {
+		all = append(all, p)
 	}
 	t.pools, t.lru = map[string]*pool{}, list.New()
 	t.mu.Unlock()
@@ -482,6 +546,7 @@ func (t *Tenants) Close() error {
 			first = err
 		}
 	}
+	t.closers.Wait()
 	if closer, ok := t.store.(interface{ Close() error }); ok {
 		if err := closer.Close(); err != nil && first == nil {
 			first = err

@@ -94,9 +94,11 @@ func (e *MigrationError) Unwrap() []error {
 // tenants, or ctx's error when ctx ended (tenants not started then are
 // reported with that error).
 //
-// Migrate opens each tenant on a pool of its own, closed when the tenant
-// is done, so that a run over thousands of tenants does not evict the pools
-// DB serves.
+// Migrate uses a tenant's pool when DB or Do has it open, and otherwise
+// opens one that it leaves out of the cache and closes when the tenant is
+// done (unless DB took it up meanwhile), so that a run over thousands of
+// tenants does not evict the pools DB serves, and a tenant never has two
+// pools open at once.
 func (t *Tenants) Migrate(ctx context.Context, models ...any) (MigrationReport, error) {
 	tenants, err := t.List(ctx)
 	if err != nil {
@@ -171,16 +173,16 @@ func (t *Tenants) migrateTenant(ctx context.Context, tenant string, models []any
 		res.Err = fmt.Errorf("libsql: the store listed a tenant it cannot serve: %w", err)
 		return res
 	}
-	openCtx, cancel := context.WithTimeout(ctx, t.openTimeout)
-	db, err := t.store.Open(openCtx, tenant, t.gormConfig())
-	cancel()
+	db, p, err := t.acquire(ctx, tenant, true, false)
 	if err != nil {
-		res.Err = fmt.Errorf("libsql: open tenant %s: %w", tenant, err)
+		res.Err = err
 		return res
 	}
 	defer func() {
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
+		// A pool of Migrate's own is closed before the tenant counts
+		// as done.
+		if closed := t.unpin(p); closed != nil {
+			<-closed
 		}
 	}()
 	rec := &ddlRecorder{Interface: db.Logger, log: &ddlLog{}}

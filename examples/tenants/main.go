@@ -142,6 +142,9 @@ func pickStore(dir, url, admin string, replica bool) (libsql.TenantStore, string
 	if url == "" && replica {
 		log.Fatal("-replica needs -url: replicas are of sqld namespaces")
 	}
+	if url != "" && admin == "" {
+		log.Fatal("-url needs -admin, the address of sqld's --admin-listen-addr")
+	}
 	cleanup := func() {}
 	if dir == "" && (url == "" || replica) {
 		tmp, err := os.MkdirTemp("", "tenants-")
@@ -152,9 +155,6 @@ func pickStore(dir, url, admin string, replica bool) (libsql.TenantStore, string
 	}
 	if url == "" {
 		return libsql.LocalTenants{Dir: dir}, "local files in " + dir, cleanup
-	}
-	if admin == "" {
-		log.Fatal("-url needs -admin, the address of sqld's --admin-listen-addr")
 	}
 	store := &libsql.SQLDNamespaces{URL: url, AdminURL: admin, AuthToken: os.Getenv("TURSO_AUTH_TOKEN")}
 	where := "sqld namespaces at " + url

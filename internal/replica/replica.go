@@ -311,6 +311,13 @@ func (r *Replica) syncOnce() (frameNo, framesSynced int, err error) {
 	db := r.db
 	r.mu.Unlock()
 	if db == nil {
+		wait := r.opts.Limits.WithDefaults().RequestTimeout
+		if wait < 0 {
+			wait = hrana.DefaultRequestTimeout
+		}
+		if err := awaitOrphan(r.opts.Local.Path, wait); err != nil {
+			return 0, 0, err
+		}
 		db, err = openNative(r.opts.Local.Path, r.syncURL, r.opts.AuthToken, r.opts.Local.EncryptionKey)
 		if err != nil {
 			return 0, 0, err
@@ -346,13 +353,16 @@ func namespaceRefused(err error) bool {
 func (r *Replica) release() {
 	r.mu.Lock()
 	db := r.db
-	orphaned := r.orphaned && db != nil
+	orphaned := r.orphaned
 	if orphaned {
 		r.db = nil
 	}
 	r.mu.Unlock()
 	if orphaned {
-		closeNative(db)
+		if db != nil {
+			closeNative(db)
+		}
+		unorphan(r.opts.Local.Path)
 	}
 	<-r.slot
 }
@@ -397,7 +407,8 @@ func (r *Replica) Status() Status {
 // Close stops the background sync and closes the replica, then its
 // Forwarder. It waits for a running sync at most closeWait; a sync still
 // running then closes the native replica when libSQL returns (closing the
-// Forwarder makes it fail at once).
+// Forwarder makes it fail at once), and until then a new Replica of the
+// file waits before opening its own native handle (see orphans).
 func (r *Replica) Close() error {
 	r.mu.Lock()
 	if r.closed {
@@ -428,6 +439,7 @@ func (r *Replica) Close() error {
 	case <-time.After(closeWait):
 		r.mu.Lock()
 		r.orphaned = true
+		orphan(r.opts.Local.Path)
 		r.mu.Unlock()
 		// The sync may have ended before it could see orphaned.
 		select {

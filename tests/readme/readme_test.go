@@ -156,7 +156,7 @@ func readSnippets(t *testing.T, path string) []snippet {
 // names. A //line comment makes errors name readme (an absolute path) and
 // the snippet's line in it.
 func (s snippet) file(readme string) ([]byte, error) {
-	if strings.HasPrefix(strings.TrimSpace(s.code), "package ") {
+	if _, err := parser.ParseFile(token.NewFileSet(), "", s.code, parser.PackageClauseOnly); err == nil {
 		return fmt.Appendf(nil, "//line %s:%d\n%s", readme, s.line, s.code), nil
 	}
 	var body string

@@ -60,7 +60,6 @@ int sqlite3_stmt_readonly(sqlite3_stmt*);
 sqlite3_int64 sqlite3_changes64(sqlite3*);
 sqlite3_int64 sqlite3_total_changes64(sqlite3*);
 sqlite3_int64 sqlite3_last_insert_rowid(sqlite3*);
-void sqlite3_interrupt(sqlite3*);
 int sqlite3_get_autocommit(sqlite3*);
 int sqlite3_txn_state(sqlite3*, const char*);
 const char* sqlite3_db_filename(sqlite3*, const char*);
@@ -79,6 +78,7 @@ static int gl_key(sqlite3* db, const void* key, int n) {
 }
 int sqlite3_bind_parameter_index(sqlite3_stmt*, const char*);
 int sqlite3_busy_handler(sqlite3*, int(*)(void*, int), void*);
+void sqlite3_progress_handler(sqlite3*, int, int(*)(void*), void*);
 int sqlite3_sleep(int);
 const char* sqlite3_libversion(void);
 
@@ -232,39 +232,60 @@ static int gl_query(sqlite3_stmt* s, const gl_arg* args, int n, const char* buf,
 	return gl_step(s, c);
 }
 
-// Per-connection busy state. SQLite's own busy handler sleeps through a
-// cancelled context; this one gives up as soon as the context is done.
+// Per-connection cancellation and busy-wait state. Each operation that can
+// be cancelled (a statement or open rows with a context that can end) owns
+// one bit: running is the bit of the operation stepping now (0 for one that
+// cannot be cancelled), set by Go on the connection's goroutine before each
+// call into SQLite; cancelled gathers the bits of the operations whose
+// context ended, set from any thread. A progress handler stops the running
+// statement when its bit is set. sqlite3_interrupt is not used: it stays in
+// force until no statement of the connection is active, so it would also
+// fail the connection's open rows and its next statement.
 typedef struct {
 	int timeout_ms;
-	volatile int cancelled;
+	uint64_t running;
+	uint64_t cancelled;
 } gl_busy;
 
+static int gl_stopped(gl_busy* b) {
+	return (__atomic_load_n(&b->cancelled, __ATOMIC_RELAXED) & b->running) != 0;
+}
+
+// SQLite's own busy handler sleeps through a cancelled context; this one
+// gives up as soon as the context of the waiting operation is done.
 static int gl_busy_wait(void* arg, int count) {
 	static const int delays[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100};
 	static const int ndelays = sizeof(delays) / sizeof(delays[0]);
 	gl_busy* b = (gl_busy*)arg;
-	if (b->cancelled) return 0;
+	if (gl_stopped(b)) return 0;
 	int waited = 0;
 	for (int i = 0; i < count; i++) waited += i < ndelays ? delays[i] : delays[ndelays - 1];
 	if (waited >= b->timeout_ms) return 0;
 	int d = count < ndelays ? delays[count] : delays[ndelays - 1];
 	if (waited + d > b->timeout_ms) d = b->timeout_ms - waited;
 	sqlite3_sleep(d);
-	return !b->cancelled;
+	return !gl_stopped(b);
 }
+
+static int gl_progress(void* arg) { return gl_stopped((gl_busy*)arg); }
+
+// GL_PROGRESS_OPS is how many virtual machine instructions run between two
+// checks for cancellation: a few microseconds of work, so a cancelled
+// statement stops at once while the check costs nothing measurable.
+#define GL_PROGRESS_OPS 1000
 
 static gl_busy* gl_install_busy(sqlite3* db, int timeout_ms) {
 	gl_busy* b = (gl_busy*)calloc(1, sizeof(gl_busy));
 	if (!b) return 0;
 	b->timeout_ms = timeout_ms;
 	sqlite3_busy_handler(db, gl_busy_wait, b);
+	sqlite3_progress_handler(db, GL_PROGRESS_OPS, gl_progress, b);
 	return b;
 }
 
-static void gl_cancel(sqlite3* db, gl_busy* b) {
-	b->cancelled = 1;
-	sqlite3_interrupt(db);
-}
+static void gl_cancel(gl_busy* b, uint64_t op) { __atomic_fetch_or(&b->cancelled, op, __ATOMIC_RELAXED); }
+
+static void gl_uncancel(gl_busy* b, uint64_t op) { __atomic_fetch_and(&b->cancelled, ~op, __ATOMIC_RELAXED); }
 
 static void gl_columns(sqlite3_stmt* s, int n, const char** names, const char** decltypes) {
 	for (int c = 0; c < n; c++) {
@@ -458,12 +479,21 @@ func (h *handle) filename() string {
 	return C.GoString(C.sqlite3_db_filename(h.db, main))
 }
 
-// cancel interrupts the running statement and any busy wait; safe to call
-// from any goroutine.
-func (h *handle) cancel() { C.gl_cancel(h.db, h.busy) }
+// An opBit identifies one cancellable operation of a connection (see
+// gl_busy); 0 is an operation that cannot be cancelled.
+type opBit = uint64
 
-// clearCancel rearms the connection after a cancelled operation.
-func (h *handle) clearCancel() { h.busy.cancelled = 0 }
+// run declares op as the operation of the calls into SQLite that follow,
+// until the next run; only op's cancellation stops them.
+func (h *handle) run(op opBit) { h.busy.running = C.uint64_t(op) }
+
+// cancel stops op where it runs or waits for a lock, now or later; safe to
+// call from any goroutine.
+func (h *handle) cancel(op opBit) { C.gl_cancel(h.busy, C.uint64_t(op)) }
+
+// uncancel clears op's cancellation, so that its bit can serve another
+// operation.
+func (h *handle) uncancel(op opBit) { C.gl_uncancel(h.busy, C.uint64_t(op)) }
 
 type stmtPtr = *C.sqlite3_stmt
 

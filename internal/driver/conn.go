@@ -35,6 +35,9 @@ type conn struct {
 
 	// active counts the statements acquired and not yet released.
 	active int
+	// ops holds the bits of the cancellable operations in progress (see
+	// watch).
+	ops opBit
 	// snapshot is the connection's state as the last reset left it, valid
 	// while no statement is active and none was compiled since: nothing
 	// else changes it, so the write gate and ResetSession need not ask
@@ -291,25 +294,39 @@ func (c *conn) bindArgs(s *stmt, args []driver.NamedValue) (int, error) {
 	return n, err
 }
 
-// watch arms cancellation of the running statement when ctx ends. The
-// returned function disarms it and must run before the connection is reused.
-func (c *conn) watch(ctx context.Context) (func(), error) {
+// errTooManyOps refuses an operation when every bit that tells the
+// connection's cancellable operations apart is taken.
+var errTooManyOps = errors.New("libsql: more than 64 statements with a context that can end are in progress on one connection")
+
+// watch gives an operation its bit, and arms the cancellation of the
+// statements run under that bit (see handle.run) for when ctx ends: only
+// they stop, not the connection's other open rows. The returned function
+// disarms it and frees the bit; it runs when the operation has ended.
+func (c *conn) watch(ctx context.Context) (opBit, func(), error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	if ctx.Done() == nil {
-		return disarmed, nil
+		return 0, disarmed, nil
 	}
+	free := ^c.ops
+	if free == 0 {
+		return 0, nil, errTooManyOps
+	}
+	op := free & -free
+	c.ops |= op
+	h := c.h
 	fired := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
-		c.h.cancel()
+		h.cancel(op)
 		close(fired)
 	})
-	return func() {
+	return op, func() {
 		if !stop() {
 			<-fired
-			c.h.clearCancel()
+			h.uncancel(op)
 		}
+		c.ops &^= op
 	}, nil
 }
 
@@ -328,11 +345,15 @@ func (c *conn) stepError(ctx context.Context, rc int) error {
 // ExecContext runs every statement in query; statements that return rows
 // are run to completion and their rows discarded.
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	disarm, err := c.watch(ctx)
+	op, disarm, err := c.watch(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer disarm()
+	if op != 0 {
+		c.h.run(op)
+		defer c.h.run(0)
+	}
 	return c.exec(ctx, query, args)
 }
 
@@ -374,9 +395,13 @@ func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue)
 // QueryContext runs the statements before the last one as Exec would and
 // returns the rows of the last one.
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	disarm, err := c.watch(ctx)
+	op, disarm, err := c.watch(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if op != 0 {
+		c.h.run(op)
+		defer c.h.run(0)
 	}
 	for rest := query; ; {
 		s, err := c.acquire(rest)
@@ -416,7 +441,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 			disarm()
 			return nil, err
 		}
-		r, err := c.startRows(ctx, s, disarm)
+		r, err := c.startRows(ctx, s, op, disarm)
 		if err != nil {
 			c.release(s)
 			disarm()
@@ -426,7 +451,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	}
 }
 
-func (c *conn) startRows(ctx context.Context, s *stmt, disarm func()) (*rows, error) {
+func (c *conn) startRows(ctx context.Context, s *stmt, op opBit, disarm func()) (*rows, error) {
 	rc := stmtQuery(s.ptr, s.cur, c.args, c.argBuf)
 	if rc != sqliteRow && rc != sqliteDone {
 		return nil, c.stepError(ctx, rc)
@@ -434,7 +459,7 @@ func (c *conn) startRows(ctx context.Context, s *stmt, disarm func()) (*rows, er
 	if reprepared := int(s.cur.reprepared); !s.colsValid || reprepared != s.reprepared || int(s.cur.ncol) != len(s.timeCols) {
 		s.setColumns(reprepared)
 	}
-	return &rows{c: c, s: s, done: ctx.Done(), ctx: ctx, disarm: disarm, pending: rc == sqliteRow, finished: rc == sqliteDone}, nil
+	return &rows{c: c, s: s, done: ctx.Done(), ctx: ctx, op: op, disarm: disarm, pending: rc == sqliteRow, finished: rc == sqliteDone}, nil
 }
 
 // PrepareContext compiles query once to report errors early; the returned

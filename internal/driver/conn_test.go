@@ -174,3 +174,61 @@ func TestStateSnapshotAfterHostilePaths(t *testing.T) {
 	require.NoError(t, exec("COMMIT"))
 	check("the COMMIT once the reader is gone", false)
 }
+
+// TestCancelAffectsOnlyItsStatement: a statement whose context ends stops,
+// and the other statements of the connection do not notice: rows open in the
+// same transaction read on to their end, and the next statement runs.
+// SQLite's own interrupt stays set until no statement of the connection is
+// active, so it would fail them all.
+func TestCancelAffectsOnlyItsStatement(t *testing.T) {
+	ctx := context.Background()
+	db, _ := gatedDB(t, DefaultOptions(filepath.Join(t.TempDir(), "a.db")))
+	const total = 100000
+	const slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n WHERE i < 0"
+	tx, err := db.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	defer tx.Rollback()
+
+	rowsCtx, cancelRows := context.WithCancel(ctx)
+	defer cancelRows()
+	rows, err := tx.QueryContext(rowsCtx, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT ?) SELECT i FROM n", total)
+	require.NoError(t, err)
+	read := 0
+	next := func(n int) {
+		t.Helper()
+		for ; n > 0 && rows.Next(); n-- {
+			var i int
+			require.NoError(t, rows.Scan(&i))
+			read++
+			require.Equal(t, read, i)
+		}
+	}
+	next(10)
+
+	slowCtx, cancelSlow := context.WithTimeout(ctx, 50*time.Millisecond)
+	_, err = tx.ExecContext(slowCtx, slow)
+	cancelSlow()
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	var one int
+	require.NoError(t, tx.QueryRowContext(ctx, "SELECT 1").Scan(&one), "the next statement, rows still open")
+
+	next(total)
+	require.NoError(t, rows.Err(), "the rows open across the cancellation")
+	require.Equal(t, total, read)
+	require.NoError(t, rows.Close())
+	require.NoError(t, tx.QueryRowContext(ctx, "SELECT 1").Scan(&one), "the next statement")
+
+	// The other way round: the rows' context ends while another statement
+	// runs, which finishes.
+	rows, err = tx.QueryContext(rowsCtx, "SELECT 1 UNION ALL SELECT 2")
+	require.NoError(t, err)
+	require.True(t, rows.Next())
+	time.AfterFunc(20*time.Millisecond, cancelRows)
+	var n int
+	require.NoError(t, tx.QueryRowContext(ctx, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 3000000) SELECT count(*) FROM n").Scan(&n))
+	require.Equal(t, 3000000, n)
+	require.ErrorIs(t, rowsCtx.Err(), context.Canceled, "the rows' context ended while the count ran")
+	require.False(t, rows.Next())
+	require.ErrorIs(t, rows.Err(), context.Canceled)
+	require.NoError(t, tx.Commit())
+}

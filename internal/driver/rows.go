@@ -21,6 +21,7 @@ type rows struct {
 	closed   bool
 	ctx      context.Context
 	done     <-chan struct{}
+	op       opBit // the query's operation, under which it steps
 	disarm   func()
 }
 
@@ -55,7 +56,7 @@ func (r *rows) Next(dest []driver.Value) error {
 	if r.pending {
 		r.pending = false
 	} else {
-		switch rc := stmtStep(r.s.ptr, r.s.cur); rc {
+		switch rc := r.step(); rc {
 		case sqliteRow:
 		case sqliteDone:
 			r.finished = true
@@ -75,6 +76,21 @@ func (r *rows) Next(dest []driver.Value) error {
 		dest[i] = decodeCell(&cells[i], timeCols[i])
 	}
 	return nil
+}
+
+// step advances the statement under the query's operation, so that only
+// its context stops it.
+func (r *rows) step() int {
+	h := r.c.h
+	if r.op == 0 || h == nil {
+		// Outside an operation's calls the connection runs under 0 already
+		// (or the rows outlived their closed connection).
+		return stmtStep(r.s.ptr, r.s.cur)
+	}
+	h.run(r.op)
+	rc := stmtStep(r.s.ptr, r.s.cur)
+	h.run(0)
+	return rc
 }
 
 // ColumnTypeDatabaseTypeName reports the column's declared type, upper-cased.

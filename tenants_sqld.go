@@ -171,7 +171,7 @@ func (s *SQLDNamespaces) connector(namespace, token string) (*hrana.Connector, e
 		AuthToken: token,
 		TxLock:    s.Config.TxLock,
 		Limits:    limits,
-		Host:      namespace + "." + s.base.Host,
+		Host:      hrana.NamespaceHost(namespace, s.base.Host),
 	})
 }
 

@@ -75,11 +75,12 @@ func (e *tooLargeError) Error() string {
 
 func (e *tooLargeError) Is(target error) bool { return target == ErrResponseTooLarge }
 
-// newHTTPClient returns a keep-alive client sized for a connection pool,
-// with a bounded connect. It honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY,
-// as Go's default transport does.
-func newHTTPClient(l Limits) *http.Client {
-	t := &http.Transport{
+// Transport returns a keep-alive transport sized for a connection pool,
+// whose connect (and TLS handshake) is bounded by l.ConnectTimeout. It
+// honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY, as Go's default transport
+// does.
+func (l Limits) Transport() *http.Transport {
+	return &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         (&net.Dialer{Timeout: l.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout: l.ConnectTimeout,
@@ -88,6 +89,11 @@ func newHTTPClient(l Limits) *http.Client {
 		IdleConnTimeout:     90 * time.Second,
 		ForceAttemptHTTP2:   true,
 	}
+}
+
+// newHTTPClient returns a client on l.Transport that follows no redirect.
+func newHTTPClient(l Limits) *http.Client {
+	t := l.Transport()
 	// Redirects would carry the token to wherever they lead.
 	return &http.Client{Transport: t, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }

@@ -24,6 +24,11 @@ type namespaceTransport struct {
 	delays []time.Duration
 }
 
+// NamespaceHost is the Host header that reaches namespace on the server at
+// host: sqld picks the namespace by the header's first label, so no name
+// is resolved.
+func NamespaceHost(namespace, host string) string { return namespace + "." + host }
+
 // NamespaceRetryDelays are the waits before each resend of a request sqld
 // refused for its namespace: 175ms in all before a missing namespace is
 // reported. Embedded replicas of a namespace resend a refused sync so too.

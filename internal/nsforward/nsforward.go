@@ -34,6 +34,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gorm-libsql/libsql/internal/hrana"
 )
 
 // ReplicationPrefix is the path of the replication service, under which
@@ -94,18 +96,13 @@ func Start(opts Options) (*Forwarder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("libsql: namespace forwarder: %w", err)
 	}
-	transport := &http.Transport{
-		// Never through an environment proxy: the calls carry the token
-		// and must reach the configured server only.
-		Proxy:                 nil,
-		DialContext:           (&net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext,
-		TLSHandshakeTimeout:   opts.ConnectTimeout,
-		ResponseHeaderTimeout: max(opts.RequestTimeout, 0),
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       90 * time.Second,
-		ForceAttemptHTTP2:     true,
-	}
-	host := opts.Namespace + "." + target.Host
+	transport := hrana.Limits{ConnectTimeout: opts.ConnectTimeout}.Transport()
+	// Never through an environment proxy: the calls carry the token and
+	// must reach the configured server only.
+	transport.Proxy = nil
+	transport.ResponseHeaderTimeout = max(opts.RequestTimeout, 0)
+	transport.MaxIdleConnsPerHost = 4
+	host := hrana.NamespaceHost(opts.Namespace, target.Host)
 	nsValue := base64.RawStdEncoding.EncodeToString([]byte(opts.Namespace))
 	quiet := log.New(io.Discard, "", 0)
 	proxy := &httputil.ReverseProxy{

@@ -200,7 +200,7 @@ func primaryOptions(opts Options) (hrana.Options, error) {
 		if err != nil {
 			return hrana.Options{}, err
 		}
-		primary.Host = opts.Namespace + "." + u.Host
+		primary.Host = hrana.NamespaceHost(opts.Namespace, u.Host)
 	}
 	return primary, nil
 }

@@ -27,20 +27,22 @@ func fileKey(path string) string {
 
 // orphan records that path's native handle is left to a running sync.
 func orphan(path string) {
+	key := fileKey(path)
 	orphans.Lock()
 	defer orphans.Unlock()
-	if orphans.files[fileKey(path)] == nil {
-		orphans.files[fileKey(path)] = make(chan struct{})
+	if orphans.files[key] == nil {
+		orphans.files[key] = make(chan struct{})
 	}
 }
 
 // unorphan records that the sync left running on path has ended.
 func unorphan(path string) {
+	key := fileKey(path)
 	orphans.Lock()
 	defer orphans.Unlock()
-	if done := orphans.files[fileKey(path)]; done != nil {
+	if done := orphans.files[key]; done != nil {
 		close(done)
-		delete(orphans.files, fileKey(path))
+		delete(orphans.files, key)
 	}
 }
 

@@ -55,7 +55,7 @@ func (c *Conn) ExecBatch(ctx context.Context, stmts []sqlite.BatchStatement) (_ 
 			}
 		}
 		if s.WantRows {
-			out[i].Rows = newRows(res)
+			out[i].Rows = wholeRows(res)
 		}
 	}
 	if e := br.StepErrors[commit]; e != nil {

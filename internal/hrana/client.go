@@ -35,12 +35,12 @@ func (e *authError) Error() string {
 
 func (e *authError) Is(target error) bool { return target == ErrAuth }
 
-// client sends Hrana pipelines to one server.
+// client sends Hrana requests to one server.
 type client struct {
-	http     *http.Client
-	pipeline string // the pipeline endpoint of the primary URL
-	auth     string // "Bearer <token>", or empty
-	token    string
+	http  *http.Client
+	base  string // the primary URL, which endpoint paths are appended to
+	auth  string // "Bearer <token>", or empty
+	token string
 	// observe, when set, is told of every request sent (tests count them).
 	observe func()
 	limits  Limits
@@ -56,19 +56,39 @@ func (c *client) redact(s string) string {
 }
 
 // send posts one pipeline and returns the server's response, checked to
-// answer every request. endpoint is the stream's base URL, or empty for the
+// answer every request. base is the stream's base URL, or empty for the
 // primary one. Without a deadline in ctx, the request is bounded by
 // RequestTimeout.
-func (c *client) send(ctx context.Context, endpoint string, req *pipelineRequest) (*pipelineResponse, error) {
-	body, err := json.Marshal(req)
+func (c *client) send(ctx context.Context, base string, req *pipelineRequest) (*pipelineResponse, error) {
+	ctx, cancel := c.limits.Bound(ctx)
+	defer cancel()
+	resp, err := c.post(ctx, base, pipelinePath, req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.limits.MaxResponseBytes+1))
+	if err != nil {
+		return nil, c.transportError(ctx, err)
+	}
+	if int64(len(data)) > c.limits.MaxResponseBytes {
+		return nil, &tooLargeError{limit: c.limits.MaxResponseBytes}
+	}
+	return decodePipeline(data, len(req.Requests))
+}
+
+// post sends body as JSON to path under base (empty for the primary URL)
+// and returns the server's answer when it is a 200, its body unread; any
+// other status is the server's error. ctx bounds the request and the
+// reading of its body.
+func (c *client) post(ctx context.Context, base, path string, body any) (*http.Response, error) {
+	data, err := json.Marshal(body)
 	if err != nil {
 		return nil, fmt.Errorf("libsql: encode request: %w", err)
 	}
-	if endpoint == "" {
-		endpoint = c.pipeline
+	if base == "" {
+		base = c.base
 	}
-	ctx, cancel := c.limits.Bound(ctx)
-	defer cancel()
 	// Whether a failed request may have reached the server decides
 	// whether a write it carried may have been applied. No byte of it
 	// leaves before the transport hands it a connection. The transport
@@ -80,7 +100,7 @@ func (c *client) send(ctx context.Context, endpoint string, req *pipelineRequest
 		GetConn: func(string) { gotConn.Store(false) },
 		GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) },
 	})
-	hreq, err := http.NewRequestWithContext(traced, http.MethodPost, endpoint, bytes.NewReader(body))
+	hreq, err := http.NewRequestWithContext(traced, http.MethodPost, base+path, bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("libsql: %s", c.redact(err.Error()))
 	}
@@ -99,47 +119,47 @@ func (c *client) send(ctx context.Context, endpoint string, req *pipelineRequest
 		}
 		return nil, err
 	}
+	if resp.StatusCode == http.StatusOK {
+		return resp, nil
+	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.limits.MaxResponseBytes+1))
+	data, err = io.ReadAll(io.LimitReader(resp.Body, c.limits.MaxResponseBytes+1))
 	if err != nil {
 		return nil, c.transportError(ctx, err)
 	}
 	if int64(len(data)) > c.limits.MaxResponseBytes {
 		return nil, &tooLargeError{limit: c.limits.MaxResponseBytes}
 	}
-	switch {
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
 		return nil, &authError{status: resp.StatusCode, detail: c.redact(serverMessage(data))}
-	case resp.StatusCode != http.StatusOK:
-		var e responseError
-		if json.Unmarshal(data, &e) != nil || e.Message == "" {
-			e = responseError{Message: serverMessage(data)}
-		}
-		if e.Message == "" {
-			e.Message = http.StatusText(resp.StatusCode)
-		}
-		if strings.Contains(e.Message, "invalid utf-8") {
-			e.Message += ": the server cannot send text that is not valid UTF-8 (a local connection or an embedded replica stored it); select it as CAST(... AS BLOB), or, on an embedded replica, outside a read-write transaction, where reads run on the local file"
-		}
-		return nil, &Error{Code: e.Code, Message: c.redact(e.Message), Status: resp.StatusCode}
 	}
-	return decodePipeline(data, len(req.Requests))
+	var e responseError
+	if json.Unmarshal(data, &e) != nil || e.Message == "" {
+		e = responseError{Message: serverMessage(data)}
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(resp.StatusCode)
+	}
+	if strings.Contains(e.Message, "invalid utf-8") {
+		e.Message += ": the server cannot send text that is not valid UTF-8 (a local connection or an embedded replica stored it); select it as CAST(... AS BLOB), or, on an embedded replica, outside a read-write transaction, where reads run on the local file"
+	}
+	return nil, &Error{Code: e.Code, Message: c.redact(e.Message), Status: resp.StatusCode}
 }
 
-// streamEndpoint is the pipeline URL of a stream whose reply named
-// baseURL. A base URL is followed only to the primary's own scheme and
-// host, which the token is meant for; any other is ignored.
-func (c *client) streamEndpoint(baseURL *string) string {
+// streamBase is the base URL of a stream whose reply named baseURL. A
+// base URL is followed only to the primary's own scheme and host, which
+// the token is meant for; any other is ignored.
+func (c *client) streamBase(baseURL *string) string {
 	if baseURL == nil || *baseURL == "" {
 		return ""
 	}
 	u, err := url.Parse(*baseURL)
-	home, herr := url.Parse(c.pipeline)
+	home, herr := url.Parse(c.base)
 	if err != nil || herr != nil || !strings.EqualFold(u.Scheme, home.Scheme) || !strings.EqualFold(u.Host, home.Host) ||
 		u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return ""
 	}
-	return strings.TrimSuffix(u.String(), "/") + pipelinePath
+	return strings.TrimSuffix(u.String(), "/")
 }
 
 // serverMessage reads the "error" or "message" field of an error body, or

@@ -47,6 +47,8 @@ type Conn struct {
 	// txLost is set when the stream of an open transaction is gone.
 	txLost bool
 	bad    bool
+	// open is the result still streaming in on the stream, if any.
+	open *rows
 }
 
 var (
@@ -64,46 +66,68 @@ func streamLost(err error) bool {
 	return e.Code == "STREAM_EXPIRED" || strings.Contains(strings.ToLower(e.Message), "baton")
 }
 
-// do sends reqs on the connection's stream. A lost stream is replaced and
-// the requests resent when nothing of a transaction is on it: the server
-// refused them before running any. A transaction whose stream is gone
-// (a failed request, or a reply that closed the stream) is lost: nothing
-// more is sent for it, so that no statement of it runs outside it.
+// do sends reqs on the connection's stream in one pipeline (see exchange).
 func (c *Conn) do(ctx context.Context, reqs []request) ([]pipelineResult, error) {
-	if err := ctx.Err(); err != nil {
+	var resp *pipelineResponse
+	err := c.exchange(ctx, c.commits(reqs), func(baton *string, base string) (*string, *string, error) {
+		r, err := c.cl.send(ctx, base, &pipelineRequest{Baton: baton, Requests: reqs})
+		if err != nil {
+			return nil, nil, err
+		}
+		resp = r
+		return r.Baton, r.BaseURL, nil
+	})
+	if err != nil {
 		return nil, err
+	}
+	return resp.Results, nil
+}
+
+// exchange sends one request on the connection's stream with send, which
+// posts it with the given baton and base URL and returns the reply's;
+// commits names what the request would commit (see commitsSQL). Rows still
+// streaming on the stream are read into memory first: the server runs
+// nothing else on it meanwhile. A lost stream is replaced and the request
+// resent when nothing of a transaction is on it: the server refused it
+// before running any of it. A transaction whose stream is gone (a failed
+// request, or a reply that closed the stream) is lost: nothing more is
+// sent for it, so that no statement of it runs outside it.
+func (c *Conn) exchange(ctx context.Context, commits string, send func(baton *string, base string) (*string, *string, error)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if c.open != nil {
+		c.open.drain()
 	}
 	if c.baton == nil && c.txOnServer() {
 		c.txLost = true
-		return nil, errTxLost()
+		return errTxLost()
 	}
-	req := &pipelineRequest{Baton: c.baton, Requests: reqs}
-	resp, err := c.cl.send(ctx, c.baseURL, req)
+	baton, baseURL, err := send(c.baton, c.baseURL)
 	if err != nil && c.baton != nil && !c.txOnServer() && streamLost(err) {
 		c.baton, c.baseURL = nil, ""
-		req.Baton = nil
-		resp, err = c.cl.send(ctx, "", req)
+		baton, baseURL, err = send(nil, "")
 	}
 	if err != nil {
-		// Whether the server ran the requests is unknown and the next baton
+		// Whether the server ran the request is unknown and the next baton
 		// was not received: the stream cannot be used again.
-		what, inTx := c.commits(reqs), c.txOnServer()
+		inTx := c.txOnServer()
 		c.lose()
 		switch {
-		case what != "" && outcomeUnknown(err):
-			return nil, &commitUnknownError{what: what, err: err}
+		case commits != "" && outcomeUnknown(err):
+			return &commitUnknownError{what: commits, err: err}
 		case inTx && streamLost(err):
 			// The server no longer knows the stream, nor its transaction.
-			return nil, &txLostError{cause: err}
+			return &txLostError{cause: err}
 		}
-		return nil, err
+		return err
 	}
-	c.baton = resp.Baton
-	c.baseURL = c.cl.streamEndpoint(resp.BaseURL)
+	c.baton = baton
+	c.baseURL = c.cl.streamBase(baseURL)
 	if c.baton == nil {
 		c.baseURL = ""
 	}
-	return resp.Results, nil
+	return nil
 }
 
 // commits names what of reqs would commit writes if the server ran them
@@ -246,7 +270,7 @@ func (c *Conn) runStmt(ctx context.Context, st statement) (res *stmtResult, err 
 	}
 	if len(c.begin) == 0 {
 		reqs := []request{{Type: "execute", Stmt: &st}}
-		track := !c.inTx && (c.rawTx || sqltext.TransactionControl(st.SQL) != "")
+		track := c.tracks(st.SQL)
 		if track {
 			reqs = append(reqs, request{Type: "get_autocommit"})
 		}
@@ -263,11 +287,7 @@ func (c *Conn) runStmt(ctx context.Context, st statement) (res *stmtResult, err 
 		}
 		return resp.Result, nil
 	}
-	steps := make([]batchStep, 0, len(c.begin)+1)
-	for _, s := range c.begin {
-		steps = append(steps, batchStep{Stmt: statement{SQL: s}, Condition: afterOK(len(steps))})
-	}
-	steps = append(steps, batchStep{Stmt: st, Condition: afterOK(len(steps))})
+	steps := c.withBegin(&st)
 	br, err := c.runBatch(ctx, steps)
 	if err != nil {
 		return nil, err
@@ -290,6 +310,13 @@ func (c *Conn) runStmt(ctx context.Context, st statement) (res *stmtResult, err 
 	return br.StepResults[last], nil
 }
 
+// tracks reports whether the server must be asked, after sql, whether a
+// transaction opened by a statement is open: sql may open or end one, or
+// one is open (an error may roll it back).
+func (c *Conn) tracks(sql string) bool {
+	return !c.inTx && (c.rawTx || sqltext.TransactionControl(sql) != "")
+}
+
 // trackAutocommit records the server's answer to get_autocommit: whether
 // a transaction opened by a statement is open on the stream.
 func (c *Conn) trackAutocommit(r pipelineResult) {
@@ -306,6 +333,19 @@ func (c *Conn) trackAutocommit(r pipelineResult) {
 // InTransaction reports whether a transaction is open on the stream, begun
 // by BeginTx or by a statement.
 func (c *Conn) InTransaction() bool { return c.inTx || c.rawTx }
+
+// withBegin returns the batch steps that open the pending transaction,
+// followed by st when given, each run only if the one before succeeded.
+func (c *Conn) withBegin(st *statement) []batchStep {
+	steps := make([]batchStep, 0, len(c.begin)+1)
+	for _, s := range c.begin {
+		steps = append(steps, batchStep{Stmt: statement{SQL: s}, Condition: afterOK(len(steps))})
+	}
+	if st != nil {
+		steps = append(steps, batchStep{Stmt: *st, Condition: afterOK(len(steps))})
+	}
+	return steps
+}
 
 // afterOK makes a batch step run only if the previous one succeeded.
 func afterOK(step int) *condition {
@@ -339,11 +379,7 @@ func (c *Conn) flushBegin(ctx context.Context) error {
 	if len(c.begin) == 0 {
 		return nil
 	}
-	steps := make([]batchStep, 0, len(c.begin))
-	for _, s := range c.begin {
-		steps = append(steps, batchStep{Stmt: statement{SQL: s}, Condition: afterOK(len(steps))})
-	}
-	br, err := c.runBatch(ctx, steps)
+	br, err := c.runBatch(ctx, c.withBegin(nil))
 	if err != nil {
 		return err
 	}
@@ -504,18 +540,28 @@ func (c *Conn) changesCount(r pipelineResult) (int64, error) {
 	return 0, malformed("total_changes() did not return one integer")
 }
 
-// QueryContext runs query and returns its rows, which the server sends
-// whole.
+// QueryContext runs query and returns its rows. A statement that only
+// reads streams them (see openCursor), so that a result of any size is
+// read in flat memory; the server sends the rows of one that may write
+// whole, before its outcome is reported, and those of a statement the
+// server must be asked after whether a transaction is open (see tracks).
 func (c *Conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	st, err := c.makeStatement(query, args, true)
 	if err != nil {
 		return nil, err
 	}
+	if sqltext.ReadOnly(st.SQL) && !c.tracks(st.SQL) {
+		rows, err := c.openCursor(ctx, st)
+		if err != nil {
+			return nil, c.refine(ctx, err)
+		}
+		return rows, nil
+	}
 	res, err := c.runStmt(ctx, st)
 	if err != nil {
 		return nil, c.refine(ctx, err)
 	}
-	return newRows(res), nil
+	return wholeRows(res), nil
 }
 
 // refine gives a remote UNIQUE violation the extended code SQLite gives it
@@ -651,6 +697,9 @@ func (c *Conn) Ping(ctx context.Context) error {
 // Close ends the stream on the server, if one is open, so that the server
 // does not keep it until it expires.
 func (c *Conn) Close() error {
+	if c.open != nil {
+		c.open.Close()
+	}
 	if c.baton == nil {
 		return nil
 	}
@@ -667,13 +716,23 @@ func (c *Conn) Close() error {
 // closeTimeout bounds the courtesy close of a stream.
 const closeTimeout = 5 * time.Second
 
-// rows holds a whole result as the server sent it.
+// rows is a result: held whole as the server sent it, or streaming in on
+// a cursor.
 type rows struct {
 	names    []string
 	decl     []string
 	timeCols []bool
-	data     [][]value
-	next     int
+	// data holds the rows in memory: the whole result, or those of a
+	// cursor read ahead (see drain); next is the next one to return.
+	data [][]value
+	next int
+	// cur is the cursor the rest of the rows come on, nil once it ended.
+	cur *cursor
+	// conn is the connection cur streams on.
+	conn *Conn
+	// err is how the rows ended, when not at their end: returned once
+	// those in data are read.
+	err error
 }
 
 var (
@@ -682,12 +741,13 @@ var (
 	_ driver.RowsColumnTypeScanType         = (*rows)(nil)
 )
 
-func newRows(res *stmtResult) *rows {
-	r := &rows{data: res.Rows}
-	r.names = make([]string, len(res.Cols))
-	r.decl = make([]string, len(res.Cols))
-	r.timeCols = make([]bool, len(res.Cols))
-	for i, col := range res.Cols {
+// newRows makes rows of the given columns, empty as yet.
+func newRows(cols []column) *rows {
+	r := &rows{}
+	r.names = make([]string, len(cols))
+	r.decl = make([]string, len(cols))
+	r.timeCols = make([]bool, len(cols))
+	for i, col := range cols {
 		if col.Name != nil {
 			r.names[i] = *col.Name
 		}
@@ -699,15 +759,38 @@ func newRows(res *stmtResult) *rows {
 	return r
 }
 
+// wholeRows holds a result the server sent whole.
+func wholeRows(res *stmtResult) *rows {
+	r := newRows(res.Cols)
+	r.data = res.Rows
+	return r
+}
+
 func (r *rows) Columns() []string { return r.names }
-func (r *rows) Close() error      { r.data = nil; return nil }
+
+// end is what Next returns past the last row.
+func (r *rows) end() error {
+	if r.err != nil {
+		return r.err
+	}
+	return io.EOF
+}
 
 func (r *rows) Next(dest []driver.Value) error {
-	if r.next >= len(r.data) {
-		return io.EOF
+	var row []value
+	switch {
+	case r.next < len(r.data):
+		row = r.data[r.next]
+		r.data[r.next] = nil
+		r.next++
+	case r.cur != nil:
+		var ok bool
+		if row, ok = r.read(); !ok {
+			return r.end()
+		}
+	default:
+		return r.end()
 	}
-	row := r.data[r.next]
-	r.next++
 	if len(row) != len(dest) {
 		return fmt.Errorf("libsql: the server sent a row of %d values for %d columns", len(row), len(dest))
 	}

@@ -45,7 +45,11 @@ type Options struct {
 	CastValues bool
 }
 
-const pipelinePath = "/v3/pipeline"
+// The Hrana 3 endpoints, under the primary's URL or a stream's base URL.
+const (
+	pipelinePath = "/v3/pipeline"
+	cursorPath   = "/v3/cursor"
+)
 
 // Connector opens streams on one server. It implements driver.Connector and
 // io.Closer.
@@ -67,7 +71,7 @@ func NewConnector(opts Options) (*Connector, error) {
 		return nil, err
 	}
 	limits := opts.Limits.WithDefaults()
-	cl := &client{http: newHTTPClient(limits), pipeline: base + pipelinePath, token: opts.AuthToken, observe: opts.Observe, limits: limits}
+	cl := &client{http: newHTTPClient(limits), base: base, token: opts.AuthToken, observe: opts.Observe, limits: limits}
 	if opts.Host != "" {
 		cl.http.Transport = &namespaceTransport{base: cl.http.Transport, host: opts.Host, delays: NamespaceRetryDelays}
 	}

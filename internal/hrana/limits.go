@@ -17,9 +17,11 @@ const (
 	DefaultConnectTimeout = 10 * time.Second
 	// DefaultRequestTimeout bounds one request, from sending it to reading
 	// the whole reply, when the caller's context has no deadline of its
-	// own. A context deadline replaces it, longer or shorter.
+	// own; for rows read as they stream in, each wait for the next of
+	// them (see Limits.watch). A context deadline replaces it, longer or shorter.
 	DefaultRequestTimeout = 60 * time.Second
-	// DefaultMaxResponseBytes caps the size of one reply.
+	// DefaultMaxResponseBytes caps the size of one reply, and of one
+	// entry (a row) of rows read as they stream in.
 	DefaultMaxResponseBytes = 64 << 20
 )
 
@@ -56,6 +58,23 @@ func (l Limits) Bound(ctx context.Context) (context.Context, context.CancelFunc)
 	return context.WithTimeoutCause(ctx, l.RequestTimeout, &requestTimeoutError{l.RequestTimeout})
 }
 
+// watch bounds a reply read as it streams in: without a deadline in ctx,
+// each wait for the server (for the reply to begin, then between two of
+// its entries) is bounded by RequestTimeout, the reply as a whole not, so
+// that a long read that keeps coming is not cut. Call progress after each
+// entry, and cancel when done.
+func (l Limits) watch(ctx context.Context) (_ context.Context, progress func(), cancel context.CancelFunc) {
+	l = l.WithDefaults()
+	if _, ok := ctx.Deadline(); ok || l.RequestTimeout < 0 {
+		ctx, cancel := context.WithCancel(ctx)
+		return ctx, func() {}, cancel
+	}
+	ctx, cancelCause := context.WithCancelCause(ctx)
+	d := l.RequestTimeout
+	timer := time.AfterFunc(d, func() { cancelCause(&requestTimeoutError{d}) })
+	return ctx, func() { timer.Reset(d) }, func() { timer.Stop(); cancelCause(context.Canceled) }
+}
+
 // requestTimeoutError is the cause of a request cut by RequestTimeout.
 type requestTimeoutError struct{ d time.Duration }
 
@@ -67,9 +86,17 @@ func (e *requestTimeoutError) Error() string {
 // than MaxResponseBytes.
 var ErrResponseTooLarge = errors.New("libsql: the server's reply is too large")
 
-type tooLargeError struct{ limit int64 }
+// tooLargeError is a reply, or with entry set one entry of a streamed
+// reply (a row), larger than limit.
+type tooLargeError struct {
+	limit int64
+	entry bool
+}
 
 func (e *tooLargeError) Error() string {
+	if e.entry {
+		return fmt.Sprintf("libsql: a row the server sent is larger than MaxResponseBytes (%d bytes); select fewer or smaller columns or raise Config.MaxResponseBytes", e.limit)
+	}
 	return fmt.Sprintf("libsql: the server's reply is larger than MaxResponseBytes (%d bytes); fetch fewer rows at a time (LIMIT) or raise Config.MaxResponseBytes", e.limit)
 }
 

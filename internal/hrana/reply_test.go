@@ -110,7 +110,7 @@ func FuzzReply(f *testing.F) {
 	f.Add([]byte(hranatest.Body(hranatest.Baton("b"), "", ok)))
 	f.Add([]byte(hranatest.Body(hranatest.Baton("b"), "http://127.0.0.1:1/x", ok, `{"type":"ok","response":{"type":"get_autocommit","is_autocommit":false}}`)))
 	f.Fuzz(func(t *testing.T, reply []byte) {
-		cl := &client{http: &http.Client{Transport: fixedReply(reply)}, pipeline: "http://127.0.0.1:1" + pipelinePath, limits: Limits{}.WithDefaults()}
+		cl := &client{http: &http.Client{Transport: fixedReply(reply)}, base: "http://127.0.0.1:1", limits: Limits{}.WithDefaults()}
 		ctx := context.Background()
 		conn := &Conn{cl: cl, txLock: "IMMEDIATE"}
 		conn.ExecContext(ctx, "INSERT INTO t VALUES (1)", nil)

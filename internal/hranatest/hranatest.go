@@ -1,5 +1,5 @@
 // Package hranatest is a fake Hrana server for tests: it answers each
-// pipeline as the test says, for what a real server will not do on demand
+// pipeline, and each cursor (POST /v3/cursor), as the test says, for what a real server will not do on demand
 // (malformed or hostile replies, null batons, foreign base URLs, silence).
 // It records every pipeline it receives.
 package hranatest
@@ -13,26 +13,35 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
-// Pipeline is a request the server received.
+// Pipeline is a request the server received: a pipeline of Requests, or
+// a cursor running Batch.
 type Pipeline struct {
 	// Path is the URL path, Authorization the header as sent.
 	Path, Authorization string
 	Baton               *string   `json:"baton"`
 	Requests            []Request `json:"requests"`
+	Batch               *Batch    `json:"batch"`
 }
+
+// Cursor reports whether p asks for a cursor.
+func (p Pipeline) Cursor() bool { return strings.HasSuffix(p.Path, "/v3/cursor") }
 
 // Request is one request of a pipeline, as far as tests look at it.
 type Request struct {
-	Type  string `json:"type"`
-	Stmt  *Stmt  `json:"stmt"`
-	Batch *struct {
-		Steps []struct {
-			Stmt Stmt `json:"stmt"`
-		} `json:"steps"`
-	} `json:"batch"`
-	SQL *string `json:"sql"`
+	Type  string  `json:"type"`
+	Stmt  *Stmt   `json:"stmt"`
+	Batch *Batch  `json:"batch"`
+	SQL   *string `json:"sql"`
+}
+
+// Batch is the batch of a request or a cursor.
+type Batch struct {
+	Steps []struct {
+		Stmt Stmt `json:"stmt"`
+	} `json:"steps"`
 }
 
 // Stmt is a statement of a request.
@@ -43,6 +52,11 @@ type Stmt struct {
 // SQL lists the statements of the pipeline, in order.
 func (p Pipeline) SQL() []string {
 	var out []string
+	if p.Batch != nil {
+		for _, s := range p.Batch.Steps {
+			out = append(out, s.Stmt.SQL)
+		}
+	}
 	for _, r := range p.Requests {
 		switch {
 		case r.Stmt != nil:
@@ -64,9 +78,14 @@ type Reply struct {
 	Status int
 	// Body is sent as it is.
 	Body string
-	// Hang sends nothing until the client gives up or the server closes.
+	// Pause, when set, sends Body a line at a time, flushed, with this
+	// pause before each line after the first.
+	Pause time.Duration
+	// Hang, after Body, sends nothing more until the client gives up or
+	// the server closes: without a Body, not even the headers.
 	Hang bool
-	// Cut breaks the connection without an answer.
+	// Cut, after Body, breaks the connection: without a Body, with no
+	// answer at all.
 	Cut bool
 }
 
@@ -130,21 +149,54 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	respond := s.respond
 	s.mu.Unlock()
 	reply := respond(p)
+	if reply.Body != "" || (!reply.Hang && !reply.Cut) {
+		w.Header().Set("Content-Type", "application/json")
+		if reply.Status != 0 {
+			w.WriteHeader(reply.Status)
+		}
+		if !s.write(w, r, reply) {
+			return
+		}
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+	}
 	switch {
 	case reply.Hang:
 		select {
 		case <-r.Context().Done():
 		case <-s.closing:
 		}
-		return
 	case reply.Cut:
 		panic(http.ErrAbortHandler)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	if reply.Status != 0 {
-		w.WriteHeader(reply.Status)
+}
+
+// write sends the body of reply, reporting whether the client stayed.
+func (s *Server) write(w http.ResponseWriter, r *http.Request, reply Reply) bool {
+	if reply.Pause == 0 {
+		io.WriteString(w, reply.Body)
+		return true
 	}
-	io.WriteString(w, reply.Body)
+	f, _ := w.(http.Flusher)
+	for i, line := range strings.SplitAfter(reply.Body, "\n") {
+		if i > 0 {
+			select {
+			case <-time.After(reply.Pause):
+			case <-r.Context().Done():
+				return false
+			case <-s.closing:
+				return false
+			}
+		}
+		if _, err := io.WriteString(w, line); err != nil {
+			return false
+		}
+		if f != nil {
+			f.Flush()
+		}
+	}
+	return true
 }
 
 // Baton is a constant baton for OK, so that a test can tell streams apart.
@@ -153,9 +205,16 @@ func Baton(s string) *string { return &s }
 // OK answers every request of p as a working server would, with the given
 // baton (nil closes the stream) and base URL (empty sends none): an
 // execute of a SELECT returns one row holding the integer 1, other
-// statements change one row; batches run every step; get_autocommit says
-// no transaction is open.
+// statements change one row; batches and cursors run every step;
+// get_autocommit says no transaction is open.
 func OK(p Pipeline, baton *string, baseURL string) Reply {
+	if p.Cursor() {
+		var entries []string
+		for i, st := range p.Batch.Steps {
+			entries = append(entries, Step(i, st.Stmt.SQL)...)
+		}
+		return Reply{Body: CursorBody(baton, baseURL, entries...)}
+	}
 	results := make([]string, len(p.Requests))
 	for i, r := range p.Requests {
 		var resp string
@@ -181,17 +240,58 @@ func OK(p Pipeline, baton *string, baseURL string) Reply {
 
 // Body is a pipeline reply holding the given results (JSON text each).
 func Body(baton *string, baseURL string, results ...string) string {
+	return head(baton, baseURL) + `,"results":[` + strings.Join(results, ",") + `]}`
+}
+
+// head opens a reply object with its baton and base URL.
+func head(baton *string, baseURL string) string {
 	b, _ := json.Marshal(baton)
 	out := `{"baton":` + string(b)
 	if baseURL != "" {
 		u, _ := json.Marshal(baseURL)
 		out += `,"base_url":` + string(u)
 	}
-	return out + `,"results":[` + strings.Join(results, ",") + `]}`
+	return out
+}
+
+// CursorBody is a cursor reply: its first line, then the given entries
+// (JSON text each), a line each.
+func CursorBody(baton *string, baseURL string, entries ...string) string {
+	var b strings.Builder
+	b.WriteString(head(baton, baseURL) + "}\n")
+	for _, e := range entries {
+		b.WriteString(e + "\n")
+	}
+	return b.String()
+}
+
+// Step is the cursor entries of batch step i running sql, as OK runs it.
+func Step(i int, sql string) []string {
+	if isSelect(sql) {
+		return []string{StepBegin(i, `{"name":"v","decltype":null}`), Row(`{"type":"integer","value":"1"}`), StepEnd}
+	}
+	return []string{StepBegin(i), `{"type":"step_end","affected_row_count":1,"last_insert_rowid":"1"}`}
+}
+
+// StepBegin is the cursor entry that begins step i, of the given columns
+// (JSON text each).
+func StepBegin(i int, cols ...string) string {
+	return fmt.Sprintf(`{"type":"step_begin","step":%d,"cols":[%s]}`, i, strings.Join(cols, ","))
+}
+
+// Row is a cursor entry holding one row of the given values (JSON text
+// each).
+func Row(values ...string) string { return `{"type":"row","row":[` + strings.Join(values, ",") + `]}` }
+
+// StepEnd is the cursor entry that ends a step that changed nothing.
+const StepEnd = `{"type":"step_end","affected_row_count":0,"last_insert_rowid":null}`
+
+func isSelect(sql string) bool {
+	return strings.HasPrefix(strings.ToUpper(strings.TrimSpace(sql)), "SELECT")
 }
 
 func stmtResult(sql string) string {
-	if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(sql)), "SELECT") {
+	if isSelect(sql) {
 		return `{"cols":[{"name":"v","decltype":null}],"rows":[[{"type":"integer","value":"1"}]],"affected_row_count":0,"last_insert_rowid":null}`
 	}
 	return `{"cols":[],"rows":[],"affected_row_count":1,"last_insert_rowid":"1"}`

@@ -162,7 +162,7 @@ func (k *cursor) check(e *cursorEntry) error {
 		case k.inStep:
 			return malformed("step_begin inside step %d", k.seen)
 		case e.Step == nil || *e.Step <= k.seen || *e.Step >= k.steps:
-			return malformed("step_begin without a step after %d of %d", k.seen, k.steps)
+			return malformed("step_begin of no step expected after step %d of %d", k.seen, k.steps)
 		case e.Cols == nil:
 			return malformed("step_begin without columns")
 		}

@@ -29,15 +29,16 @@ func openFake(t *testing.T, srv *hranatest.Server, limits Limits) *sql.DB {
 	return db
 }
 
-// useAll runs what a GORM program runs: an Exec, a Query read to the end,
-// a transaction's statement, a multi-statement Exec. It reports the first
-// error of each; none may panic.
+// useAll runs what a GORM program runs: an Exec, a Query read to the end
+// (streamed on a cursor), one that writes (sent whole), a transaction's
+// statement, a multi-statement Exec. It reports the first error of each;
+// none may panic.
 func useAll(db *sql.DB) map[string]error {
 	ctx := context.Background()
 	out := map[string]error{}
 	_, out["execute"] = db.ExecContext(ctx, "INSERT INTO t VALUES (1)")
-	out["query"] = func() error {
-		rows, err := db.QueryContext(ctx, "SELECT v FROM t")
+	readAll := func(query string) error {
+		rows, err := db.QueryContext(ctx, query)
 		if err != nil {
 			return err
 		}
@@ -49,7 +50,9 @@ func useAll(db *sql.DB) map[string]error {
 			}
 		}
 		return rows.Err()
-	}()
+	}
+	out["query"] = readAll("SELECT v FROM t")
+	out["returning"] = readAll("INSERT INTO t VALUES (1) RETURNING v")
 	out["batch"] = func() error {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
@@ -72,7 +75,7 @@ func TestMalformedRepliesAreErrors(t *testing.T) {
 				if c.For != "" && c.For != what {
 					continue
 				}
-				if c.InValues && what != "query" {
+				if c.InValues && what != "query" && what != "returning" {
 					continue
 				}
 				require.Error(t, err, what)
@@ -109,6 +112,9 @@ func FuzzReply(f *testing.F) {
 	ok := `{"type":"ok","response":{"type":"execute","result":{"cols":[{"name":"v","decltype":"datetime"}],"rows":[[{"type":"text","value":"2024-01-01 00:00:00"}]],"affected_row_count":1,"last_insert_rowid":"7"}}}`
 	f.Add([]byte(hranatest.Body(hranatest.Baton("b"), "", ok)))
 	f.Add([]byte(hranatest.Body(hranatest.Baton("b"), "http://127.0.0.1:1/x", ok, `{"type":"ok","response":{"type":"get_autocommit","is_autocommit":false}}`)))
+	f.Add([]byte(hranatest.CursorBody(hranatest.Baton("b"), "", hranatest.StepBegin(0, `{"name":"v","decltype":"datetime"}`),
+		hranatest.Row(`{"type":"text","value":"2024-01-01 00:00:00"}`), hranatest.Row(`{"type":"integer","value":"7"}`), hranatest.StepEnd,
+		`{"type":"replication_index","replication_index":3}`)))
 	f.Fuzz(func(t *testing.T, reply []byte) {
 		cl := &client{http: &http.Client{Transport: fixedReply(reply)}, base: "http://127.0.0.1:1", limits: Limits{}.WithDefaults()}
 		ctx := context.Background()
@@ -118,8 +124,12 @@ func FuzzReply(f *testing.F) {
 		conn.ExecContext(ctx, "SELECT 1; SELECT 2", nil)
 		if rows, err := conn.QueryContext(ctx, "SELECT v FROM t", nil); err == nil {
 			dest := make([]driver.Value, len(rows.Columns()))
+			rows.Next(dest)
+			// Another statement while rows stream reads the rest ahead.
+			conn.ExecContext(ctx, "INSERT INTO t VALUES (2)", nil)
 			for rows.Next(dest) == nil {
 			}
+			rows.Close()
 		}
 		conn = &Conn{cl: cl, txLock: "IMMEDIATE"}
 		if tx, err := conn.BeginTx(ctx, driver.TxOptions{}); err == nil {

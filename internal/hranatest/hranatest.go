@@ -306,12 +306,23 @@ func Error(code, message string) string {
 type Case struct {
 	Name  string
 	Reply Reply
-	// For names the one request type the reply is malformed for ("execute"
-	// or "batch"); empty means any.
+	// For names the one request type the reply is malformed for
+	// ("execute", "batch", or "query": a cursor); empty means any.
 	For string
-	// InValues is set when only the row values are malformed, which a
-	// client sees only when it reads the rows.
+	// InValues is set when only the rows are malformed, which a client
+	// sees only when it reads them.
 	InValues bool
+}
+
+// cursorCase is a malformed cursor reply: its first line, then lines.
+func cursorCase(name string, inValues bool, lines ...string) Case {
+	return Case{Name: "cursor: " + name, For: "query", InValues: inValues,
+		Reply: Reply{Body: CursorBody(Baton("b"), "", lines...)}}
+}
+
+// cursorValue is a malformed cursor reply whose one value is v.
+func cursorValue(name, v string) Case {
+	return cursorCase(name, true, StepBegin(0, `{"name":"v"}`), Row(v), StepEnd)
 }
 
 // Malformed is the catalogue of replies a client must refuse with an
@@ -359,4 +370,42 @@ var Malformed = []Case{
 	{Name: "HTML with 200", Reply: Reply{Body: "<!DOCTYPE html><html><body>Welcome to nginx!</body></html>"}},
 	{Name: "error status without body", Reply: Reply{Status: http.StatusInternalServerError}},
 	{Name: "redirect", Reply: Reply{Status: http.StatusFound, Body: ""}},
+
+	{Name: "cursor: empty", For: "query", Reply: Reply{Body: "\n"}},
+	{Name: "cursor: first line unfinished", For: "query", Reply: Reply{Body: `{"baton":"b"}`}},
+	{Name: "cursor: first line not an object", For: "query", Reply: Reply{Body: "[1]\n"}},
+	{Name: "cursor: baton a number", For: "query", Reply: Reply{Body: `{"baton":7}` + "\n" + StepBegin(0, `{"name":"v"}`) + "\n" + StepEnd + "\n"}},
+	cursorCase("no entries", false),
+	cursorCase("entry not JSON", false, `{"type":`),
+	cursorCase("entry of unknown type", false, `{"type":"maybe"}`),
+	cursorCase("entry without type", false, `{"step":0,"cols":[]}`),
+	cursorCase("step_begin without columns", false, `{"type":"step_begin","step":0}`),
+	cursorCase("step_begin without step", false, `{"type":"step_begin","cols":[]}`),
+	cursorCase("step_begin of a step not sent", false, StepBegin(7, `{"name":"v"}`)),
+	cursorCase("step_begin of a negative step", false, StepBegin(-1, `{"name":"v"}`)),
+	cursorCase("step as text", false, `{"type":"step_begin","step":"0","cols":[]}`),
+	cursorCase("row before step_begin", false, Row(`{"type":"integer","value":"1"}`)),
+	cursorCase("step_end before step_begin", false, StepEnd),
+	cursorCase("step_error without error", false, `{"type":"step_error","step":0}`),
+	cursorCase("error without error", false, `{"type":"error"}`),
+	cursorCase("step_begin twice", true, StepBegin(0, `{"name":"v"}`), StepBegin(0, `{"name":"v"}`)),
+	cursorCase("row wider than columns", true, StepBegin(0, `{"name":"v"}`), Row(`{"type":"integer","value":"1"}`, `{"type":"integer","value":"2"}`), StepEnd),
+	cursorCase("row narrower than columns", true, StepBegin(0, `{"name":"v"}`, `{"name":"w"}`), Row(`{"type":"integer","value":"1"}`), StepEnd),
+	cursorCase("row null", true, StepBegin(0, `{"name":"v"}`), `{"type":"row","row":null}`, StepEnd),
+	cursorCase("row without values", true, StepBegin(0, `{"name":"v"}`), `{"type":"row"}`, StepEnd),
+	cursorCase("no step_end", true, StepBegin(0, `{"name":"v"}`), Row(`{"type":"integer","value":"1"}`)),
+	cursorCase("step_end without affected_row_count", true, StepBegin(0, `{"name":"v"}`), `{"type":"step_end"}`),
+	cursorCase("rowid not an integer", true, StepBegin(0, `{"name":"v"}`), `{"type":"step_end","affected_row_count":0,"last_insert_rowid":"x"}`),
+	cursorCase("step_error of another step", true, StepBegin(0, `{"name":"v"}`), `{"type":"step_error","step":1,"error":{"message":"m"}}`),
+	cursorCase("replication_index inside a step", true, StepBegin(0, `{"name":"v"}`), `{"type":"replication_index","replication_index":1}`, StepEnd),
+	cursorCase("entry after the last step", true, StepBegin(0, `{"name":"v"}`), StepEnd, Row(`{"type":"integer","value":"1"}`)),
+	cursorCase("entry after the error", true, StepBegin(0, `{"name":"v"}`), `{"type":"error","error":{"message":"m"}}`, StepEnd),
+	{Name: "cursor: ends inside an entry", For: "query", InValues: true, Reply: Reply{Body: `{"baton":"b"}` + "\n" + StepBegin(0, `{"name":"v"}`) + "\n" + `{"type":"row","row":[{"type":"int`}},
+	{Name: "cursor: cut after a row", For: "query", InValues: true, Reply: Reply{Body: `{"baton":"b"}` + "\n" + StepBegin(0, `{"name":"v"}`) + "\n" + Row(`{"type":"integer","value":"1"}`) + "\n", Cut: true}},
+	cursorValue("value of unknown type", `{"type":"bignum","value":"1"}`),
+	cursorValue("integer as a number", `{"type":"integer","value":1}`),
+	cursorValue("integer out of range", `{"type":"integer","value":"99999999999999999999"}`),
+	cursorValue("text as a number", `{"type":"text","value":7}`),
+	cursorValue("bad base64", `{"type":"blob","base64":"!!not base64!!"}`),
+	cursorValue("deep nesting in a value", `{"type":"text","value":`+strings.Repeat("[", 20000)+strings.Repeat("]", 20000)+`}`),
 }

@@ -85,14 +85,17 @@ type Config struct {
 	// RequestTimeout bounds each request to the server (a statement, a
 	// batch, COMMIT) and each sync of an embedded replica, when the
 	// context has no deadline of its own; a context deadline replaces it,
-	// so pass one for a statement that may run longer. A request cut short
+	// so pass one for a statement that may run longer. Rows of a read,
+	// which stream in, are bounded by it between one row and the next,
+	// not as a whole. A request cut short
 	// fails with an error matching ErrServerUnreachable that names this
 	// setting. Default 60s; negative leaves requests bounded by their
 	// context alone.
 	RequestTimeout time.Duration
 	// MaxResponseBytes caps the size of one reply from the server; a
 	// larger one fails with ErrResponseTooLarge instead of filling memory.
-	// Default 64 MiB.
+	// The rows of a read stream in, so it caps one row there, not the
+	// result. Default 64 MiB.
 	MaxResponseBytes int64
 }
 

@@ -16,7 +16,7 @@ type bigRow struct {
 }
 
 // largeRows fills big_rows with n rows of 1000 bytes each, on the server.
-func largeRows(t *testing.T, db *gorm.DB, n int) {
+func largeRows(t testing.TB, db *gorm.DB, n int) {
 	t.Helper()
 	require.NoError(t, db.AutoMigrate(&bigRow{}))
 	require.NoError(t, db.Exec(`WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?)

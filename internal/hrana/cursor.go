@@ -384,17 +384,21 @@ func (r *rows) abandon() {
 }
 
 // Close ends the rows. A result whose end has already arrived is read to
-// it, so that its HTTP connection is used again; the reply of one still
+// it, so that its HTTP connection is used again, and how it ended is
+// returned (database/sql's Row.Scan reports it); the reply of one still
 // coming is closed.
 func (r *rows) Close() error {
+	var err error
 	for r.cur != nil && r.cur.buffered() {
-		r.read()
+		if _, ok := r.read(); !ok {
+			err = r.err
+		}
 	}
 	if r.cur != nil {
 		r.abandon()
 	}
 	r.data = nil
-	return nil
+	return err
 }
 
 // leftOpenError is the end of rows left streaming while another statement

@@ -311,7 +311,7 @@ func TestRouterMalformedPrimaryReplies(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "r.db")
 			f := newFakePrimary(t, path, func(p hranatest.Pipeline) (hranatest.Reply, bool) {
 				// Open's reachability check gets a good reply.
-				return c.Reply, len(p.Requests) > 0
+				return c.Reply, len(p.Requests) > 0 || p.Cursor()
 			})
 			_, db := openRouter(t, f, path, true, hrana.Limits{RequestTimeout: 2 * time.Second})
 			_, err := db.Exec("INSERT INTO t VALUES (14)")
@@ -322,7 +322,9 @@ func TestRouterMalformedPrimaryReplies(t *testing.T) {
 			require.NoError(t, err)
 			var v any
 			err = tx.QueryRow("SELECT v FROM t").Scan(&v)
-			if c.For != "execute" {
+			// QueryRow reads one row: a cursor malformed only after it may
+			// give it.
+			if c.For != "execute" && (c.For != "query" || !c.InValues) {
 				require.Error(t, err, "a read in a transaction")
 			}
 			tx.Rollback()

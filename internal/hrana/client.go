@@ -141,10 +141,13 @@ func (c *client) post(ctx context.Context, base, path string, body any) (*http.R
 		e.Message = http.StatusText(resp.StatusCode)
 	}
 	if strings.Contains(e.Message, "invalid utf-8") {
-		e.Message += ": the server cannot send text that is not valid UTF-8 (a local connection or an embedded replica stored it); select it as CAST(... AS BLOB), or, on an embedded replica, outside a read-write transaction, where reads run on the local file"
+		e.Message += ": " + invalidUTF8
 	}
 	return nil, &Error{Code: e.Code, Message: c.redact(e.Message), Status: resp.StatusCode}
 }
+
+// invalidUTF8 explains why sqld cannot send some text.
+const invalidUTF8 = "the server cannot send text that is not valid UTF-8 (a local connection or an embedded replica stored it); select it as CAST(... AS BLOB), or, on an embedded replica, outside a read-write transaction, where reads run on the local file"
 
 // streamBase is the base URL of a stream whose reply named baseURL. A
 // base URL is followed only to the primary's own scheme and host, which

@@ -127,6 +127,10 @@ func (k *cursor) line() ([]byte, error) {
 			return nil, io.EOF
 		case err == io.EOF:
 			return nil, malformed("the cursor reply ends in the middle of an entry")
+		case errors.Is(err, io.ErrUnexpectedEOF) && k.ctx.Err() == nil:
+			// sqld breaks off a cursor's reply when a row holds text
+			// it cannot encode.
+			return nil, &unreachableError{msg: "the server broke off the rows; if it is sqld, " + invalidUTF8, err: err}
 		default:
 			return nil, k.cl.transportError(k.ctx, err)
 		}

@@ -99,12 +99,45 @@ func TestExecBatchMalformedReplies(t *testing.T) {
 			}
 			return br
 		},
+		"rollback ran after a commit": func(steps []batchStep) batchResult {
+			br := batchResult{StepResults: make([]*stmtResult, len(steps)), StepErrors: make([]*responseError, len(steps))}
+			for i := range steps {
+				br.StepResults[i] = &stmtResult{}
+			}
+			return br
+		},
 	} {
 		c, _ := fakeBatchServer(t, reply)
 		results, err := c.ExecBatch(context.Background(), twoInserts)
 		require.ErrorIs(t, err, ErrMalformedReply, name)
+		require.ErrorIs(t, err, ErrCommitUnknown, name)
 		assert.Nil(t, results, name)
 	}
+}
+
+// TestCommitClaimedSkipped: a transaction's COMMIT is an unconditional
+// batch step, so a reply with neither a result nor an error for it has not
+// shown that it ran: its outcome is unknown, never success.
+func TestCommitClaimedSkipped(t *testing.T) {
+	c, got := fakeBatchServer(t, func(steps []batchStep) batchResult {
+		br := batchResult{StepResults: make([]*stmtResult, len(steps)), StepErrors: make([]*responseError, len(steps))}
+		if steps[0].Stmt.SQL == "COMMIT" {
+			return br
+		}
+		for i := range steps {
+			br.StepResults[i] = &stmtResult{}
+		}
+		return br
+	})
+	ctx := context.Background()
+	tx, err := c.BeginTx(ctx, driver.TxOptions{})
+	require.NoError(t, err)
+	_, err = c.ExecContext(ctx, "INSERT INTO t VALUES (1)", nil)
+	require.NoError(t, err)
+	err = tx.Commit()
+	require.ErrorIs(t, err, ErrCommitUnknown)
+	require.Len(t, *got, 2)
+	assert.Equal(t, "COMMIT", (*got)[1].Requests[0].Batch.Steps[0].Stmt.SQL)
 }
 
 func TestExecBatchStatementError(t *testing.T) {

@@ -325,7 +325,7 @@ func (c *Conn) runBatch(ctx context.Context, steps []batchStep) (*batchResult, e
 	if err != nil {
 		return nil, err
 	}
-	if err := checkBatch(resp.BatchResult, len(steps)); err != nil {
+	if err := checkBatch(resp.BatchResult, steps); err != nil {
 		c.lose()
 		c.bad = true
 		return nil, err

@@ -29,10 +29,34 @@ type Request struct {
 	Stmt  *Stmt  `json:"stmt"`
 	Batch *struct {
 		Steps []struct {
-			Stmt Stmt `json:"stmt"`
+			Stmt      Stmt       `json:"stmt"`
+			Condition *Condition `json:"condition"`
 		} `json:"steps"`
 	} `json:"batch"`
 	SQL *string `json:"sql"`
+}
+
+// Condition is a batch step's condition.
+type Condition struct {
+	Type string     `json:"type"`
+	Step *int       `json:"step"`
+	Cond *Condition `json:"cond"`
+}
+
+// holds evaluates c when every step that ran succeeded; ran says which
+// did. A condition on autocommit, which the client never sends, holds.
+func (c *Condition) holds(ran []bool) bool {
+	switch {
+	case c == nil:
+		return true
+	case c.Type == "ok" && c.Step != nil && *c.Step >= 0 && *c.Step < len(ran):
+		return ran[*c.Step]
+	case c.Type == "error":
+		return false
+	case c.Type == "not":
+		return !c.Cond.holds(ran)
+	}
+	return true
 }
 
 // Stmt is a statement of a request.
@@ -153,7 +177,8 @@ func Baton(s string) *string { return &s }
 // OK answers every request of p as a working server would, with the given
 // baton (nil closes the stream) and base URL (empty sends none): an
 // execute of a SELECT returns one row holding the integer 1, other
-// statements change one row; batches run every step; get_autocommit says
+// statements change one row; batches run every step whose condition
+// holds, and each succeeds; get_autocommit says
 // no transaction is open.
 func OK(p Pipeline, baton *string, baseURL string) Reply {
 	results := make([]string, len(p.Requests))
@@ -165,8 +190,12 @@ func OK(p Pipeline, baton *string, baseURL string) Reply {
 		case "batch":
 			res := make([]string, len(r.Batch.Steps))
 			errs := make([]string, len(r.Batch.Steps))
+			ran := make([]bool, len(r.Batch.Steps))
 			for j, st := range r.Batch.Steps {
-				res[j], errs[j] = stmtResult(st.Stmt.SQL), "null"
+				res[j], errs[j] = "null", "null"
+				if ran[j] = st.Condition.holds(ran[:j]); ran[j] {
+					res[j] = stmtResult(st.Stmt.SQL)
+				}
 			}
 			resp = `{"type":"batch","result":{"step_results":[` + strings.Join(res, ",") + `],"step_errors":[` + strings.Join(errs, ",") + `]}}`
 		case "get_autocommit":
@@ -241,6 +270,7 @@ var Malformed = []Case{
 	{Name: "close response to an execute", Reply: Reply{Body: `{"baton":null,"results":[{"type":"ok","response":{"type":"close"}}]}`}},
 	{Name: "execute response to a batch", Reply: Reply{Body: `{"baton":null,"results":[{"type":"ok","response":{"type":"execute","result":{"cols":[],"rows":[],"affected_row_count":1}}}]}`}, For: "batch"},
 	{Name: "batch with short step arrays", Reply: Reply{Body: `{"baton":null,"results":[{"type":"ok","response":{"type":"batch","result":{"step_results":[],"step_errors":[]}}}]}`}},
+	{Name: "batch whose unconditional steps claim they were skipped", Reply: Reply{Body: `{"baton":null,"results":[{"type":"ok","response":{"type":"batch","result":{"step_results":[null,null],"step_errors":[null,null]}}}]}`}, For: "batch"},
 	{Name: "batch with null step arrays", Reply: Reply{Body: `{"baton":null,"results":[{"type":"ok","response":{"type":"batch","result":{}}}]}`}},
 	{Name: "rows wider than columns", Reply: Reply{Body: `{"baton":null,"results":[{"type":"ok","response":{"type":"execute","result":{"cols":[],"rows":[[{"type":"integer","value":"1"}]],"affected_row_count":0}}}]}`}},
 	{Name: "row null", Reply: Reply{Body: `{"baton":null,"results":[{"type":"ok","response":{"type":"execute","result":{"cols":[{"name":"v"}],"rows":[null],"affected_row_count":0}}}]}`}},

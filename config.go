@@ -32,6 +32,12 @@ type Config struct {
 	// EncryptionKey encrypts a local file or replica at rest. It must be 32
 	// bytes, the length libSQL uses.
 	EncryptionKey string
+	// RemoteEncryptionKey is the key of a database that Turso Cloud keeps
+	// encrypted at rest (remote mode and embedded replicas), as Turso
+	// gives it (base64). It is sent as the x-turso-encryption-key header of
+	// every request to the server and never appears in an error or a log
+	// line. It is not EncryptionKey, which encrypts the local file.
+	RemoteEncryptionKey string
 	// SyncInterval is how often an embedded replica pulls from the primary;
 	// 0 syncs only on demand.
 	SyncInterval time.Duration
@@ -148,7 +154,9 @@ func (c Config) Mode() (Mode, error) {
 // Remote databases are a libsql://, https:// or http:// URL (ws:// and
 // wss:// name the same server, spoken to over HTTP and HTTPS) with an
 // authToken parameter, and the network limits connect_timeout,
-// request_timeout (Go durations or milliseconds) and max_response_bytes. Adding a replica parameter names the local file of
+// request_timeout (Go durations or milliseconds) and max_response_bytes,
+// and remoteEncryptionKey for a database encrypted on the server. Adding a
+// replica parameter names the local file of
 // an embedded replica, with sync_interval and read_your_writes:
 //
 //	libsql://db.example.com?authToken=TOKEN
@@ -265,6 +273,8 @@ func parseRemoteDSN(dsn string) (Config, error) {
 			cfg.AuthToken = v
 		case "replica":
 			cfg.Database = v
+		case "remote_encryption_key", "remoteEncryptionKey":
+			cfg.RemoteEncryptionKey = v
 		case "sync_interval", "syncInterval":
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -383,6 +393,13 @@ func (c Config) validate(mode Mode) error {
 		if _, err := hrana.BaseURL(c.URL); err != nil {
 			return err
 		}
+	} else if c.RemoteEncryptionKey != "" {
+		return errors.New("libsql: RemoteEncryptionKey is the key of a database encrypted on the server, but this config names only a local file; use EncryptionKey to encrypt a local file, or set URL too")
+	}
+	for _, b := range []byte(c.RemoteEncryptionKey) {
+		if b < 0x21 || b > 0x7e {
+			return errors.New("libsql: RemoteEncryptionKey holds a space, a control character or a byte outside ASCII; give the key as Turso shows it (base64)")
+		}
 	}
 	if mode != ModeEmbeddedReplica {
 		if c.SyncInterval != 0 {
@@ -403,7 +420,7 @@ func (c Config) remoteConnector() (sqldriver.Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return hrana.NewConnector(hrana.Options{URL: c.URL, AuthToken: c.AuthToken, TxLock: c.TxLock, Limits: limits})
+	return hrana.NewConnector(hrana.Options{URL: c.URL, AuthToken: c.AuthToken, EncryptionKey: c.RemoteEncryptionKey, TxLock: c.TxLock, Limits: limits})
 }
 
 // replicaConnector opens the embedded replica, of the sqld namespace
@@ -426,13 +443,14 @@ func (c Config) replicaConnector(log logger.Interface, namespace string) (sqldri
 		return nil, err
 	}
 	r, err := replica.Open(replica.Options{
-		Local:          opts,
-		URL:            c.URL,
-		AuthToken:      c.AuthToken,
-		ReadYourWrites: c.ReadYourWrites == nil || *c.ReadYourWrites,
-		SyncInterval:   c.SyncInterval,
-		Limits:         limits,
-		Namespace:      namespace,
+		Local:               opts,
+		URL:                 c.URL,
+		AuthToken:           c.AuthToken,
+		RemoteEncryptionKey: c.RemoteEncryptionKey,
+		ReadYourWrites:      c.ReadYourWrites == nil || *c.ReadYourWrites,
+		SyncInterval:        c.SyncInterval,
+		Limits:              limits,
+		Namespace:           namespace,
 		OnSyncError: func(err error) {
 			if log != nil {
 				log.Error(context.Background(), "libsql: background sync failed: %v", err)

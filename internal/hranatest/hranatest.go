@@ -17,8 +17,9 @@ import (
 
 // Pipeline is a request the server received.
 type Pipeline struct {
-	// Path is the URL path, Authorization the header as sent.
-	Path, Authorization string
+	// Path is the URL path; Authorization and EncryptionKey are the
+	// Authorization and X-Turso-Encryption-Key headers as sent.
+	Path, Authorization, EncryptionKey string
 	Baton               *string   `json:"baton"`
 	Requests            []Request `json:"requests"`
 }
@@ -148,7 +149,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"message":"bad request"}`, http.StatusBadRequest)
 		return
 	}
-	p.Path, p.Authorization = r.URL.Path, r.Header.Get("Authorization")
+	p.Path, p.Authorization, p.EncryptionKey = r.URL.Path, r.Header.Get("Authorization"), r.Header.Get("X-Turso-Encryption-Key")
 	s.mu.Lock()
 	s.pipelines = append(s.pipelines, p)
 	respond := s.respond

@@ -32,6 +32,10 @@ type Options struct {
 	Local local.Options
 	// URL is the primary; AuthToken authenticates to it.
 	URL, AuthToken string
+	// RemoteEncryptionKey is the key of a primary encrypted at rest on
+	// the server (see hrana.Options.EncryptionKey), sent with every write
+	// and given to libSQL's sync.
+	RemoteEncryptionKey string
 	// ReadYourWrites makes a write visible to local reads once it returns,
 	// by syncing after it.
 	ReadYourWrites bool
@@ -194,7 +198,7 @@ func primaryOptions(opts Options) (hrana.Options, error) {
 	if err != nil {
 		return hrana.Options{}, err
 	}
-	primary := hrana.Options{URL: base, AuthToken: opts.AuthToken, Limits: opts.Limits}
+	primary := hrana.Options{URL: base, AuthToken: opts.AuthToken, EncryptionKey: opts.RemoteEncryptionKey, Limits: opts.Limits}
 	if opts.Namespace != "" {
 		u, err := url.Parse(base)
 		if err != nil {
@@ -288,7 +292,7 @@ func (r *Replica) pull(ctx context.Context, afterWrite bool) (Synced, error) {
 		defer r.release()
 		frame, n, err := r.syncOnce()
 		if err != nil {
-			err = r.explain(redact(err, r.opts.AuthToken))
+			err = r.explain(redact(redact(err, r.opts.AuthToken), r.opts.RemoteEncryptionKey))
 		}
 		r.record(seq, frame, err)
 		ch <- outcome{Synced{FrameNo: frame, FramesSynced: n}, err}
@@ -318,7 +322,7 @@ func (r *Replica) syncOnce() (frameNo, framesSynced int, err error) {
 		if err := awaitOrphan(r.opts.Local.Path, wait); err != nil {
 			return 0, 0, err
 		}
-		db, err = openNative(r.opts.Local.Path, r.syncURL, r.opts.AuthToken, r.opts.Local.EncryptionKey)
+		db, err = openNative(r.opts.Local.Path, r.syncURL, r.opts.AuthToken, r.opts.Local.EncryptionKey, r.opts.RemoteEncryptionKey)
 		if err != nil {
 			return 0, 0, err
 		}

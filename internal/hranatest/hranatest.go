@@ -20,8 +20,8 @@ type Pipeline struct {
 	// Path is the URL path; Authorization and EncryptionKey are the
 	// Authorization and X-Turso-Encryption-Key headers as sent.
 	Path, Authorization, EncryptionKey string
-	Baton               *string   `json:"baton"`
-	Requests            []Request `json:"requests"`
+	Baton                              *string   `json:"baton"`
+	Requests                           []Request `json:"requests"`
 }
 
 // Request is one request of a pipeline, as far as tests look at it.

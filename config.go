@@ -15,6 +15,7 @@ import (
 	"github.com/gorm-libsql/libsql/internal/driver"
 	"github.com/gorm-libsql/libsql/internal/hrana"
 	"github.com/gorm-libsql/libsql/internal/replica"
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
@@ -161,7 +162,22 @@ func (c Config) Mode() (Mode, error) {
 //
 //	libsql://db.example.com?authToken=TOKEN
 //	libsql://db.example.com?authToken=TOKEN&replica=local.db&sync_interval=1m
+//
+// ParseDSN reads the parameters' syntax; what the values mean, alone and
+// together, is checked by Config.Validate, which ParseDSN runs on the
+// result, so a DSN and a Config with the same settings fail alike.
 func ParseDSN(dsn string) (Config, error) {
+	cfg, err := parseDSN(dsn)
+	if err != nil {
+		return Config{}, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+func parseDSN(dsn string) (Config, error) {
 	dsn = strings.TrimSpace(dsn)
 	if dsn == "" {
 		return Config{}, errors.New("libsql: empty DSN")
@@ -214,22 +230,13 @@ func (c *Config) setLocalParam(key, v string) error {
 	switch key {
 	case "busy_timeout", "_busy_timeout":
 		d, err := parseMillis(v)
-		if err == nil && d < 0 {
-			err = errors.New("negative")
-		}
 		if err != nil {
 			return fmt.Errorf("libsql: DSN busy_timeout=%q: %w", v, err)
 		}
 		c.BusyTimeout = d
 	case "journal_mode", "_journal_mode":
-		if !journalModes[strings.ToUpper(v)] {
-			return fmt.Errorf("libsql: DSN journal_mode=%q: want WAL, DELETE, TRUNCATE, PERSIST, MEMORY or OFF", v)
-		}
 		c.JournalMode = v
 	case "synchronous", "_synchronous":
-		if !synchronousLevels[strings.ToUpper(v)] {
-			return fmt.Errorf("libsql: DSN synchronous=%q: want OFF, NORMAL, FULL or EXTRA", v)
-		}
 		c.Synchronous = v
 	case "foreign_keys", "_foreign_keys":
 		on, err := parseSwitch(v)
@@ -238,11 +245,6 @@ func (c *Config) setLocalParam(key, v string) error {
 		}
 		c.DisableForeignKeys = !on
 	case "tx_lock", "_txlock":
-		switch strings.ToUpper(v) {
-		case "IMMEDIATE", "DEFERRED", "EXCLUSIVE":
-		default:
-			return fmt.Errorf("libsql: DSN tx_lock=%q: want IMMEDIATE, DEFERRED or EXCLUSIVE", v)
-		}
 		c.TxLock = v
 	case "encryption_key", "encryptionKey":
 		c.EncryptionKey = v
@@ -366,8 +368,32 @@ func (c Config) localOnlyField() string {
 	return ""
 }
 
-// validate refuses combinations of settings that cannot work, before
-// anything is opened or written.
+// Validate reports the first setting of c that cannot work, alone or with
+// the others, with a message that says what to fix: no database named, a
+// setting of another mode, a key of the wrong length, an unknown journal
+// mode, a negative limit. gorm.Open runs it before anything is opened or
+// written; it opens nothing itself.
+func (c Config) Validate() error {
+	mode, err := c.Mode()
+	if err != nil {
+		return err
+	}
+	if err := c.validate(mode); err != nil {
+		return err
+	}
+	if _, err := c.limits(); err != nil {
+		return err
+	}
+	if _, err := sqlite.TxLock(c.TxLock); err != nil {
+		return err
+	}
+	if mode != ModeRemote {
+		_, err = c.localOptions()
+	}
+	return err
+}
+
+// validate refuses combinations of settings that cannot work in mode.
 func (c Config) validate(mode Mode) error {
 	if strings.IndexByte(c.Database, 0) >= 0 {
 		return errors.New("libsql: Database holds a NUL byte; SQLite would read the path only up to it and open another file")

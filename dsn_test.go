@@ -4,6 +4,7 @@ package libsql_test
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,9 +27,9 @@ func TestParseDSN(t *testing.T) {
 		{":memory:", libsql.Config{Database: ":memory:"}, libsql.ModeLocal},
 		{"file:app.db", libsql.Config{Database: "file:app.db"}, libsql.ModeLocal},
 		{"file:app.db?busy_timeout=2500", libsql.Config{Database: "file:app.db", BusyTimeout: 2500 * time.Millisecond}, libsql.ModeLocal},
-		{"app.db?busy_timeout=5s&journal_mode=wal&synchronous=full&foreign_keys=off&tx_lock=deferred&statement_cache_size=16&encryption_key=k%26y",
+		{"app.db?busy_timeout=5s&journal_mode=wal&synchronous=full&foreign_keys=off&tx_lock=deferred&statement_cache_size=16&encryption_key=k%26y-32-bytes-long-key-for-a-file",
 			libsql.Config{Database: "app.db", BusyTimeout: 5 * time.Second, JournalMode: "wal", Synchronous: "full",
-				DisableForeignKeys: true, TxLock: "deferred", StatementCacheSize: 16, EncryptionKey: "k&y"}, libsql.ModeLocal},
+				DisableForeignKeys: true, TxLock: "deferred", StatementCacheSize: 16, EncryptionKey: "k&y-32-bytes-long-key-for-a-file"}, libsql.ModeLocal},
 		// mattn/go-sqlite3's spellings are accepted, so DSNs carry over.
 		{"app.db?_busy_timeout=100&_journal_mode=DELETE&_foreign_keys=1&_txlock=exclusive",
 			libsql.Config{Database: "app.db", BusyTimeout: 100 * time.Millisecond, JournalMode: "DELETE", TxLock: "exclusive"}, libsql.ModeLocal},
@@ -56,21 +57,24 @@ func TestParseDSN(t *testing.T) {
 
 func TestParseDSNErrors(t *testing.T) {
 	cases := map[string]string{
-		"":                                           "empty DSN",
-		"   ":                                        "empty DSN",
-		"ftp://host/db":                              `unknown URL scheme "ftp"`,
-		"app.db?busy_timeout=soon":                   `busy_timeout="soon"`,
-		"app.db?busy_timeout=-5s":                    `busy_timeout="-5s": negative`,
-		"app.db?foreign_keys=maybe":                  `foreign_keys="maybe": want on or off`,
-		"app.db?statement_cache_size=many":           `statement_cache_size="many"`,
-		"app.db?journal_mode=fast":                   `journal_mode="fast": want WAL`,
-		"app.db?synchronous=sometimes":               `synchronous="sometimes": want OFF`,
-		"app.db?tx_lock=optimistic":                  `tx_lock="optimistic": want IMMEDIATE`,
-		"app.db?cache_size=10":                       `unknown DSN parameter "cache_size"`,
-		"app.db?%zz":                                 "DSN parameters",
-		"libsql://db.example.com?sync_interval=x":    `sync_interval="x"`,
-		"libsql://db.example.com?read_your_writes=2": `read_your_writes="2"`,
-		"libsql://db.example.com?tls=1":              `unknown DSN parameter "tls"`,
+		"":                                 "empty DSN",
+		"   ":                              "empty DSN",
+		"ftp://host/db":                    `unknown URL scheme "ftp"`,
+		"app.db?busy_timeout=soon":         `busy_timeout="soon"`,
+		"app.db?busy_timeout=-5s":          `BusyTimeout -5s is negative`,
+		"app.db?foreign_keys=maybe":        `foreign_keys="maybe": want on or off`,
+		"app.db?statement_cache_size=many": `statement_cache_size="many"`,
+		"app.db?journal_mode=fast":         `unknown JournalMode "fast" (want WAL`,
+		"app.db?synchronous=sometimes":     `unknown Synchronous "sometimes" (want OFF`,
+		"app.db?tx_lock=optimistic":        `unknown transaction lock "optimistic" (want IMMEDIATE`,
+		"app.db?encryption_key=short":      `EncryptionKey is 5 bytes`,
+		"libsql://db.example.com?encryption_key=" + strings.Repeat("k", 32): "this config names only a remote database",
+		"libsql://db.example.com?journal_mode=wal":                          "JournalMode applies to local files",
+		"app.db?cache_size=10":                                              `unknown DSN parameter "cache_size"`,
+		"app.db?%zz":                                                        "DSN parameters",
+		"libsql://db.example.com?sync_interval=x":                           `sync_interval="x"`,
+		"libsql://db.example.com?read_your_writes=2":                        `read_your_writes="2"`,
+		"libsql://db.example.com?tls=1":                                     `unknown DSN parameter "tls"`,
 	}
 	for dsn, want := range cases {
 		_, err := libsql.ParseDSN(dsn)
@@ -128,11 +132,11 @@ func TestOpenRejectsBadConfig(t *testing.T) {
 	dir := t.TempDir()
 	cases := map[string]gorm.Dialector{
 		"unknown DSN parameter":    libsql.Open("app.db?nope=1"),
-		"names no database":        libsql.Open(libsql.Config{}),
-		"unknown JournalMode":      libsql.Open(libsql.Config{Database: filepath.Join(dir, "a.db"), JournalMode: "fast"}),
-		"unknown Synchronous":      libsql.Open(libsql.Config{Database: filepath.Join(dir, "b.db"), Synchronous: "maybe"}),
-		"BusyTimeout -1s":          libsql.Open(libsql.Config{Database: filepath.Join(dir, "c.db"), BusyTimeout: -time.Second}),
-		"unknown transaction lock": libsql.Open(libsql.Config{Database: filepath.Join(dir, "d.db"), TxLock: "LAZY"}),
+		"names no database":        libsql.New(libsql.Config{}),
+		"unknown JournalMode":      libsql.New(libsql.Config{Database: filepath.Join(dir, "a.db"), JournalMode: "fast"}),
+		"unknown Synchronous":      libsql.New(libsql.Config{Database: filepath.Join(dir, "b.db"), Synchronous: "maybe"}),
+		"BusyTimeout -1s":          libsql.New(libsql.Config{Database: filepath.Join(dir, "c.db"), BusyTimeout: -time.Second}),
+		"unknown transaction lock": libsql.New(libsql.Config{Database: filepath.Join(dir, "d.db"), TxLock: "LAZY"}),
 	}
 	for want, d := range cases {
 		_, err := gorm.Open(d, &gorm.Config{Logger: logger.Discard})

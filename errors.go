@@ -255,7 +255,7 @@ var ErrAuthFailed = hrana.ErrAuth
 // the server, it was a read, or it belonged to a transaction that is lost.
 var ErrServerUnreachable = hrana.ErrUnreachable
 
-// ErrNotReplica is returned by Sync, SyncContext, LastSync and
+// ErrNotReplica is returned by Sync, LastSync and
 // db.Exec("sync") on a database that is not an embedded replica.
 var ErrNotReplica = errors.New("libsql: sync needs an embedded replica (Database and URL both set); this database is not one")
 

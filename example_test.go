@@ -33,7 +33,7 @@ func ExampleOpen() {
 		Code  string
 		Price int
 	}
-	db, err := gorm.Open(libsql.Open(libsql.Config{
+	db, err := gorm.Open(libsql.New(libsql.Config{
 		Database:    filepath.Join(dir, "app.db"),
 		BusyTimeout: 5 * time.Second,
 	}), &gorm.Config{Logger: logger.Discard})
@@ -120,7 +120,7 @@ func ExampleParseDSN() {
 	// Output:
 	// local file:app.db 250ms true
 	// remote libsql://db.example.com
-	// libsql: DSN journal_mode="fast": want WAL, DELETE, TRUNCATE, PERSIST, MEMORY or OFF
+	// libsql: unknown JournalMode "fast" (want WAL, DELETE, TRUNCATE, PERSIST, MEMORY or OFF)
 }
 
 // With TranslateError, constraint violations match GORM's sentinel errors,

@@ -46,7 +46,7 @@ func TestCleartextTokenWarning(t *testing.T) {
 	} {
 		log := &recordingLogger{Interface: logger.Discard}
 		// No ping: nothing is sent, the warning is given at Open.
-		db, err := gorm.Open(Open(Config{URL: url, AuthToken: "s3cr3t-t0k3n"}), &gorm.Config{Logger: log, DisableAutomaticPing: true})
+		db, err := gorm.Open(New(Config{URL: url, AuthToken: "s3cr3t-t0k3n"}), &gorm.Config{Logger: log, DisableAutomaticPing: true})
 		require.NoError(t, err, url)
 		sqlDB, _ := db.DB()
 		sqlDB.Close()
@@ -64,7 +64,7 @@ func TestMalformedRepliesThroughGORM(t *testing.T) {
 	for _, c := range hranatest.Malformed {
 		t.Run(c.Name, func(t *testing.T) {
 			srv := hranatest.New(t, func(hranatest.Pipeline) hranatest.Reply { return c.Reply })
-			db, err := gorm.Open(Open(Config{URL: srv.URL, AuthToken: "T", RequestTimeout: 2 * time.Second}), &gorm.Config{Logger: logger.Discard, DisableAutomaticPing: true})
+			db, err := gorm.Open(New(Config{URL: srv.URL, AuthToken: "T", RequestTimeout: 2 * time.Second}), &gorm.Config{Logger: logger.Discard, DisableAutomaticPing: true})
 			require.NoError(t, err)
 			sqlDB, _ := db.DB()
 			defer sqlDB.Close()
@@ -95,7 +95,7 @@ func TestRemoteEncryptionKey(t *testing.T) {
 		return hranatest.OK(p, hranatest.Baton("b"), "")
 	})
 	for name, dialector := range map[string]gorm.Dialector{
-		"config": Open(Config{URL: srv.URL, AuthToken: "T", RemoteEncryptionKey: key}),
+		"config": New(Config{URL: srv.URL, AuthToken: "T", RemoteEncryptionKey: key}),
 		"dsn":    Open(srv.URL + "?authToken=T&remoteEncryptionKey=" + key),
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -128,7 +128,7 @@ func TestRemoteEncryptionKeyRefused(t *testing.T) {
 		"with space":   {URL: "http://127.0.0.1:1", RemoteEncryptionKey: "a2V5 a2V5"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := gorm.Open(Open(cfg), &gorm.Config{Logger: logger.Discard})
+			_, err := gorm.Open(New(cfg), &gorm.Config{Logger: logger.Discard})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "RemoteEncryptionKey")
 			assert.NotContains(t, err.Error(), "a2V5")

@@ -69,7 +69,7 @@ func (l LocalTenants) Open(_ context.Context, tenant string, cfg *gorm.Config) (
 	}
 	uri := url.URL{Scheme: "file", OmitHost: true, Path: filepath.ToSlash(path), RawQuery: mode}
 	c.Database = uri.String()
-	db, err := gorm.Open(Open(c), cfg)
+	db, err := gorm.Open(New(c), cfg)
 	if err != nil {
 		closeGORM(db)
 		return nil, err

@@ -216,7 +216,7 @@ func (s *SQLDNamespaces) Open(ctx context.Context, tenant string, cfg *gorm.Conf
 	conf.Conn = pool
 	// GORM's own ping takes no context; this one does.
 	cfg.DisableAutomaticPing = true
-	db, err := gorm.Open(Open(conf), cfg)
+	db, err := gorm.Open(New(conf), cfg)
 	if err == nil {
 		err = pool.PingContext(ctx)
 	}

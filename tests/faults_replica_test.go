@@ -35,7 +35,7 @@ func TestFaultReplicaPrimaryBlackHoled(t *testing.T) {
 	assert.Less(t, took, 3500*time.Millisecond, "the write fails within its deadline")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	start = time.Now()
-	_, err = libsql.SyncContext(ctx, db)
+	_, err = libsql.Sync(ctx, db)
 	cancel()
 	require.Error(t, err)
 	assert.Less(t, time.Since(start), 3*time.Second)
@@ -50,7 +50,7 @@ func TestFaultReplicaPrimaryBlackHoled(t *testing.T) {
 	}, 30*time.Second, 100*time.Millisecond, "a write after healing: %v", werr)
 	ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err = libsql.SyncContext(ctx, db)
+	_, err = libsql.Sync(ctx, db)
 	require.NoError(t, err)
 	t.Logf("recovered %s after healing", time.Since(healed))
 	var texts []string
@@ -67,7 +67,7 @@ func TestFaultReplicaOpenWithPrimaryDown(t *testing.T) {
 	srv := sqldtest.Own(t)
 	proxy := sqldtest.NewProxy(t, srv.URL)
 	cfg := libsql.Config{Database: filepath.Join(t.TempDir(), "r.db"), URL: proxy.URL(), AuthToken: srv.Token(), RequestTimeout: 2 * time.Second}
-	db, err := gorm.Open(libsql.Open(cfg), &gorm.Config{})
+	db, err := gorm.Open(libsql.New(cfg), &gorm.Config{})
 	require.NoError(t, err)
 	require.NoError(t, db.AutoMigrate(&note{}))
 	require.NoError(t, db.Create(&note{Text: "synced"}).Error)
@@ -85,7 +85,7 @@ func TestFaultReplicaOpenWithPrimaryDown(t *testing.T) {
 	fresh := cfg
 	fresh.Database = filepath.Join(t.TempDir(), "new.db")
 	start = time.Now()
-	_, err = gorm.Open(libsql.Open(fresh), &gorm.Config{})
+	_, err = gorm.Open(libsql.New(fresh), &gorm.Config{})
 	require.Error(t, err)
 	assert.ErrorIs(t, err, libsql.ErrServerUnreachable)
 	assert.Contains(t, err.Error(), "primary must be reachable")
@@ -109,7 +109,7 @@ func TestFaultReplicaWriteResponseLost(t *testing.T) {
 	assert.NotErrorIs(t, err, libsql.ErrWriteNotSynced)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err = libsql.SyncContext(ctx, db)
+	_, err = libsql.Sync(ctx, db)
 	require.NoError(t, err)
 	var n int64
 	require.NoError(t, db.Model(&note{}).Count(&n).Error)
@@ -128,7 +128,7 @@ func TestFaultReplicaStuckSync(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		start := time.Now()
-		_, err := libsql.SyncContext(ctx, db)
+		_, err := libsql.Sync(ctx, db)
 		cancel()
 		require.Error(t, err, "sync %d", i)
 		assert.Less(t, time.Since(start), 2*time.Second, "sync %d ends at its own deadline", i)
@@ -149,7 +149,7 @@ func TestFaultReplicaStuckSync(t *testing.T) {
 	require.NoError(t, db.Create(&note{Text: "after"}).Error, "the first write after healing, with its sync")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err = libsql.SyncContext(ctx, db)
+	_, err = libsql.Sync(ctx, db)
 	require.NoError(t, err)
 	t.Logf("write and sync done %s after healing", time.Since(healed))
 	var texts []string

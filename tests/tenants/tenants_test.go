@@ -354,12 +354,12 @@ func TestSQLDNamespacesReplica(t *testing.T) {
 	// replica's back is seen once the replica syncs, not before.
 	require.NoError(t, tenantsuite.MustDB(t, remote, "rep-a").Create(&tenantsuite.Account{Email: "b@example.com"}).Error)
 	assert.Equal(t, int64(1), count(t, a), "the replica has not synced yet")
-	synced, err := libsql.Sync(a)
+	synced, err := libsql.Sync(context.Background(), a)
 	require.NoError(t, err)
 	assert.Positive(t, synced.FramesSynced)
 	assert.Equal(t, int64(2), count(t, a))
 	// The file itself holds the rows.
-	file, err := gorm.Open(libsql.Open(libsql.Config{Database: s.ReplicaPath("rep-a"), ReadOnly: true}), &gorm.Config{Logger: logger.Discard})
+	file, err := gorm.Open(libsql.New(libsql.Config{Database: s.ReplicaPath("rep-a"), ReadOnly: true}), &gorm.Config{Logger: logger.Discard})
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), count(t, file))
 	sqlDB, err := file.DB()

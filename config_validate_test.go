@@ -33,7 +33,10 @@ func TestValidateRefusesWhatWouldBeIgnored(t *testing.T) {
 		"StatementCacheSize applies": {Config{URL: remote.URL, StatementCacheSize: -1}, ModeRemote},
 	}
 	for want, c := range cases {
-		assert.ErrorContains(t, c.cfg.validate(c.mode), want)
+		t.Run(want, func(t *testing.T) {
+			assert.ErrorContains(t, c.cfg.validate(c.mode), want)
+			assert.ErrorContains(t, c.cfg.Validate(), want, "the public check says the same")
+		})
 	}
 	assert.NoError(t, Config{Database: "a.db", EncryptionKey: strings.Repeat("k", 32)}.validate(ModeLocal))
 	assert.NoError(t, remote.validate(ModeRemote))

@@ -1,9 +1,6 @@
-//go:build cgo && ((linux && !android && (amd64 || arm64)) || (darwin && !ios && arm64))
-
 package libsql_test
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,8 +8,6 @@ import (
 	"github.com/gorm-libsql/libsql"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 )
 
 func TestParseDSN(t *testing.T) {
@@ -46,12 +41,14 @@ func TestParseDSN(t *testing.T) {
 				ReadYourWrites: &off, BusyTimeout: 3 * time.Second}, libsql.ModeEmbeddedReplica},
 	}
 	for _, tc := range cases {
-		got, err := libsql.ParseDSN(tc.dsn)
-		require.NoError(t, err, tc.dsn)
-		assert.Equal(t, tc.want, got, tc.dsn)
-		mode, err := got.Mode()
-		require.NoError(t, err)
-		assert.Equal(t, tc.mode, mode, tc.dsn)
+		t.Run(tc.dsn, func(t *testing.T) {
+			got, err := libsql.ParseDSN(tc.dsn)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+			mode, err := got.Mode()
+			require.NoError(t, err)
+			assert.Equal(t, tc.mode, mode)
+		})
 	}
 }
 
@@ -77,10 +74,12 @@ func TestParseDSNErrors(t *testing.T) {
 		"libsql://db.example.com?tls=1":                                     `unknown DSN parameter "tls"`,
 	}
 	for dsn, want := range cases {
-		_, err := libsql.ParseDSN(dsn)
-		require.Error(t, err, "%q", dsn)
-		assert.Contains(t, err.Error(), want, "%q", dsn)
-		assert.Contains(t, err.Error(), "libsql: ", "%q", dsn)
+		t.Run(dsn, func(t *testing.T) {
+			_, err := libsql.ParseDSN(dsn)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), want)
+			assert.Contains(t, err.Error(), "libsql: ")
+		})
 	}
 
 	// A URL that does not parse is reported without the URL, which may
@@ -98,53 +97,4 @@ func TestConfigMode(t *testing.T) {
 	assert.Equal(t, "remote", libsql.ModeRemote.String())
 	assert.Equal(t, "embedded replica", libsql.ModeEmbeddedReplica.String())
 	assert.Equal(t, "unknown", libsql.Mode(0).String())
-}
-
-// TestOpenDSNApplied: what a DSN says reaches every connection.
-func TestOpenDSNApplied(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "dsn.db")
-	db, err := gorm.Open(libsql.Open("file:"+path+"?busy_timeout=1234&journal_mode=truncate&synchronous=full&foreign_keys=off"),
-		&gorm.Config{Logger: logger.Discard})
-	require.NoError(t, err)
-	sqlDB, err := db.DB()
-	require.NoError(t, err)
-	defer sqlDB.Close()
-	var sync, fk int
-	var journal string
-	require.NoError(t, db.Raw("PRAGMA journal_mode").Scan(&journal).Error)
-	require.NoError(t, db.Raw("PRAGMA synchronous").Scan(&sync).Error)
-	require.NoError(t, db.Raw("PRAGMA foreign_keys").Scan(&fk).Error)
-	assert.Equal(t, "truncate", journal)
-	assert.Equal(t, 2, sync, "FULL")
-	assert.Zero(t, fk)
-
-	// Defaults: WAL, NORMAL, foreign keys on.
-	def := openLocal(t, &gorm.Config{})
-	require.NoError(t, def.Raw("PRAGMA journal_mode").Scan(&journal).Error)
-	require.NoError(t, def.Raw("PRAGMA synchronous").Scan(&sync).Error)
-	require.NoError(t, def.Raw("PRAGMA foreign_keys").Scan(&fk).Error)
-	assert.Equal(t, "wal", journal)
-	assert.Equal(t, 1, sync, "NORMAL")
-	assert.Equal(t, 1, fk)
-}
-
-func TestOpenRejectsBadConfig(t *testing.T) {
-	dir := t.TempDir()
-	cases := map[string]gorm.Dialector{
-		"unknown DSN parameter":    libsql.Open("app.db?nope=1"),
-		"names no database":        libsql.New(libsql.Config{}),
-		"unknown JournalMode":      libsql.New(libsql.Config{Database: filepath.Join(dir, "a.db"), JournalMode: "fast"}),
-		"unknown Synchronous":      libsql.New(libsql.Config{Database: filepath.Join(dir, "b.db"), Synchronous: "maybe"}),
-		"BusyTimeout -1s":          libsql.New(libsql.Config{Database: filepath.Join(dir, "c.db"), BusyTimeout: -time.Second}),
-		"unknown transaction lock": libsql.New(libsql.Config{Database: filepath.Join(dir, "d.db"), TxLock: "LAZY"}),
-	}
-	for want, d := range cases {
-		_, err := gorm.Open(d, &gorm.Config{Logger: logger.Discard})
-		require.Error(t, err, want)
-		assert.Contains(t, err.Error(), want)
-	}
-	// Nothing was created for a refused configuration.
-	entries, err := filepath.Glob(filepath.Join(dir, "*"))
-	require.NoError(t, err)
-	assert.Empty(t, entries)
 }

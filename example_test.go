@@ -3,6 +3,7 @@
 package libsql_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -24,7 +25,7 @@ func exampleDir() string {
 }
 
 // Open a local database file with a Config.
-func ExampleOpen() {
+func ExampleNew() {
 	dir := exampleDir()
 	defer os.RemoveAll(dir)
 
@@ -54,7 +55,7 @@ func ExampleOpen() {
 }
 
 // Open a local database with a DSN; settings are query parameters.
-func ExampleOpen_dsn() {
+func ExampleOpen() {
 	dir := exampleDir()
 	defer os.RemoveAll(dir)
 
@@ -133,4 +134,37 @@ func ExampleConstraintError() {
 	// true
 	// UNIQUE users [email]
 	// libsql: UNIQUE constraint violated on users.email
+}
+
+// Batch sends several writes as one transaction in one request; ids come
+// back into the models as with db.Create.
+func ExampleBatch() {
+	type Account struct {
+		ID      uint
+		Owner   string
+		Balance int
+	}
+	db, err := gorm.Open(libsql.Open(":memory:"), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		panic(err)
+	}
+	sqlDB, _ := db.DB()
+	defer sqlDB.Close()
+	if err := db.AutoMigrate(&Account{}); err != nil {
+		panic(err)
+	}
+	alice, bob := Account{Owner: "alice", Balance: 100}, Account{Owner: "bob"}
+	results, err := libsql.Batch(context.Background(), db, func(b *gorm.DB) error {
+		b.Create(&alice)
+		b.Create(&bob)
+		b.Model(&Account{}).Where("owner = ?", "alice").Update("balance", gorm.Expr("balance - ?", 30))
+		return nil
+	})
+	if err != nil {
+		panic(err)
+	}
+	var balance int
+	db.Model(&Account{}).Where("owner = ?", "alice").Select("balance").Scan(&balance)
+	fmt.Println(len(results), alice.ID, bob.ID, results[2].RowsAffected, balance)
+	// Output: 3 1 2 1 70
 }

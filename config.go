@@ -46,17 +46,19 @@ type Config struct {
 	// Nil means on.
 	ReadYourWrites *bool
 
-	// BusyTimeout, JournalMode, Synchronous, DisableForeignKeys, Pragmas,
-	// ReadOnly and StatementCacheSize apply to local files and embedded
-	// replicas; Open refuses them for a remote database, whose server owns
-	// those settings.
-
-	// Conn is an existing pool to use instead of opening one; the other
-	// fields are then ignored.
+	// Conn is an existing pool to use instead of opening one, such as a
+	// *sql.DB opened on this dialect's driver. Only KeepDefaultTransactions
+	// still applies; the fields that open a database are ignored and not
+	// checked. The migrator pins one connection per call, so it needs a
+	// pool that gorm.DB.DB can return (a *sql.DB, or a gorm.ConnPool that
+	// implements gorm.GetDBConnector).
 	Conn gorm.ConnPool
 
 	// BusyTimeout bounds how long a statement waits for a lock held by
-	// another connection. Default 10s.
+	// another connection. Default 10s. Like JournalMode, Synchronous,
+	// DisableForeignKeys, Pragmas, ReadOnly and StatementCacheSize, it
+	// applies to local files and embedded replicas; for a remote database,
+	// whose server owns those settings, Validate refuses them.
 	BusyTimeout time.Duration
 	// JournalMode of a local file. Default "WAL", which lets readers work
 	// while a writer commits.
@@ -84,10 +86,9 @@ type Config struct {
 	// because one statement is atomic on its own.
 	KeepDefaultTransactions bool
 
-	// Network limits (remote mode and embedded replicas).
-
 	// ConnectTimeout bounds opening a connection to the server, TLS
-	// handshake included. Default 10s.
+	// handshake included (remote mode and embedded replicas, as for
+	// RequestTimeout and MaxResponseBytes). Default 10s.
 	ConnectTimeout time.Duration
 	// RequestTimeout bounds each request to the server (a statement, a
 	// batch, COMMIT) and each sync of an embedded replica, when the

@@ -8,19 +8,16 @@ import (
 	"github.com/gorm-libsql/libsql/internal/hrana"
 	"github.com/gorm-libsql/libsql/internal/replica"
 	"github.com/gorm-libsql/libsql/internal/sqlite"
+	"github.com/gorm-libsql/libsql/sqlerr"
 	"gorm.io/gorm"
 )
 
 // Error is the error of the SQLite engine, from local files, remote
 // databases and embedded replicas alike: errors.As finds it without
-// TranslateError. It has two fields: Code (int) is SQLite's extended result
-// code (https://sqlite.org/rescode.html), and Message (string) the engine's
-// message, such as "UNIQUE constraint failed: users.email". Primary()
-// gives the primary code, so Primary() == 5 is SQLITE_BUSY. A remote
-// server that sends only a primary code gets the extended one the local
-// engine gives for the same message. (It is the type every layer of the
-// dialect reports, so it is declared there and named here.)
-type Error = sqlite.Error
+// TranslateError. It is sqlerr.Error, whose documentation lists its fields
+// (Code, a typed SQLite result code, and Message) and the codes;
+// errors.Is(err, sqlerr.CodeBusy) matches any SQLITE_BUSY failure.
+type Error = sqlerr.Error
 
 // ErrNotNullViolated is matched (with errors.Is) by a translated NOT NULL
 // constraint violation; GORM has no sentinel of its own for it.
@@ -135,9 +132,9 @@ func ParseConstraintError(err error) *ConstraintError {
 		return ce
 	}
 	msg := err.Error()
-	var e *sqlite.Error
+	var e *sqlerr.Error
 	if errors.As(err, &e) {
-		if e.Primary() != sqlite.CodeConstraint {
+		if e.Primary() != sqlerr.CodeConstraint {
 			return nil
 		}
 		msg = e.Message
@@ -148,7 +145,7 @@ func ParseConstraintError(err error) *ConstraintError {
 			continue
 		}
 		ce := &ConstraintError{Kind: m.kind, Err: err}
-		if e != nil && e.Code == sqlite.CodeConstraintPrimaryKey {
+		if e != nil && e.Code == sqlerr.CodeConstraintPrimaryKey {
 			ce.Kind = ConstraintPrimaryKey
 		}
 		detail := constraintDetail(msg[at+len(m.text):])

@@ -300,10 +300,9 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/gorm-libsql/libsql/internal/sqlite"
-
 	// go-libsql brings the static libSQL library and its link flags; the
 	// driver calls the SQLite C API inside it directly.
+	"github.com/gorm-libsql/libsql/sqlerr"
 	_ "github.com/tursodatabase/go-libsql"
 )
 
@@ -386,7 +385,7 @@ func openHandle(path string, flags int, busyTimeout int) (*handle, error) {
 	var db *C.sqlite3
 	rc := C.sqlite3_open_v2(cpath, &db, C.int(flags), nil)
 	if db == nil {
-		return nil, &sqlite.Error{Code: int(rc), Message: "cannot allocate a connection"}
+		return nil, &sqlerr.Error{Code: sqlerr.Code(rc), Message: "cannot allocate a connection"}
 	}
 	h := &handle{db: db}
 	if rc != sqliteOK {
@@ -398,7 +397,7 @@ func openHandle(path string, flags int, busyTimeout int) (*handle, error) {
 	h.busy = C.gl_install_busy(db, C.int(busyTimeout))
 	if h.busy == nil {
 		h.close()
-		return nil, &sqlite.Error{Code: 7, Message: "out of memory"}
+		return nil, &sqlerr.Error{Code: 7, Message: "out of memory"}
 	}
 	return h, nil
 }
@@ -412,7 +411,7 @@ func (h *handle) close() {
 }
 
 // lastError reads the connection's error state after rc was returned.
-func (h *handle) lastError(rc int) *sqlite.Error {
+func (h *handle) lastError(rc int) *sqlerr.Error {
 	code := int(C.sqlite3_extended_errcode(h.db))
 	if code == sqliteOK {
 		code = rc
@@ -421,7 +420,7 @@ func (h *handle) lastError(rc int) *sqlite.Error {
 	if msg == "" || msg == "not an error" {
 		msg = C.GoString(C.sqlite3_errstr(C.int(rc)))
 	}
-	return &sqlite.Error{Code: code, Message: msg}
+	return &sqlerr.Error{Code: sqlerr.Code(code), Message: msg}
 }
 
 // key applies an encryption key; it must run before anything reads the file.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"github.com/gorm-libsql/libsql/internal/sqltext"
+	"github.com/gorm-libsql/libsql/sqlerr"
 )
 
 // conn is one SQLite connection with its compiled-statement cache.
@@ -119,7 +120,7 @@ func (c *conn) acquire(query string) (*stmt, error) {
 	cur := newCursor()
 	if cur == nil {
 		stmtFinalize(ptr)
-		return nil, &sqlite.Error{Code: 7, Message: "out of memory"}
+		return nil, &sqlerr.Error{Code: 7, Message: "out of memory"}
 	}
 	s := &stmt{ptr: ptr, cur: cur, sql: query, tailAt: tailAt, nparams: stmtParamCount(ptr), busy: true,
 		writes: queuesForWrite(ptr, query[:tailAt])}
@@ -336,7 +337,7 @@ func disarmed() {}
 // error when the failure was caused by its cancellation.
 func (c *conn) stepError(ctx context.Context, rc int) error {
 	err := c.h.lastError(rc)
-	if ctxErr := ctx.Err(); ctxErr != nil && (err.Primary() == sqlite.CodeInterrupt || err.Primary() == sqlite.CodeBusy) {
+	if ctxErr := ctx.Err(); ctxErr != nil && (err.Primary() == sqlerr.CodeInterrupt || err.Primary() == sqlerr.CodeBusy) {
 		return ctxErr
 	}
 	return err

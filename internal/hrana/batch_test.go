@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorm-libsql/libsql/internal/hranatest"
 	"github.com/gorm-libsql/libsql/internal/sqlite"
+	"github.com/gorm-libsql/libsql/sqlerr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -152,9 +153,9 @@ func TestExecBatchStatementError(t *testing.T) {
 	require.ErrorAs(t, err, &be)
 	assert.Equal(t, 1, be.Index)
 	assert.Equal(t, twoInserts[1].SQL, be.SQL)
-	var le *sqlite.Error
+	var le *sqlerr.Error
 	require.ErrorAs(t, err, &le)
-	assert.Equal(t, sqlite.CodeConstraintCheck, le.Code)
+	assert.Equal(t, sqlerr.CodeConstraintCheck, le.Code)
 }
 
 func TestExecBatchInTransaction(t *testing.T) {

@@ -283,6 +283,16 @@ static gl_busy* gl_install_busy(sqlite3* db, int timeout_ms) {
 	return b;
 }
 
+// gl_free_busy detaches the handlers from the connection before it frees
+// their state: statements still open keep a closed connection alive
+// (sqlite3_close_v2 leaves it a zombie until they are finalized), and
+// finalizing them may commit, which can call the busy handler.
+static void gl_free_busy(sqlite3* db, gl_busy* b) {
+	sqlite3_busy_handler(db, 0, 0);
+	sqlite3_progress_handler(db, 0, 0, 0);
+	free(b);
+}
+
 static void gl_cancel(gl_busy* b, uint64_t op) { __atomic_fetch_or(&b->cancelled, op, __ATOMIC_RELAXED); }
 
 static void gl_uncancel(gl_busy* b, uint64_t op) { __atomic_fetch_and(&b->cancelled, ~op, __ATOMIC_RELAXED); }
@@ -402,12 +412,14 @@ func openHandle(path string, flags int, busyTimeout int) (*handle, error) {
 	return h, nil
 }
 
+// close closes the connection and frees its busy-wait state; no
+// cancellation may be armed on it any more (see conn.Close).
 func (h *handle) close() {
-	C.sqlite3_close_v2(h.db)
 	if h.busy != nil {
-		C.free(unsafe.Pointer(h.busy))
+		C.gl_free_busy(h.db, h.busy)
 		h.busy = nil
 	}
+	C.sqlite3_close_v2(h.db)
 }
 
 // lastError reads the connection's error state after rc was returned.
@@ -554,7 +566,6 @@ func stateOf(r C.int) connState {
 	return connState{known: true, txn: int(r &^ C.GL_AUTOCOMMIT), autocommit: r&C.GL_AUTOCOMMIT != 0}
 }
 
-func stmtReset(s stmtPtr)           { C.sqlite3_reset(s) }
 func stmtFinalize(s stmtPtr)        { C.sqlite3_finalize(s) }
 func stmtReadOnly(s stmtPtr) bool   { return C.sqlite3_stmt_readonly(s) != 0 }
 func stmtColumnCount(s stmtPtr) int { return int(C.sqlite3_column_count(s)) }

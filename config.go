@@ -38,6 +38,18 @@ type Config struct {
 	// ReadYourWrites makes an embedded replica see its own writes at once.
 	// Nil means on.
 	ReadYourWrites *bool
+	// Namespace, with URL, reaches one namespace of a sqld started with
+	// --enable-namespaces, in remote mode or as an embedded replica: its
+	// requests carry the Host header "<Namespace>.<URL's host>", which sqld
+	// routes by its first label, so no name is resolved and a loopback
+	// server needs no DNS entry; requests sqld refuses while it swaps the
+	// namespace in are resent (it ran nothing of them). An embedded
+	// replica syncs through a loopback forwarder that names the namespace
+	// (libSQL's sync takes it from the URL's host). A namespace that does
+	// not exist fails Open. Names follow the DNS label rules (1-63 bytes of
+	// a-z, 0-9 and '-'). Turso databases each have a URL of their own and
+	// need no Namespace.
+	Namespace string
 
 	// BusyTimeout, JournalMode, Synchronous, DisableForeignKeys, Pragmas,
 	// ReadOnly and StatementCacheSize apply to local files and embedded
@@ -153,6 +165,10 @@ func (c Config) Mode() (Mode, error) {
 //
 //	libsql://db.example.com?authToken=TOKEN
 //	libsql://db.example.com?authToken=TOKEN&replica=local.db&sync_interval=1m
+//
+// A namespace parameter sets Namespace:
+//
+//	http://127.0.0.1:8080?authToken=TOKEN&namespace=acme
 func ParseDSN(dsn string) (Config, error) {
 	dsn = strings.TrimSpace(dsn)
 	if dsn == "" {
@@ -265,6 +281,8 @@ func parseRemoteDSN(dsn string) (Config, error) {
 			cfg.AuthToken = v
 		case "replica":
 			cfg.Database = v
+		case "namespace":
+			cfg.Namespace = v
 		case "sync_interval", "syncInterval":
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -356,6 +374,28 @@ func (c Config) localOnlyField() string {
 	return ""
 }
 
+// Validate reports what Open would refuse in c, without opening or
+// sending anything: no database named, settings that cannot work together
+// or do not apply to the mode, values out of range. Open checks the same.
+func (c Config) Validate() error {
+	mode, err := c.Mode()
+	if err != nil {
+		return err
+	}
+	if err := c.validate(mode); err != nil {
+		return err
+	}
+	if mode != ModeLocal {
+		if _, err := c.limits(); err != nil {
+			return err
+		}
+	}
+	if mode != ModeRemote {
+		_, err = c.localOptions()
+	}
+	return err
+}
+
 // validate refuses combinations of settings that cannot work, before
 // anything is opened or written.
 func (c Config) validate(mode Mode) error {
@@ -384,6 +424,14 @@ func (c Config) validate(mode Mode) error {
 			return err
 		}
 	}
+	if c.Namespace != "" {
+		if mode == ModeLocal {
+			return errors.New("libsql: Namespace names a namespace of the sqld at URL, but this config names only a local database; remove Namespace, or set URL")
+		}
+		if err := hrana.CheckNamespace(c.Namespace); err != nil {
+			return fmt.Errorf("libsql: Namespace %q: %w", c.Namespace, err)
+		}
+	}
 	if mode != ModeEmbeddedReplica {
 		if c.SyncInterval != 0 {
 			return fmt.Errorf("libsql: SyncInterval applies to embedded replicas (Database and URL set), not to a %s database", mode)
@@ -403,13 +451,18 @@ func (c Config) remoteConnector() (sqldriver.Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return hrana.NewConnector(hrana.Options{URL: c.URL, AuthToken: c.AuthToken, TxLock: c.TxLock, Limits: limits})
+	opts := hrana.Options{URL: c.URL, AuthToken: c.AuthToken, TxLock: c.TxLock, Limits: limits}
+	if c.Namespace != "" {
+		if opts.Host, err = hrana.NamespaceHostOf(c.Namespace, c.URL); err != nil {
+			return nil, err
+		}
+	}
+	return hrana.NewConnector(opts)
 }
 
-// replicaConnector opens the embedded replica, of the sqld namespace
-// namespace at URL when it is set; failed background syncs are reported
-// through the GORM logger.
-func (c Config) replicaConnector(log logger.Interface, namespace string) (sqldriver.Connector, error) {
+// replicaConnector opens the embedded replica (of Namespace, when set);
+// failed background syncs are reported through the GORM logger.
+func (c Config) replicaConnector(log logger.Interface) (sqldriver.Connector, error) {
 	if driver.IsMemory(c.Database) || strings.HasPrefix(c.Database, "file:") {
 		return nil, errors.New("libsql: an embedded replica's Database must be a file path (not :memory: or a file: URI)")
 	}
@@ -432,7 +485,7 @@ func (c Config) replicaConnector(log logger.Interface, namespace string) (sqldri
 		ReadYourWrites: c.ReadYourWrites == nil || *c.ReadYourWrites,
 		SyncInterval:   c.SyncInterval,
 		Limits:         limits,
-		Namespace:      namespace,
+		Namespace:      c.Namespace,
 		OnSyncError: func(err error) {
 			if log != nil {
 				log.Error(context.Background(), "libsql: background sync failed: %v", err)

@@ -205,14 +205,16 @@ func (c *fakeConnector) Close() error {
 
 type fakeDriver struct{}
 
-func (fakeDriver) Open(string) (sqldriver.Conn, error) { return nil, errors.New("fake: use the connector") }
+func (fakeDriver) Open(string) (sqldriver.Conn, error) {
+	return nil, errors.New("fake: use the connector")
+}
 
 type fakeConn struct{ c *fakeConnector }
 
 func (*fakeConn) Prepare(string) (sqldriver.Stmt, error) {
 	return nil, errors.New("fake: statements run through ExecContext only")
 }
-func (*fakeConn) Close() error { return nil }
+func (*fakeConn) Close() error                 { return nil }
 func (*fakeConn) Begin() (sqldriver.Tx, error) { return fakeTx{}, nil }
 
 // QueryContext answers every query with one row holding 0 (the

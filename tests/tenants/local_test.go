@@ -20,14 +20,6 @@ import (
 	"gorm.io/gorm/logger"
 )
 
-// localFiles is tenants.NewLocalFiles, failing t on an error.
-func localFiles(t testing.TB, dir string, template libsql.Config) *tenants.LocalFiles {
-	t.Helper()
-	s, err := tenants.NewLocalFiles(dir, template)
-	require.NoError(t, err)
-	return s
-}
-
 func TestTenantsLocal(t *testing.T) {
 	tenantsuite.Run(t, tenantsuite.Env{Store: func(t *testing.T) tenants.Store {
 		return localFiles(t, filepath.Join(t.TempDir(), "tenants"), libsql.Config{})

@@ -25,7 +25,7 @@ import (
 	"gorm.io/gorm/logger"
 )
 
-// handleStore is LocalTenants whose pools it counts as open from Open until
+// handleStore is LocalFiles whose pools it counts as open from Open until
 // their close has ended, and whose closes can be held, to see what Tenants
 // does while a pool is closing.
 type handleStore struct {

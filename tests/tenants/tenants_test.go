@@ -62,6 +62,14 @@ func store(t *testing.T, mods ...func(*tenants.SQLDConfig)) *tenants.SQLDNamespa
 	return s
 }
 
+// localFiles is tenants.NewLocalFiles, failing t on an error.
+func localFiles(t testing.TB, dir string, template libsql.Config) *tenants.LocalFiles {
+	t.Helper()
+	s, err := tenants.NewLocalFiles(dir, template)
+	require.NoError(t, err)
+	return s
+}
+
 // newSQLD is tenants.NewSQLDNamespaces, failing t on an error.
 func newSQLD(t testing.TB, cfg tenants.SQLDConfig) *tenants.SQLDNamespaces {
 	t.Helper()

@@ -45,6 +45,18 @@ type Config struct {
 	// ReadYourWrites makes an embedded replica see its own writes at once.
 	// Nil means on.
 	ReadYourWrites *bool
+	// Namespace, with URL, reaches one namespace of a sqld started with
+	// --enable-namespaces, in remote mode or as an embedded replica: its
+	// requests carry the Host header "<Namespace>.<URL's host>", which sqld
+	// routes by its first label, so no name is resolved and a loopback
+	// server needs no DNS entry; requests sqld refuses while it swaps the
+	// namespace in are resent (it ran nothing of them). An embedded
+	// replica syncs through a loopback forwarder that names the namespace
+	// (libSQL's sync takes it from the URL's host). A namespace that does
+	// not exist fails Open. Names follow the DNS label rules (1-63 bytes of
+	// a-z, 0-9 and '-'). Turso databases each have a URL of their own and
+	// need no Namespace.
+	Namespace string
 
 	// Conn is an existing pool to use instead of opening one, such as a
 	// *sql.DB opened on this dialect's driver. Only KeepDefaultTransactions
@@ -164,6 +176,10 @@ func (c Config) Mode() (Mode, error) {
 //	libsql://db.example.com?authToken=TOKEN
 //	libsql://db.example.com?authToken=TOKEN&replica=local.db&sync_interval=1m
 //
+// A namespace parameter sets Namespace:
+//
+//	http://127.0.0.1:8080?authToken=TOKEN&namespace=acme
+//
 // ParseDSN reads the parameters' syntax; what the values mean, alone and
 // together, is checked by Config.Validate, which ParseDSN runs on the
 // result, so a DSN and a Config with the same settings fail alike.
@@ -278,6 +294,8 @@ func parseRemoteDSN(dsn string) (Config, error) {
 			cfg.Database = v
 		case "remote_encryption_key", "remoteEncryptionKey":
 			cfg.RemoteEncryptionKey = v
+		case "namespace":
+			cfg.Namespace = v
 		case "sync_interval", "syncInterval":
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -382,8 +400,10 @@ func (c Config) Validate() error {
 	if err := c.validate(mode); err != nil {
 		return err
 	}
-	if _, err := c.limits(); err != nil {
-		return err
+	if mode != ModeLocal {
+		if _, err := c.limits(); err != nil {
+			return err
+		}
 	}
 	if _, err := sqlite.TxLock(c.TxLock); err != nil {
 		return err
@@ -428,6 +448,14 @@ func (c Config) validate(mode Mode) error {
 			return errors.New("libsql: RemoteEncryptionKey holds a space, a control character or a byte outside ASCII; give the key as Turso shows it (base64)")
 		}
 	}
+	if c.Namespace != "" {
+		if mode == ModeLocal {
+			return errors.New("libsql: Namespace names a namespace of the sqld at URL, but this config names only a local database; remove Namespace, or set URL")
+		}
+		if err := hrana.CheckNamespace(c.Namespace); err != nil {
+			return fmt.Errorf("libsql: Namespace %q: %w", c.Namespace, err)
+		}
+	}
 	if mode != ModeEmbeddedReplica {
 		if c.SyncInterval != 0 {
 			return fmt.Errorf("libsql: SyncInterval applies to embedded replicas (Database and URL set), not to a %s database", mode)
@@ -447,13 +475,18 @@ func (c Config) remoteConnector() (sqldriver.Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return hrana.NewConnector(hrana.Options{URL: c.URL, AuthToken: c.AuthToken, EncryptionKey: c.RemoteEncryptionKey, TxLock: c.TxLock, Limits: limits})
+	opts := hrana.Options{URL: c.URL, AuthToken: c.AuthToken, EncryptionKey: c.RemoteEncryptionKey, TxLock: c.TxLock, Limits: limits}
+	if c.Namespace != "" {
+		if opts.Host, err = hrana.NamespaceHostOf(c.Namespace, c.URL); err != nil {
+			return nil, err
+		}
+	}
+	return hrana.NewConnector(opts)
 }
 
-// replicaConnector opens the embedded replica, of the sqld namespace
-// namespace at URL when it is set; failed background syncs are reported
-// through the GORM logger.
-func (c Config) replicaConnector(log logger.Interface, namespace string) (sqldriver.Connector, error) {
+// replicaConnector opens the embedded replica (of Namespace, when set);
+// failed background syncs are reported through the GORM logger.
+func (c Config) replicaConnector(log logger.Interface) (sqldriver.Connector, error) {
 	if driver.IsMemory(c.Database) || strings.HasPrefix(c.Database, "file:") {
 		return nil, errors.New("libsql: an embedded replica's Database must be a file path (not :memory: or a file: URI)")
 	}
@@ -477,7 +510,7 @@ func (c Config) replicaConnector(log logger.Interface, namespace string) (sqldri
 		ReadYourWrites:      c.ReadYourWrites == nil || *c.ReadYourWrites,
 		SyncInterval:        c.SyncInterval,
 		Limits:              limits,
-		Namespace:           namespace,
+		Namespace:           c.Namespace,
 		OnSyncError: func(err error) {
 			if log != nil {
 				log.Error(context.Background(), "libsql: background sync failed: %v", err)

@@ -134,7 +134,7 @@ func (d *Dialector) connector(db *gorm.DB) (sqldriver.Connector, error) {
 	case ModeRemote:
 		return d.Config.remoteConnector()
 	case ModeEmbeddedReplica:
-		return d.Config.replicaConnector(db.Logger, "")
+		return d.Config.replicaConnector(db.Logger)
 	}
 	// Mode returns one of the three modes or an error.
 	opts, err := d.Config.localOptions()

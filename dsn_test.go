@@ -36,6 +36,7 @@ func TestParseDSN(t *testing.T) {
 		{"libsql://db.example.com?authToken=TOKEN", libsql.Config{URL: "libsql://db.example.com", AuthToken: "TOKEN"}, libsql.ModeRemote},
 		{"https://db.example.com:8443/?auth_token=T", libsql.Config{URL: "https://db.example.com:8443/", AuthToken: "T"}, libsql.ModeRemote},
 		{"http://127.0.0.1:8080", libsql.Config{URL: "http://127.0.0.1:8080"}, libsql.ModeRemote},
+		{"http://127.0.0.1:8080?authToken=T&namespace=acme", libsql.Config{URL: "http://127.0.0.1:8080", AuthToken: "T", Namespace: "acme"}, libsql.ModeRemote},
 		{"libsql://db.example.com?authToken=T&replica=local.db&sync_interval=1m&read_your_writes=off&busy_timeout=3s",
 			libsql.Config{URL: "libsql://db.example.com", AuthToken: "T", Database: "local.db", SyncInterval: time.Minute,
 				ReadYourWrites: &off, BusyTimeout: 3 * time.Second}, libsql.ModeEmbeddedReplica},

@@ -261,19 +261,3 @@ var ErrNotReplica = errors.New("libsql: sync needs an embedded replica (Database
 // the sync after it failed: the write is done (running it again would apply
 // it twice), and local reads see it after the next sync that succeeds.
 var ErrWriteNotSynced = replica.ErrWriteNotSynced
-
-// ErrTenantNotFound is matched (errors.Is) by errors about a tenant whose
-// database does not exist.
-var ErrTenantNotFound = errors.New("libsql: tenant not found")
-
-// ErrTenantExists is matched (errors.Is) by Create's error for a tenant whose
-// database already exists.
-var ErrTenantExists = errors.New("libsql: tenant already exists")
-
-// ErrInvalidTenantName is matched (errors.Is) by the error for a tenant name
-// that breaks the DNS label rules (see ValidateTenantName). Nothing is sent
-// or written for such a name.
-var ErrInvalidTenantName = errors.New("libsql: invalid tenant name")
-
-// ErrTenantsClosed is returned by a Tenants after Close.
-var ErrTenantsClosed = errors.New("libsql: the tenant manager is closed")

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -200,11 +199,9 @@ func primaryOptions(opts Options) (hrana.Options, error) {
 	}
 	primary := hrana.Options{URL: base, AuthToken: opts.AuthToken, EncryptionKey: opts.RemoteEncryptionKey, Limits: opts.Limits}
 	if opts.Namespace != "" {
-		u, err := url.Parse(base)
-		if err != nil {
+		if primary.Host, err = hrana.NamespaceHostOf(opts.Namespace, base); err != nil {
 			return hrana.Options{}, err
 		}
-		primary.Host = hrana.NamespaceHost(opts.Namespace, u.Host)
 	}
 	return primary, nil
 }

@@ -168,9 +168,9 @@ func TestFaultReplicaStuckSync(t *testing.T) {
 func TestFaultReplicaFrozenFlows(t *testing.T) {
 	t.Parallel()
 	const (
-		rounds        = 20
+		rounds         = 20
 		requestTimeout = time.Second
-		frozenSync    = 300 * time.Millisecond
+		frozenSync     = 300 * time.Millisecond
 		// healedDeadline is each call's own deadline after the heal.
 		healedDeadline = 2 * time.Second
 		// cutReturn bounds how long libSQL's call takes to return once
@@ -248,6 +248,60 @@ func TestFaultReplicaFrozenFlows(t *testing.T) {
 	assert.Zero(t, lost)
 	t.Logf("%d rounds: writes acknowledged %d, failed %d, lost %d; libSQL's cut sync returned at most %s after it was abandoned; recovery (first write and sync after the heal) at most %s",
 		rounds, len(committed), failed, lost, worstReturn.Round(time.Millisecond), worst.Round(time.Millisecond))
+}
+
+// TestFaultReplicaCloseCutsHungSync: closing a replica whose sync hangs on
+// a dead flow cuts the sync, so Close returns at once, and the file can be
+// opened again at once (no native handle is left to a sync still running).
+func TestFaultReplicaCloseCutsHungSync(t *testing.T) {
+	t.Parallel()
+	srv := sqldtest.Own(t)
+	p := sqldtest.NewProxy(t, srv.URL)
+	cfg := libsql.Config{Database: filepath.Join(t.TempDir(), "r.db"), URL: p.URL(), AuthToken: srv.Token(), RequestTimeout: 10 * time.Second}
+	db, err := gorm.Open(libsql.Open(cfg), &gorm.Config{})
+	require.NoError(t, err)
+	require.NoError(t, db.AutoMigrate(&note{}))
+	require.NoError(t, db.Create(&note{Text: "before"}).Error)
+	sqlDB, err := db.DB()
+	require.NoError(t, err)
+	require.NoError(t, sqlDB.Close())
+	// Opened again, it holds no stream on the primary: closing one would
+	// cost a request of its own (a courtesy close, bounded apart).
+	db, err = gorm.Open(libsql.Open(cfg), &gorm.Config{})
+	require.NoError(t, err)
+
+	p.Freeze(true)
+	synced := make(chan error, 1)
+	go func() {
+		_, err := libsql.SyncContext(context.Background(), db)
+		synced <- err
+	}()
+	time.Sleep(200 * time.Millisecond) // the sync is under way, on a dead flow
+	sqlDB, err = db.DB()
+	require.NoError(t, err)
+	start := time.Now()
+	require.NoError(t, sqlDB.Close())
+	closed := time.Since(start)
+	assert.Less(t, closed, time.Second, "Close cuts the hung sync")
+	select {
+	case err := <-synced:
+		assert.Error(t, err)
+	case <-time.After(time.Second):
+		t.Fatal("the sync outlived Close")
+	}
+
+	p.Freeze(false)
+	start = time.Now()
+	db = open(t, cfg, nil)
+	reopened := time.Since(start)
+	assert.Less(t, reopened, time.Second, "the file is free at once")
+	st, err := libsql.LastSync(db)
+	require.NoError(t, err)
+	assert.NoError(t, st.LastError, "the first sync of the new handle")
+	var n int64
+	require.NoError(t, db.Model(&note{}).Count(&n).Error)
+	assert.Equal(t, int64(1), n)
+	t.Logf("Close with a hung sync took %s; reopening %s", closed, reopened)
 }
 
 // replicaBehindProxy opens a replica of a sqld of the test's own through

@@ -100,13 +100,13 @@ type Replica struct {
 	// orphaned is set when Close could not wait for a running sync: the
 	// sync closes the native replica when it ends.
 	orphaned bool
-	// begun counts the syncs begun; pulled is the count when the last
-	// successful one began, recorded when the last one recorded began. A
-	// write that ended when begun was n is in the local file once
+	// begun counts the syncs begun; pulled is the number of the last
+	// successful one, recorded that of the last whose outcome status
+	// holds. A write that ended when begun was n is in the local file once
 	// pulled > n.
 	begun, pulled, recorded uint64
-	stop          chan struct{}
-	done          chan struct{}
+	stop                    chan struct{}
+	done                    chan struct{}
 }
 
 // Open opens the replica, pulls from the primary once, and starts the

@@ -42,6 +42,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorm-libsql/libsql/internal/hrana"
@@ -95,6 +96,9 @@ type Forwarder struct {
 	calls map[*call]uint64
 	// upstream are the open connections to the server.
 	upstream map[*upstreamConn]struct{}
+	// staleAfter is how long a connection to the server may have been
+	// silent and still serve a new session (see Begin).
+	staleAfter time.Duration
 }
 
 // call is one forwarded call in flight.
@@ -128,17 +132,13 @@ func Start(opts Options) (*Forwarder, error) {
 	// must reach the configured server only.
 	transport.Proxy = nil
 	transport.MaxIdleConnsPerHost = 4
-	if opts.RequestTimeout > 0 {
-		// An HTTP/2 connection (TLS targets) that died while idle is
-		// found by its pings, rather than by the next sync's silence.
-		transport.HTTP2 = &http.HTTP2Config{SendPingTimeout: opts.RequestTimeout, PingTimeout: opts.RequestTimeout}
-	}
 	f := &Forwarder{
-		url:       "http://" + ln.Addr().String(),
-		transport: transport,
-		served:    make(chan struct{}),
-		calls:     map[*call]uint64{},
-		upstream:  map[*upstreamConn]struct{}{},
+		url:        "http://" + ln.Addr().String(),
+		transport:  transport,
+		served:     make(chan struct{}),
+		calls:      map[*call]uint64{},
+		upstream:   map[*upstreamConn]struct{}{},
+		staleAfter: staleAfter,
 	}
 	dial := transport.DialContext
 	transport.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -256,6 +256,8 @@ func (f *Forwarder) leave(c *call) {
 type upstreamConn struct {
 	net.Conn
 	f *Forwarder
+	// heard is when bytes last came from the server (UnixNano).
+	heard atomic.Int64
 }
 
 // track registers c for Cut, or closes it if the session that dialed it
@@ -269,8 +271,17 @@ func (f *Forwarder) track(c net.Conn) (net.Conn, error) {
 		return nil, errCut
 	}
 	u := &upstreamConn{Conn: c, f: f}
+	u.heard.Store(time.Now().UnixNano())
 	f.upstream[u] = struct{}{}
 	return u, nil
+}
+
+func (u *upstreamConn) Read(b []byte) (int, error) {
+	n, err := u.Conn.Read(b)
+	if n > 0 {
+		u.heard.Store(time.Now().UnixNano())
+	}
+	return n, err
 }
 
 func (u *upstreamConn) Close() error {
@@ -306,13 +317,32 @@ type Session struct {
 
 // Begin opens a session: calls are forwarded until it is cut or ends. The
 // replica runs one sync at a time; a new session ends the one before.
+//
+// When a connection to the server has been silent for more than
+// staleAfter, it drops the idle ones: a connection that died while idle
+// (a NAT that forgot the flow) would take the session's first call and
+// never answer, and only the silence bound would end the sync. Between
+// sessions every connection is idle, and the pool drops them at once.
 func (f *Forwarder) Begin() Session {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.session++
 	f.open, f.cause = true, nil
-	return Session{f: f, n: f.session}
+	s := Session{f: f, n: f.session}
+	stale := false
+	for u := range f.upstream {
+		stale = stale || time.Since(time.Unix(0, u.heard.Load())) > f.staleAfter
+	}
+	f.mu.Unlock()
+	if stale {
+		f.transport.CloseIdleConnections()
+	}
+	return s
 }
+
+// staleAfter is Forwarder.staleAfter. A sync after each write reuses its
+// connections within moments; one idle for longer costs a new connection,
+// and the silence bound is left for a flow that dies under a sync.
+const staleAfter = 30 * time.Second
 
 // Cut ends the session's calls in flight at once and refuses its later
 // ones (see giveUp), so that libSQL's sync returns, and closes every

@@ -417,3 +417,52 @@ func TestSlowReplyWithProgressNotCut(t *testing.T) {
 	assert.Less(t, time.Since(began), 8*limit/3+5*limit)
 	assert.ErrorIs(t, session.End(), hrana.ErrUnreachable)
 }
+
+// TestStaleConnectionsNotReused: a session reuses the connections of the
+// one before, unless they have been silent for longer than staleAfter
+// (one may have died idle): then it dials afresh.
+func TestStaleConnectionsNotReused(t *testing.T) {
+	var mu sync.Mutex
+	var opened, closed int
+	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "ok")
+	}))
+	up.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch st {
+		case http.StateNew:
+			opened++
+		case http.StateClosed:
+			closed++
+		}
+	}
+	up.Start()
+	defer up.Close()
+	f, err := Start(Options{Target: up.URL, ConnectTimeout: time.Second})
+	require.NoError(t, err)
+	defer f.Close()
+	f.staleAfter = 200 * time.Millisecond
+	counts := func() [2]int {
+		mu.Lock()
+		defer mu.Unlock()
+		return [2]int{opened, closed}
+	}
+	oneSync := func() {
+		t.Helper()
+		s := f.Begin()
+		resp := post(t, f, ReplicationPrefix+"Hello", nil)
+		_, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.NoError(t, s.End())
+	}
+
+	oneSync()
+	oneSync()
+	assert.Equal(t, [2]int{1, 0}, counts(), "the second session reuses the connection")
+	time.Sleep(300 * time.Millisecond)
+	oneSync()
+	require.Eventually(t, func() bool { return counts() == [2]int{2, 1} }, 2*time.Second, 10*time.Millisecond,
+		"a stale connection is dropped and a new one dialed: %v", counts())
+}

@@ -247,7 +247,11 @@ func TestCutEndsTheSession(t *testing.T) {
 			buf := make([]byte, 6)
 			_, err = io.ReadFull(stalled.Body, buf)
 			require.NoError(t, err)
-			time.Sleep(50 * time.Millisecond) // the Hold call reaches the server
+			require.Eventually(t, func() bool {
+				mu.Lock()
+				defer mu.Unlock()
+				return len(protos) == 3
+			}, 2*time.Second, 5*time.Millisecond, "the Hold call reaches the server")
 
 			cause := errors.New("abandoned")
 			began := time.Now()

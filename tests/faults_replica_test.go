@@ -37,7 +37,7 @@ func TestFaultReplicaPrimaryBlackHoled(t *testing.T) {
 	assert.Less(t, took, 3500*time.Millisecond, "the write fails within its deadline")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	start = time.Now()
-	_, err = libsql.SyncContext(ctx, db)
+	_, err = libsql.Sync(ctx, db)
 	cancel()
 	require.Error(t, err)
 	assert.Less(t, time.Since(start), 3*time.Second)
@@ -52,7 +52,7 @@ func TestFaultReplicaPrimaryBlackHoled(t *testing.T) {
 	}, 30*time.Second, 100*time.Millisecond, "a write after healing: %v", werr)
 	ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err = libsql.SyncContext(ctx, db)
+	_, err = libsql.Sync(ctx, db)
 	require.NoError(t, err)
 	t.Logf("recovered %s after healing", time.Since(healed))
 	var texts []string
@@ -69,7 +69,7 @@ func TestFaultReplicaOpenWithPrimaryDown(t *testing.T) {
 	srv := sqldtest.Own(t)
 	proxy := sqldtest.NewProxy(t, srv.URL)
 	cfg := libsql.Config{Database: filepath.Join(t.TempDir(), "r.db"), URL: proxy.URL(), AuthToken: srv.Token(), RequestTimeout: 2 * time.Second}
-	db, err := gorm.Open(libsql.Open(cfg), &gorm.Config{})
+	db, err := gorm.Open(libsql.New(cfg), &gorm.Config{})
 	require.NoError(t, err)
 	require.NoError(t, db.AutoMigrate(&note{}))
 	require.NoError(t, db.Create(&note{Text: "synced"}).Error)
@@ -87,7 +87,7 @@ func TestFaultReplicaOpenWithPrimaryDown(t *testing.T) {
 	fresh := cfg
 	fresh.Database = filepath.Join(t.TempDir(), "new.db")
 	start = time.Now()
-	_, err = gorm.Open(libsql.Open(fresh), &gorm.Config{})
+	_, err = gorm.Open(libsql.New(fresh), &gorm.Config{})
 	require.Error(t, err)
 	assert.ErrorIs(t, err, libsql.ErrServerUnreachable)
 	assert.Contains(t, err.Error(), "primary must be reachable")
@@ -111,7 +111,7 @@ func TestFaultReplicaWriteResponseLost(t *testing.T) {
 	assert.NotErrorIs(t, err, libsql.ErrWriteNotSynced)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err = libsql.SyncContext(ctx, db)
+	_, err = libsql.Sync(ctx, db)
 	require.NoError(t, err)
 	var n int64
 	require.NoError(t, db.Model(&note{}).Count(&n).Error)
@@ -131,7 +131,7 @@ func TestFaultReplicaStuckSync(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		start := time.Now()
-		_, err := libsql.SyncContext(ctx, db)
+		_, err := libsql.Sync(ctx, db)
 		cancel()
 		require.Error(t, err, "sync %d", i)
 		assert.Less(t, time.Since(start), 2*time.Second, "sync %d ends at its own deadline", i)
@@ -150,7 +150,7 @@ func TestFaultReplicaStuckSync(t *testing.T) {
 	require.NoError(t, db.Create(&note{Text: "after"}).Error, "the first write after healing, with its sync")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err = libsql.SyncContext(ctx, db)
+	_, err = libsql.Sync(ctx, db)
 	require.NoError(t, err)
 	t.Logf("write and sync done %s after healing", time.Since(healed))
 	var texts []string
@@ -203,7 +203,7 @@ func TestFaultReplicaFrozenFlows(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), frozenSync)
 		start = time.Now()
-		_, err = libsql.SyncContext(ctx, db)
+		_, err = libsql.Sync(ctx, db)
 		cancel()
 		abandoned := time.Now()
 		assert.Error(t, err, "round %d: a sync while frozen", round)
@@ -229,7 +229,7 @@ func TestFaultReplicaFrozenFlows(t *testing.T) {
 		require.NoError(t, db.Model(&note{}).Where("text = ?", text).Count(&n).Error)
 		assert.Equal(t, int64(1), n, "round %d: read-your-writes", round)
 		ctx, cancel = context.WithTimeout(context.Background(), healedDeadline)
-		_, err = libsql.SyncContext(ctx, db)
+		_, err = libsql.Sync(ctx, db)
 		cancel()
 		require.NoError(t, err, "round %d: the first sync after the heal", round)
 		worst = max(worst, time.Since(healed))
@@ -258,7 +258,7 @@ func TestFaultReplicaCloseCutsHungSync(t *testing.T) {
 	srv := sqldtest.Own(t)
 	p := sqldtest.NewProxy(t, srv.URL)
 	cfg := libsql.Config{Database: filepath.Join(t.TempDir(), "r.db"), URL: p.URL(), AuthToken: srv.Token(), RequestTimeout: 10 * time.Second}
-	db, err := gorm.Open(libsql.Open(cfg), &gorm.Config{})
+	db, err := gorm.Open(libsql.New(cfg), &gorm.Config{})
 	require.NoError(t, err)
 	require.NoError(t, db.AutoMigrate(&note{}))
 	require.NoError(t, db.Create(&note{Text: "before"}).Error)
@@ -267,13 +267,13 @@ func TestFaultReplicaCloseCutsHungSync(t *testing.T) {
 	require.NoError(t, sqlDB.Close())
 	// Opened again, it holds no stream on the primary: closing one would
 	// cost a request of its own (a courtesy close, bounded apart).
-	db, err = gorm.Open(libsql.Open(cfg), &gorm.Config{})
+	db, err = gorm.Open(libsql.New(cfg), &gorm.Config{})
 	require.NoError(t, err)
 
 	p.Freeze(true)
 	synced := make(chan error, 1)
 	go func() {
-		_, err := libsql.SyncContext(context.Background(), db)
+		_, err := libsql.Sync(context.Background(), db)
 		synced <- err
 	}()
 	time.Sleep(200 * time.Millisecond) // the sync is under way, on a dead flow

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -32,6 +31,10 @@ type Options struct {
 	Local local.Options
 	// URL is the primary; AuthToken authenticates to it.
 	URL, AuthToken string
+	// RemoteEncryptionKey is the key of a primary encrypted at rest on
+	// the server (see hrana.Options.EncryptionKey), sent with every write
+	// and given to libSQL's sync.
+	RemoteEncryptionKey string
 	// ReadYourWrites makes a write visible to local reads once it returns,
 	// by syncing after it.
 	ReadYourWrites bool
@@ -190,13 +193,11 @@ func primaryOptions(opts Options) (hrana.Options, error) {
 	if err != nil {
 		return hrana.Options{}, err
 	}
-	primary := hrana.Options{URL: base, AuthToken: opts.AuthToken, Limits: opts.Limits}
+	primary := hrana.Options{URL: base, AuthToken: opts.AuthToken, EncryptionKey: opts.RemoteEncryptionKey, Limits: opts.Limits}
 	if opts.Namespace != "" {
-		u, err := url.Parse(base)
-		if err != nil {
+		if primary.Host, err = hrana.NamespaceHostOf(opts.Namespace, base); err != nil {
 			return hrana.Options{}, err
 		}
-		primary.Host = hrana.NamespaceHost(opts.Namespace, u.Host)
 	}
 	return primary, nil
 }
@@ -302,7 +303,7 @@ func (r *Replica) pull(ctx context.Context, afterWrite bool) (Synced, error) {
 		// next sync need not wait for it.
 		r.release()
 		if err != nil {
-			err = r.explain(redact(err, r.opts.AuthToken), cut)
+			err = r.explain(redact(redact(err, r.opts.AuthToken), r.opts.RemoteEncryptionKey), cut)
 			r.record(seq, frame, err)
 		}
 		ch <- outcome{Synced{FrameNo: frame, FramesSynced: n}, err}
@@ -334,7 +335,7 @@ func (r *Replica) syncOnce() (frameNo, framesSynced int, err error) {
 		if err := awaitOrphan(r.opts.Local.Path, wait); err != nil {
 			return 0, 0, err
 		}
-		db, err = openNative(r.opts.Local.Path, r.forwarder.URL(), r.opts.AuthToken, r.opts.Local.EncryptionKey)
+		db, err = openNative(r.opts.Local.Path, r.forwarder.URL(), r.opts.AuthToken, r.opts.Local.EncryptionKey, r.opts.RemoteEncryptionKey)
 		if err != nil {
 			return 0, 0, err
 		}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/gorm-libsql/libsql"
-	"github.com/gorm-libsql/libsql/internal/sqlite"
+	"github.com/gorm-libsql/libsql/sqlerr"
 	"gorm.io/gorm"
 )
 
@@ -20,10 +20,10 @@ var translateCases = []struct {
 	name string
 	err  error
 }{
-	{"local-unique", &sqlite.Error{Code: sqlite.CodeConstraintUnique, Message: "UNIQUE constraint failed: users.email"}},
-	{"local-notconstraint", &sqlite.Error{Code: sqlite.CodeBusy, Message: "database is locked"}},
+	{"local-unique", &sqlerr.Error{Code: sqlerr.CodeConstraintUnique, Message: "UNIQUE constraint failed: users.email"}},
+	{"local-notconstraint", &sqlerr.Error{Code: sqlerr.CodeBusy, Message: "database is locked"}},
 	{"remote-unique", errors.New(`failed to execute query: SQLite error: UNIQUE constraint failed: users.tenant, users.email`)},
-	{"wrapped-check", fmt.Errorf("create: %w", &sqlite.Error{Code: sqlite.CodeConstraintCheck, Message: "CHECK constraint failed: age_positive"})},
+	{"wrapped-check", fmt.Errorf("create: %w", &sqlerr.Error{Code: sqlerr.CodeConstraintCheck, Message: "CHECK constraint failed: age_positive"})},
 	{"gorm-notfound", gorm.ErrRecordNotFound},
 }
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorm-libsql/libsql/internal/sqlite"
+	"github.com/gorm-libsql/libsql/sqlerr"
 	"gorm.io/gorm"
 )
 
@@ -58,10 +58,10 @@ func BenchmarkConcurrentWriters(b *testing.B) {
 							return tx.Create(&writerEntry{Worker: w, Seen: int64(last.ID)}).Error
 						})
 						lat[w] = append(lat[w], time.Since(t0))
-						var e *sqlite.Error
+						var e *sqlerr.Error
 						switch {
 						case err == nil:
-						case errors.As(err, &e) && e.Primary() == sqlite.CodeBusy:
+						case errors.As(err, &e) && e.Primary() == sqlerr.CodeBusy:
 							locked.Add(1)
 						default:
 							failed.Add(1)

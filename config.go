@@ -15,6 +15,7 @@ import (
 	"github.com/gorm-libsql/libsql/internal/driver"
 	"github.com/gorm-libsql/libsql/internal/hrana"
 	"github.com/gorm-libsql/libsql/internal/replica"
+	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
@@ -32,24 +33,44 @@ type Config struct {
 	// EncryptionKey encrypts a local file or replica at rest. It must be 32
 	// bytes, the length libSQL uses.
 	EncryptionKey string
+	// RemoteEncryptionKey is the key of a database that Turso Cloud keeps
+	// encrypted at rest (remote mode and embedded replicas), as Turso
+	// gives it (base64). It is sent as the x-turso-encryption-key header of
+	// every request to the server and never appears in an error or a log
+	// line. It is not EncryptionKey, which encrypts the local file.
+	RemoteEncryptionKey string
 	// SyncInterval is how often an embedded replica pulls from the primary;
 	// 0 syncs only on demand.
 	SyncInterval time.Duration
 	// ReadYourWrites makes an embedded replica see its own writes at once.
 	// Nil means on.
 	ReadYourWrites *bool
+	// Namespace, with URL, reaches one namespace of a sqld started with
+	// --enable-namespaces, in remote mode or as an embedded replica: its
+	// requests carry the Host header "<Namespace>.<URL's host>", which sqld
+	// routes by its first label, so no name is resolved and a loopback
+	// server needs no DNS entry; requests sqld refuses while it swaps the
+	// namespace in are resent (it ran nothing of them). An embedded
+	// replica syncs through a loopback forwarder that names the namespace
+	// (libSQL's sync takes it from the URL's host). A namespace that does
+	// not exist fails Open. Names follow the DNS label rules (1-63 bytes of
+	// a-z, 0-9 and '-'). Turso databases each have a URL of their own and
+	// need no Namespace.
+	Namespace string
 
-	// BusyTimeout, JournalMode, Synchronous, DisableForeignKeys, Pragmas,
-	// ReadOnly and StatementCacheSize apply to local files and embedded
-	// replicas; Open refuses them for a remote database, whose server owns
-	// those settings.
-
-	// Conn is an existing pool to use instead of opening one; the other
-	// fields are then ignored.
+	// Conn is an existing pool to use instead of opening one, such as a
+	// *sql.DB opened on this dialect's driver. Only KeepDefaultTransactions
+	// still applies; the fields that open a database are ignored and not
+	// checked. The migrator pins one connection per call, so it needs a
+	// pool that gorm.DB.DB can return (a *sql.DB, or a gorm.ConnPool that
+	// implements gorm.GetDBConnector).
 	Conn gorm.ConnPool
 
 	// BusyTimeout bounds how long a statement waits for a lock held by
-	// another connection. Default 10s.
+	// another connection. Default 10s. Like JournalMode, Synchronous,
+	// DisableForeignKeys, Pragmas, ReadOnly and StatementCacheSize, it
+	// applies to local files and embedded replicas; for a remote database,
+	// whose server owns those settings, Validate refuses them.
 	BusyTimeout time.Duration
 	// JournalMode of a local file. Default "WAL", which lets readers work
 	// while a writer commits.
@@ -77,10 +98,9 @@ type Config struct {
 	// because one statement is atomic on its own.
 	KeepDefaultTransactions bool
 
-	// Network limits (remote mode and embedded replicas).
-
 	// ConnectTimeout bounds opening a connection to the server, TLS
-	// handshake included. Default 10s.
+	// handshake included (remote mode and embedded replicas, as for
+	// RequestTimeout and MaxResponseBytes). Default 10s.
 	ConnectTimeout time.Duration
 	// RequestTimeout bounds each request to the server (a statement, a
 	// batch, COMMIT) and each sync of an embedded replica, when the
@@ -151,12 +171,33 @@ func (c Config) Mode() (Mode, error) {
 // Remote databases are a libsql://, https:// or http:// URL (ws:// and
 // wss:// name the same server, spoken to over HTTP and HTTPS) with an
 // authToken parameter, and the network limits connect_timeout,
-// request_timeout (Go durations or milliseconds) and max_response_bytes. Adding a replica parameter names the local file of
+// request_timeout (Go durations or milliseconds) and max_response_bytes,
+// and remoteEncryptionKey for a database encrypted on the server. Adding a
+// replica parameter names the local file of
 // an embedded replica, with sync_interval and read_your_writes:
 //
 //	libsql://db.example.com?authToken=TOKEN
 //	libsql://db.example.com?authToken=TOKEN&replica=local.db&sync_interval=1m
+//
+// A namespace parameter sets Namespace:
+//
+//	http://127.0.0.1:8080?authToken=TOKEN&namespace=acme
+//
+// ParseDSN reads the parameters' syntax; what the values mean, alone and
+// together, is checked by Config.Validate, which ParseDSN runs on the
+// result, so a DSN and a Config with the same settings fail alike.
 func ParseDSN(dsn string) (Config, error) {
+	cfg, err := parseDSN(dsn)
+	if err != nil {
+		return Config{}, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+func parseDSN(dsn string) (Config, error) {
 	dsn = strings.TrimSpace(dsn)
 	if dsn == "" {
 		return Config{}, errors.New("libsql: empty DSN")
@@ -209,22 +250,13 @@ func (c *Config) setLocalParam(key, v string) error {
 	switch key {
 	case "busy_timeout", "_busy_timeout":
 		d, err := parseMillis(v)
-		if err == nil && d < 0 {
-			err = errors.New("negative")
-		}
 		if err != nil {
 			return fmt.Errorf("libsql: DSN busy_timeout=%q: %w", v, err)
 		}
 		c.BusyTimeout = d
 	case "journal_mode", "_journal_mode":
-		if !journalModes[strings.ToUpper(v)] {
-			return fmt.Errorf("libsql: DSN journal_mode=%q: want WAL, DELETE, TRUNCATE, PERSIST, MEMORY or OFF", v)
-		}
 		c.JournalMode = v
 	case "synchronous", "_synchronous":
-		if !synchronousLevels[strings.ToUpper(v)] {
-			return fmt.Errorf("libsql: DSN synchronous=%q: want OFF, NORMAL, FULL or EXTRA", v)
-		}
 		c.Synchronous = v
 	case "foreign_keys", "_foreign_keys":
 		on, err := parseSwitch(v)
@@ -233,11 +265,6 @@ func (c *Config) setLocalParam(key, v string) error {
 		}
 		c.DisableForeignKeys = !on
 	case "tx_lock", "_txlock":
-		switch strings.ToUpper(v) {
-		case "IMMEDIATE", "DEFERRED", "EXCLUSIVE":
-		default:
-			return fmt.Errorf("libsql: DSN tx_lock=%q: want IMMEDIATE, DEFERRED or EXCLUSIVE", v)
-		}
 		c.TxLock = v
 	case "encryption_key", "encryptionKey":
 		c.EncryptionKey = v
@@ -268,6 +295,10 @@ func parseRemoteDSN(dsn string) (Config, error) {
 			cfg.AuthToken = v
 		case "replica":
 			cfg.Database = v
+		case "remote_encryption_key", "remoteEncryptionKey":
+			cfg.RemoteEncryptionKey = v
+		case "namespace":
+			cfg.Namespace = v
 		case "sync_interval", "syncInterval":
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -359,8 +390,34 @@ func (c Config) localOnlyField() string {
 	return ""
 }
 
-// validate refuses combinations of settings that cannot work, before
-// anything is opened or written.
+// Validate reports the first setting of c that cannot work, alone or with
+// the others, with a message that says what to fix: no database named, a
+// setting of another mode, a key of the wrong length, an unknown journal
+// mode, a negative limit. gorm.Open runs it before anything is opened or
+// written; it opens nothing itself.
+func (c Config) Validate() error {
+	mode, err := c.Mode()
+	if err != nil {
+		return err
+	}
+	if err := c.validate(mode); err != nil {
+		return err
+	}
+	if mode != ModeLocal {
+		if _, err := c.limits(); err != nil {
+			return err
+		}
+	}
+	if _, err := sqlite.TxLock(c.TxLock); err != nil {
+		return err
+	}
+	if mode != ModeRemote {
+		_, err = c.localOptions()
+	}
+	return err
+}
+
+// validate refuses combinations of settings that cannot work in mode.
 func (c Config) validate(mode Mode) error {
 	if strings.IndexByte(c.Database, 0) >= 0 {
 		return errors.New("libsql: Database holds a NUL byte; SQLite would read the path only up to it and open another file")
@@ -386,6 +443,21 @@ func (c Config) validate(mode Mode) error {
 		if _, err := hrana.BaseURL(c.URL); err != nil {
 			return err
 		}
+	} else if c.RemoteEncryptionKey != "" {
+		return errors.New("libsql: RemoteEncryptionKey is the key of a database encrypted on the server, but this config names only a local file; use EncryptionKey to encrypt a local file, or set URL too")
+	}
+	for _, b := range []byte(c.RemoteEncryptionKey) {
+		if b < 0x21 || b > 0x7e {
+			return errors.New("libsql: RemoteEncryptionKey holds a space, a control character or a byte outside ASCII; give the key as Turso shows it (base64)")
+		}
+	}
+	if c.Namespace != "" {
+		if mode == ModeLocal {
+			return errors.New("libsql: Namespace names a namespace of the sqld at URL, but this config names only a local database; remove Namespace, or set URL")
+		}
+		if err := hrana.CheckNamespace(c.Namespace); err != nil {
+			return fmt.Errorf("libsql: Namespace %q: %w", c.Namespace, err)
+		}
 	}
 	if mode != ModeEmbeddedReplica {
 		if c.SyncInterval != 0 {
@@ -406,13 +478,18 @@ func (c Config) remoteConnector() (sqldriver.Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return hrana.NewConnector(hrana.Options{URL: c.URL, AuthToken: c.AuthToken, TxLock: c.TxLock, Limits: limits})
+	opts := hrana.Options{URL: c.URL, AuthToken: c.AuthToken, EncryptionKey: c.RemoteEncryptionKey, TxLock: c.TxLock, Limits: limits}
+	if c.Namespace != "" {
+		if opts.Host, err = hrana.NamespaceHostOf(c.Namespace, c.URL); err != nil {
+			return nil, err
+		}
+	}
+	return hrana.NewConnector(opts)
 }
 
-// replicaConnector opens the embedded replica, of the sqld namespace
-// namespace at URL when it is set; failed background syncs are reported
-// through the GORM logger.
-func (c Config) replicaConnector(log logger.Interface, namespace string) (sqldriver.Connector, error) {
+// replicaConnector opens the embedded replica (of Namespace, when set);
+// failed background syncs are reported through the GORM logger.
+func (c Config) replicaConnector(log logger.Interface) (sqldriver.Connector, error) {
 	if driver.IsMemory(c.Database) || strings.HasPrefix(c.Database, "file:") {
 		return nil, errors.New("libsql: an embedded replica's Database must be a file path (not :memory: or a file: URI)")
 	}
@@ -429,13 +506,14 @@ func (c Config) replicaConnector(log logger.Interface, namespace string) (sqldri
 		return nil, err
 	}
 	r, err := replica.Open(replica.Options{
-		Local:          opts,
-		URL:            c.URL,
-		AuthToken:      c.AuthToken,
-		ReadYourWrites: c.ReadYourWrites == nil || *c.ReadYourWrites,
-		SyncInterval:   c.SyncInterval,
-		Limits:         limits,
-		Namespace:      namespace,
+		Local:               opts,
+		URL:                 c.URL,
+		AuthToken:           c.AuthToken,
+		RemoteEncryptionKey: c.RemoteEncryptionKey,
+		ReadYourWrites:      c.ReadYourWrites == nil || *c.ReadYourWrites,
+		SyncInterval:        c.SyncInterval,
+		Limits:              limits,
+		Namespace:           c.Namespace,
 		OnSyncError: func(err error) {
 			if log != nil {
 				log.Error(context.Background(), "libsql: background sync failed: %v", err)

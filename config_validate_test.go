@@ -1,11 +1,16 @@
 package libsql
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 )
 
 // One defaults table: 0 is the default, negative turns the cache off.
@@ -23,18 +28,47 @@ func TestValidateRefusesWhatWouldBeIgnored(t *testing.T) {
 		cfg  Config
 		mode Mode
 	}{
-		"NUL byte":                   {Config{Database: "a\x00b.db"}, ModeLocal},
-		"uses only the first 32":     {Config{Database: "a.db", EncryptionKey: strings.Repeat("k", 64)}, ModeLocal},
-		"ReadOnly applies":           {Config{URL: remote.URL, ReadOnly: true}, ModeRemote},
-		"DisableForeignKeys applies": {Config{URL: remote.URL, DisableForeignKeys: true}, ModeRemote},
-		"Pragmas applies":            {Config{URL: remote.URL, Pragmas: []string{"x=1"}}, ModeRemote},
-		"JournalMode applies":        {Config{URL: remote.URL, JournalMode: "WAL"}, ModeRemote},
-		"BusyTimeout applies":        {Config{URL: remote.URL, BusyTimeout: 1}, ModeRemote},
-		"StatementCacheSize applies": {Config{URL: remote.URL, StatementCacheSize: -1}, ModeRemote},
+		"NUL byte":                    {Config{Database: "a\x00b.db"}, ModeLocal},
+		"uses only the first 32":      {Config{Database: "a.db", EncryptionKey: strings.Repeat("k", 64)}, ModeLocal},
+		"ReadOnly applies":            {Config{URL: remote.URL, ReadOnly: true}, ModeRemote},
+		"DisableForeignKeys applies":  {Config{URL: remote.URL, DisableForeignKeys: true}, ModeRemote},
+		"Pragmas applies":             {Config{URL: remote.URL, Pragmas: []string{"x=1"}}, ModeRemote},
+		"JournalMode applies":         {Config{URL: remote.URL, JournalMode: "WAL"}, ModeRemote},
+		"BusyTimeout applies":         {Config{URL: remote.URL, BusyTimeout: 1}, ModeRemote},
+		"StatementCacheSize applies":  {Config{URL: remote.URL, StatementCacheSize: -1}, ModeRemote},
+		"names only a local database": {Config{Database: "a.db", Namespace: "acme"}, ModeLocal},
+		`Namespace "Acme": byte 'A'`:  {Config{URL: remote.URL, Namespace: "Acme"}, ModeRemote},
 	}
 	for want, c := range cases {
-		assert.ErrorContains(t, c.cfg.validate(c.mode), want)
+		t.Run(want, func(t *testing.T) {
+			assert.ErrorContains(t, c.cfg.validate(c.mode), want)
+			assert.ErrorContains(t, c.cfg.Validate(), want, "the public check says the same")
+		})
 	}
 	assert.NoError(t, Config{Database: "a.db", EncryptionKey: strings.Repeat("k", 32)}.validate(ModeLocal))
 	assert.NoError(t, remote.validate(ModeRemote))
+	assert.NoError(t, Config{URL: remote.URL, Namespace: "acme"}.validate(ModeRemote))
+}
+
+func TestValidate(t *testing.T) {
+	assert.ErrorContains(t, Config{}.Validate(), "names no database")
+	assert.ErrorContains(t, Config{URL: "http://127.0.0.1:1", ConnectTimeout: -1}.Validate(), "ConnectTimeout")
+	assert.ErrorContains(t, Config{Database: "a.db", JournalMode: "nope"}.Validate(), "JournalMode")
+	assert.ErrorContains(t, Config{Database: "a.db", URL: "http://127.0.0.1:1", Namespace: "-x"}.Validate(), "Namespace")
+	assert.NoError(t, Config{Database: "a.db", URL: "http://127.0.0.1:1", Namespace: "acme"}.Validate())
+}
+
+// A remote connection to a namespace names it in the Host header.
+func TestNamespaceHost(t *testing.T) {
+	hosts := make(chan string, 8)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hosts <- r.Host
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	u, err := url.Parse(srv.URL)
+	require.NoError(t, err)
+	_, err = gorm.Open(New(Config{URL: srv.URL, Namespace: "acme"}), &gorm.Config{Logger: logger.Discard})
+	require.Error(t, err)
+	assert.Equal(t, "acme."+u.Host, <-hosts)
 }

@@ -16,7 +16,6 @@ package libsql
 import (
 	"database/sql"
 	sqldriver "database/sql/driver"
-	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -47,37 +46,23 @@ type Dialector struct {
 	dsnErr error
 }
 
-// Open returns a dialector for a Config (or *Config) or for a DSN string
-// of any string type (see ParseDSN):
+// Open returns a dialector for a data source name (see ParseDSN), as
+// gorm.io/driver/sqlite's Open does; a DSN that does not parse, or names
+// settings that cannot work together, fails gorm.Open:
 //
-//	gorm.Open(libsql.Open(libsql.Config{Database: "app.db"}), &gorm.Config{})
 //	gorm.Open(libsql.Open("file:app.db?busy_timeout=5s"), &gorm.Config{})
-//
-// Open is generic, so as a function value name it with its type
-// (libsql.Open[string]) or use New or OpenDSN, which are plain functions.
-func Open[T Config | *Config | ~string](cfg T) gorm.Dialector {
-	switch c := any(cfg).(type) {
-	case Config:
-		return New(c)
-	case *Config:
-		if c == nil {
-			return &Dialector{dsnErr: errors.New("libsql: Open was given a nil *Config")}
-		}
-		return New(*c)
-	}
-	return OpenDSN(reflect.ValueOf(cfg).String())
-}
-
-// New returns a dialector for cfg, as gorm.io/driver/sqlite's and
-// postgres's New do.
-func New(cfg Config) gorm.Dialector { return &Dialector{Config: cfg} }
-
-// OpenDSN returns a dialector for a DSN string (see ParseDSN); a DSN that
-// does not parse fails gorm.Open.
-func OpenDSN(dsn string) gorm.Dialector {
+//	gorm.Open(libsql.Open("libsql://db.example.com?authToken="+token), &gorm.Config{})
+func Open(dsn string) gorm.Dialector {
 	parsed, err := ParseDSN(dsn)
 	return &Dialector{Config: parsed, dsnErr: err}
 }
+
+// New returns a dialector for cfg, as gorm.io/driver/sqlite's and
+// postgres's New do; cfg is checked (see Config.Validate) when gorm.Open
+// initializes it:
+//
+//	gorm.Open(libsql.New(libsql.Config{Database: "app.db"}), &gorm.Config{})
+func New(cfg Config) gorm.Dialector { return &Dialector{Config: cfg} }
 
 // IsLibSQL reports whether db runs on this dialect. Name reports "sqlite" for
 // compatibility, so this is the way to tell libSQL from SQLite.
@@ -139,7 +124,7 @@ func (d *Dialector) connector(db *gorm.DB) (sqldriver.Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := d.Config.validate(mode); err != nil {
+	if err := d.Config.Validate(); err != nil {
 		return nil, err
 	}
 	if mode != ModeLocal {
@@ -149,7 +134,7 @@ func (d *Dialector) connector(db *gorm.DB) (sqldriver.Connector, error) {
 	case ModeRemote:
 		return d.Config.remoteConnector()
 	case ModeEmbeddedReplica:
-		return d.Config.replicaConnector(db.Logger, "")
+		return d.Config.replicaConnector(db.Logger)
 	}
 	// Mode returns one of the three modes or an error.
 	opts, err := d.Config.localOptions()

@@ -8,19 +8,16 @@ import (
 	"github.com/gorm-libsql/libsql/internal/hrana"
 	"github.com/gorm-libsql/libsql/internal/replica"
 	"github.com/gorm-libsql/libsql/internal/sqlite"
+	"github.com/gorm-libsql/libsql/sqlerr"
 	"gorm.io/gorm"
 )
 
 // Error is the error of the SQLite engine, from local files, remote
 // databases and embedded replicas alike: errors.As finds it without
-// TranslateError. It has two fields: Code (int) is SQLite's extended result
-// code (https://sqlite.org/rescode.html), and Message (string) the engine's
-// message, such as "UNIQUE constraint failed: users.email". Primary()
-// gives the primary code, so Primary() == 5 is SQLITE_BUSY. A remote
-// server that sends only a primary code gets the extended one the local
-// engine gives for the same message. (It is the type every layer of the
-// dialect reports, so it is declared there and named here.)
-type Error = sqlite.Error
+// TranslateError. It is sqlerr.Error, whose documentation lists its fields
+// (Code, a typed SQLite result code, and Message) and the codes;
+// errors.Is(err, sqlerr.CodeBusy) matches any SQLITE_BUSY failure.
+type Error = sqlerr.Error
 
 // ErrNotNullViolated is matched (with errors.Is) by a translated NOT NULL
 // constraint violation; GORM has no sentinel of its own for it.
@@ -135,9 +132,9 @@ func ParseConstraintError(err error) *ConstraintError {
 		return ce
 	}
 	msg := err.Error()
-	var e *sqlite.Error
+	var e *sqlerr.Error
 	if errors.As(err, &e) {
-		if e.Primary() != sqlite.CodeConstraint {
+		if e.Primary() != sqlerr.CodeConstraint {
 			return nil
 		}
 		msg = e.Message
@@ -148,7 +145,7 @@ func ParseConstraintError(err error) *ConstraintError {
 			continue
 		}
 		ce := &ConstraintError{Kind: m.kind, Err: err}
-		if e != nil && e.Code == sqlite.CodeConstraintPrimaryKey {
+		if e != nil && e.Code == sqlerr.CodeConstraintPrimaryKey {
 			ce.Kind = ConstraintPrimaryKey
 		}
 		detail := constraintDetail(msg[at+len(m.text):])
@@ -255,7 +252,7 @@ var ErrAuthFailed = hrana.ErrAuth
 // the server, it was a read, or it belonged to a transaction that is lost.
 var ErrServerUnreachable = hrana.ErrUnreachable
 
-// ErrNotReplica is returned by Sync, SyncContext, LastSync and
+// ErrNotReplica is returned by Sync, LastSync and
 // db.Exec("sync") on a database that is not an embedded replica.
 var ErrNotReplica = errors.New("libsql: sync needs an embedded replica (Database and URL both set); this database is not one")
 
@@ -264,19 +261,3 @@ var ErrNotReplica = errors.New("libsql: sync needs an embedded replica (Database
 // the sync after it failed: the write is done (running it again would apply
 // it twice), and local reads see it after the next sync that succeeds.
 var ErrWriteNotSynced = replica.ErrWriteNotSynced
-
-// ErrTenantNotFound is matched (errors.Is) by errors about a tenant whose
-// database does not exist.
-var ErrTenantNotFound = errors.New("libsql: tenant not found")
-
-// ErrTenantExists is matched (errors.Is) by Create's error for a tenant whose
-// database already exists.
-var ErrTenantExists = errors.New("libsql: tenant already exists")
-
-// ErrInvalidTenantName is matched (errors.Is) by the error for a tenant name
-// that breaks the DNS label rules (see ValidateTenantName). Nothing is sent
-// or written for such a name.
-var ErrInvalidTenantName = errors.New("libsql: invalid tenant name")
-
-// ErrTenantsClosed is returned by a Tenants after Close.
-var ErrTenantsClosed = errors.New("libsql: the tenant manager is closed")

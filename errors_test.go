@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/gorm-libsql/libsql"
-	"github.com/gorm-libsql/libsql/internal/sqlite"
+	"github.com/gorm-libsql/libsql/sqlerr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -22,25 +22,25 @@ var constraintFormats = []struct {
 	columns    []string
 	constraint string
 }{
-	{"local unique", &sqlite.Error{Code: sqlite.CodeConstraintUnique, Message: "UNIQUE constraint failed: t.email"},
+	{"local unique", &sqlerr.Error{Code: sqlerr.CodeConstraintUnique, Message: "UNIQUE constraint failed: t.email"},
 		libsql.ConstraintUnique, "t", []string{"email"}, ""},
-	{"local unique pair", &sqlite.Error{Code: sqlite.CodeConstraintUnique, Message: "UNIQUE constraint failed: users.region, users.number"},
+	{"local unique pair", &sqlerr.Error{Code: sqlerr.CodeConstraintUnique, Message: "UNIQUE constraint failed: users.region, users.number"},
 		libsql.ConstraintUnique, "users", []string{"region", "number"}, ""},
-	{"local primary key", &sqlite.Error{Code: sqlite.CodeConstraintPrimaryKey, Message: "UNIQUE constraint failed: t.id"},
+	{"local primary key", &sqlerr.Error{Code: sqlerr.CodeConstraintPrimaryKey, Message: "UNIQUE constraint failed: t.id"},
 		libsql.ConstraintPrimaryKey, "t", []string{"id"}, ""},
-	{"local primary key without rowid", &sqlite.Error{Code: sqlite.CodeConstraintPrimaryKey, Message: "PRIMARY KEY constraint failed: t.k"},
+	{"local primary key without rowid", &sqlerr.Error{Code: sqlerr.CodeConstraintPrimaryKey, Message: "PRIMARY KEY constraint failed: t.k"},
 		libsql.ConstraintPrimaryKey, "t", []string{"k"}, ""},
-	{"local foreign key", &sqlite.Error{Code: sqlite.CodeConstraintForeignKey, Message: "FOREIGN KEY constraint failed"},
+	{"local foreign key", &sqlerr.Error{Code: sqlerr.CodeConstraintForeignKey, Message: "FOREIGN KEY constraint failed"},
 		libsql.ConstraintForeignKey, "", nil, ""},
-	{"local check", &sqlite.Error{Code: sqlite.CodeConstraintCheck, Message: "CHECK constraint failed: price_positive"},
+	{"local check", &sqlerr.Error{Code: sqlerr.CodeConstraintCheck, Message: "CHECK constraint failed: price_positive"},
 		libsql.ConstraintCheck, "", nil, "price_positive"},
-	{"local check expression", &sqlite.Error{Code: sqlite.CodeConstraintCheck, Message: "CHECK constraint failed: price > 0"},
+	{"local check expression", &sqlerr.Error{Code: sqlerr.CodeConstraintCheck, Message: "CHECK constraint failed: price > 0"},
 		libsql.ConstraintCheck, "", nil, "price > 0"},
-	{"local not null", &sqlite.Error{Code: sqlite.CodeConstraintNotNull, Message: "NOT NULL constraint failed: t.note"},
+	{"local not null", &sqlerr.Error{Code: sqlerr.CodeConstraintNotNull, Message: "NOT NULL constraint failed: t.note"},
 		libsql.ConstraintNotNull, "t", []string{"note"}, ""},
-	{"local expression index", &sqlite.Error{Code: sqlite.CodeConstraintUnique, Message: "UNIQUE constraint failed: index 'idx_lower_email'"},
+	{"local expression index", &sqlerr.Error{Code: sqlerr.CodeConstraintUnique, Message: "UNIQUE constraint failed: index 'idx_lower_email'"},
 		libsql.ConstraintUnique, "", nil, "idx_lower_email"},
-	{"wrapped local", fmt.Errorf("create user: %w", &sqlite.Error{Code: sqlite.CodeConstraintUnique, Message: "UNIQUE constraint failed: t.email"}),
+	{"wrapped local", fmt.Errorf("create user: %w", &sqlerr.Error{Code: sqlerr.CodeConstraintUnique, Message: "UNIQUE constraint failed: t.email"}),
 		libsql.ConstraintUnique, "t", []string{"email"}, ""},
 	{"go-libsql local text", errors.New("failed to execute query INSERT INTO t (email) VALUES (?)\nerror code = 2: Error executing statement: SQLite failure: `UNIQUE constraint failed: t.email`"),
 		libsql.ConstraintUnique, "t", []string{"email"}, ""},
@@ -58,7 +58,7 @@ var constraintFormats = []struct {
 	//lint:ignore ST1005 the text the server or go-libsql returns, verbatim
 	{"write delegation check", errors.New("Replication error: Write delegation: status: Unknown, message: \"CHECK constraint failed: qty >= 0\", details: []"),
 		libsql.ConstraintCheck, "", nil, "qty >= 0"},
-	{"remote via server code", &sqlite.Error{Code: sqlite.CodeConstraintNotNull, Message: "NOT NULL constraint failed: t.c"},
+	{"remote via server code", &sqlerr.Error{Code: sqlerr.CodeConstraintNotNull, Message: "NOT NULL constraint failed: t.c"},
 		libsql.ConstraintNotNull, "t", []string{"c"}, ""},
 }
 
@@ -100,11 +100,11 @@ func TestParseConstraintErrorIgnoresOthers(t *testing.T) {
 		nil,
 		errors.New("no such table: t"),
 		errors.New("database is locked"),
-		&sqlite.Error{Code: sqlite.CodeBusy, Message: "database is locked"},
+		&sqlerr.Error{Code: sqlerr.CodeBusy, Message: "database is locked"},
 		// The text of a non-constraint engine error is not read.
-		&sqlite.Error{Code: 1, Message: "near \"UNIQUE constraint failed\": syntax error"},
+		&sqlerr.Error{Code: 1, Message: "near \"UNIQUE constraint failed\": syntax error"},
 		// A trigger's RAISE(ABORT) is a constraint code with its own text.
-		&sqlite.Error{Code: 1811, Message: "stock cannot go negative"},
+		&sqlerr.Error{Code: 1811, Message: "stock cannot go negative"},
 		gorm.ErrRecordNotFound,
 	} {
 		assert.Nil(t, libsql.ParseConstraintError(err), "%v", err)
@@ -132,14 +132,14 @@ func TestConstraintErrorMessage(t *testing.T) {
 // or the translator panic, and whatever it finds is consistent.
 func FuzzParseConstraintError(f *testing.F) {
 	for _, tc := range constraintFormats {
-		var e *sqlite.Error
+		var e *sqlerr.Error
 		if errors.As(tc.err, &e) {
-			f.Add(e.Message, e.Code)
+			f.Add(e.Message, int(e.Code))
 		} else {
 			f.Add(tc.err.Error(), 0)
 		}
 	}
-	f.Add("UNIQUE constraint failed:", sqlite.CodeConstraintUnique)
+	f.Add("UNIQUE constraint failed:", int(sqlerr.CodeConstraintUnique))
 	f.Add("UNIQUE constraint failed: ", 19)
 	f.Add("UNIQUE constraint failed: ., ,.,", 19)
 	f.Add("CHECK constraint failed: `", 0)
@@ -147,7 +147,7 @@ func FuzzParseConstraintError(f *testing.F) {
 	f.Add("PRIMARY KEY constraint failed: index '", 0)
 	f.Add("\xff\xfeFOREIGN KEY constraint failed\x00", 0)
 	f.Fuzz(func(t *testing.T, msg string, code int) {
-		for _, err := range []error{errors.New(msg), &sqlite.Error{Code: code, Message: msg}, fmt.Errorf("wrapped: %w", &sqlite.Error{Code: code, Message: msg})} {
+		for _, err := range []error{errors.New(msg), &sqlerr.Error{Code: sqlerr.Code(code), Message: msg}, fmt.Errorf("wrapped: %w", &sqlerr.Error{Code: sqlerr.Code(code), Message: msg})} {
 			ce := libsql.ParseConstraintError(err)
 			translated := libsql.Dialector{}.Translate(err)
 			if ce == nil {

@@ -3,6 +3,7 @@
 package libsql_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,7 +26,7 @@ func ExampleConfigFromEnv() {
 	}
 	cfg.Database = "replica.db"
 	cfg.SyncInterval = time.Minute
-	db, err := gorm.Open(libsql.Open(cfg), &gorm.Config{})
+	db, err := gorm.Open(libsql.New(cfg), &gorm.Config{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -40,7 +41,7 @@ func ExampleSync() {
 		fmt.Println(err)
 		return
 	}
-	synced, err := libsql.Sync(db) // or db.Exec("sync")
+	synced, err := libsql.Sync(context.Background(), db) // or db.Exec("sync")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -58,7 +59,7 @@ func ExampleSync_notReplica() {
 	if err != nil {
 		panic(err)
 	}
-	_, err = libsql.Sync(db)
+	_, err = libsql.Sync(context.Background(), db)
 	fmt.Println(err == libsql.ErrNotReplica)
 	// Output: true
 }

@@ -3,6 +3,7 @@
 package libsql_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -24,7 +25,7 @@ func exampleDir() string {
 }
 
 // Open a local database file with a Config.
-func ExampleOpen() {
+func ExampleNew() {
 	dir := exampleDir()
 	defer os.RemoveAll(dir)
 
@@ -33,7 +34,7 @@ func ExampleOpen() {
 		Code  string
 		Price int
 	}
-	db, err := gorm.Open(libsql.Open(libsql.Config{
+	db, err := gorm.Open(libsql.New(libsql.Config{
 		Database:    filepath.Join(dir, "app.db"),
 		BusyTimeout: 5 * time.Second,
 	}), &gorm.Config{Logger: logger.Discard})
@@ -54,7 +55,7 @@ func ExampleOpen() {
 }
 
 // Open a local database with a DSN; settings are query parameters.
-func ExampleOpen_dsn() {
+func ExampleOpen() {
 	dir := exampleDir()
 	defer os.RemoveAll(dir)
 
@@ -103,26 +104,6 @@ func ExampleIsLibSQL() {
 	// Output: sqlite true
 }
 
-func ExampleParseDSN() {
-	cfg, err := libsql.ParseDSN("file:app.db?busy_timeout=250&foreign_keys=off")
-	if err != nil {
-		panic(err)
-	}
-	mode, _ := cfg.Mode()
-	fmt.Println(mode, cfg.Database, cfg.BusyTimeout, cfg.DisableForeignKeys)
-
-	cfg, _ = libsql.ParseDSN("libsql://db.example.com?authToken=TOKEN")
-	mode, _ = cfg.Mode()
-	fmt.Println(mode, cfg.URL)
-
-	_, err = libsql.ParseDSN("app.db?journal_mode=fast")
-	fmt.Println(err)
-	// Output:
-	// local file:app.db 250ms true
-	// remote libsql://db.example.com
-	// libsql: DSN journal_mode="fast": want WAL, DELETE, TRUNCATE, PERSIST, MEMORY or OFF
-}
-
 // With TranslateError, constraint violations match GORM's sentinel errors,
 // and errors.As gives the table and columns.
 func ExampleConstraintError() {
@@ -155,12 +136,35 @@ func ExampleConstraintError() {
 	// libsql: UNIQUE constraint violated on users.email
 }
 
-// ParseConstraintError reads a violation from an error that was not
-// translated, in any mode.
-func ExampleParseConstraintError() {
-	err := errors.New("Hrana: `stream error: `Error { message: \"SQLite error: NOT NULL constraint failed: users.name\", code: \"SQLITE_CONSTRAINT\" }``")
-	if ce := libsql.ParseConstraintError(err); ce != nil {
-		fmt.Println(ce.Kind, ce.Table, ce.Columns, errors.Is(ce, libsql.ErrNotNullViolated))
+// Batch sends several writes as one transaction in one request; ids come
+// back into the models as with db.Create.
+func ExampleBatch() {
+	type Account struct {
+		ID      uint
+		Owner   string
+		Balance int
 	}
-	// Output: NOT NULL users [name] true
+	db, err := gorm.Open(libsql.Open(":memory:"), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		panic(err)
+	}
+	sqlDB, _ := db.DB()
+	defer sqlDB.Close()
+	if err := db.AutoMigrate(&Account{}); err != nil {
+		panic(err)
+	}
+	alice, bob := Account{Owner: "alice", Balance: 100}, Account{Owner: "bob"}
+	results, err := libsql.Batch(context.Background(), db, func(b *gorm.DB) error {
+		b.Create(&alice)
+		b.Create(&bob)
+		b.Model(&Account{}).Where("owner = ?", "alice").Update("balance", gorm.Expr("balance - ?", 30))
+		return nil
+	})
+	if err != nil {
+		panic(err)
+	}
+	var balance int
+	db.Model(&Account{}).Where("owner = ?", "alice").Select("balance").Scan(&balance)
+	fmt.Println(len(results), alice.ID, bob.ID, results[2].RowsAffected, balance)
+	// Output: 3 1 2 1 70
 }

@@ -18,7 +18,7 @@ func openLocal(t testing.TB, cfg *gorm.Config) *gorm.DB {
 	if cfg.Logger == nil {
 		cfg.Logger = logger.Discard
 	}
-	db, err := gorm.Open(libsql.Open(libsql.Config{Database: filepath.Join(t.TempDir(), "test.db")}), cfg)
+	db, err := gorm.Open(libsql.New(libsql.Config{Database: filepath.Join(t.TempDir(), "test.db")}), cfg)
 	require.NoError(t, err)
 	sqlDB, err := db.DB()
 	require.NoError(t, err)

@@ -40,7 +40,7 @@ const endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)
 
 func openConfig(t testing.TB, cfg libsql.Config) *gorm.DB {
 	t.Helper()
-	db, err := gorm.Open(libsql.Open(cfg), &gorm.Config{TranslateError: true, Logger: logger.Discard})
+	db, err := gorm.Open(libsql.New(cfg), &gorm.Config{TranslateError: true, Logger: logger.Discard})
 	require.NoError(t, err)
 	sqlDB, err := db.DB()
 	require.NoError(t, err)

@@ -23,7 +23,7 @@ func TestDropIndexedColumnLogsNoError(t *testing.T) {
 	}
 	var buf strings.Builder
 	log := logger.New(stdlog.New(&buf, "", 0), logger.Config{LogLevel: logger.Info, Colorful: false})
-	db, err := gorm.Open(Open(Config{Database: filepath.Join(t.TempDir(), "d.db")}), &gorm.Config{Logger: log})
+	db, err := gorm.Open(New(Config{Database: filepath.Join(t.TempDir(), "d.db")}), &gorm.Config{Logger: log})
 	require.NoError(t, err)
 	sqlDB, err := db.DB()
 	require.NoError(t, err)

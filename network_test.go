@@ -46,7 +46,7 @@ func TestCleartextTokenWarning(t *testing.T) {
 	} {
 		log := &recordingLogger{Interface: logger.Discard}
 		// No ping: nothing is sent, the warning is given at Open.
-		db, err := gorm.Open(Open(Config{URL: url, AuthToken: "s3cr3t-t0k3n"}), &gorm.Config{Logger: log, DisableAutomaticPing: true})
+		db, err := gorm.Open(New(Config{URL: url, AuthToken: "s3cr3t-t0k3n"}), &gorm.Config{Logger: log, DisableAutomaticPing: true})
 		require.NoError(t, err, url)
 		sqlDB, _ := db.DB()
 		sqlDB.Close()
@@ -64,7 +64,7 @@ func TestMalformedRepliesThroughGORM(t *testing.T) {
 	for _, c := range hranatest.Malformed {
 		t.Run(c.Name, func(t *testing.T) {
 			srv := hranatest.New(t, func(hranatest.Pipeline) hranatest.Reply { return c.Reply })
-			db, err := gorm.Open(Open(Config{URL: srv.URL, AuthToken: "T", RequestTimeout: 2 * time.Second}), &gorm.Config{Logger: logger.Discard, DisableAutomaticPing: true})
+			db, err := gorm.Open(New(Config{URL: srv.URL, AuthToken: "T", RequestTimeout: 2 * time.Second}), &gorm.Config{Logger: logger.Discard, DisableAutomaticPing: true})
 			require.NoError(t, err)
 			sqlDB, _ := db.DB()
 			defer sqlDB.Close()
@@ -78,6 +78,60 @@ func TestMalformedRepliesThroughGORM(t *testing.T) {
 			if c.For != "execute" {
 				assert.Error(t, db.Transaction(func(tx *gorm.DB) error { return tx.Exec("INSERT INTO t VALUES (2)").Error }), "a transaction")
 			}
+		})
+	}
+}
+
+// TestRemoteEncryptionKey: the key of a database encrypted on the server
+// goes with every request, from a Config or a DSN, and never into an
+// error, even one whose server message quotes it.
+func TestRemoteEncryptionKey(t *testing.T) {
+	const key = "c2VjcmV0LWtleS1vZi10aGUtZGF0YWJhc2UtMzI="
+	echo := false
+	srv := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply {
+		if echo {
+			return hranatest.Reply{Status: 400, Body: `{"message":"bad encryption key ` + p.EncryptionKey + `"}`}
+		}
+		return hranatest.OK(p, hranatest.Baton("b"), "")
+	})
+	for name, dialector := range map[string]gorm.Dialector{
+		"config": New(Config{URL: srv.URL, AuthToken: "T", RemoteEncryptionKey: key}),
+		"dsn":    Open(srv.URL + "?authToken=T&remoteEncryptionKey=" + key),
+	} {
+		t.Run(name, func(t *testing.T) {
+			echo = false
+			db, err := gorm.Open(dialector, &gorm.Config{Logger: logger.Discard})
+			require.NoError(t, err)
+			sqlDB, _ := db.DB()
+			defer sqlDB.Close()
+			sent := len(srv.Pipelines())
+			require.NoError(t, db.Exec("INSERT INTO t VALUES (1)").Error)
+			require.NoError(t, db.Transaction(func(tx *gorm.DB) error { return tx.Exec("INSERT INTO t VALUES (2)").Error }))
+			pipelines := srv.Pipelines()
+			require.NotEmpty(t, pipelines[sent:])
+			for _, p := range pipelines {
+				assert.Equal(t, key, p.EncryptionKey, "every request carries the key")
+			}
+			echo = true
+			err = db.Exec("INSERT INTO t VALUES (3)").Error
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "bad encryption key [redacted]")
+			assert.NotContains(t, err.Error(), key)
+		})
+	}
+}
+
+func TestRemoteEncryptionKeyRefused(t *testing.T) {
+	for name, cfg := range map[string]Config{
+		"local file":   {Database: "app.db", RemoteEncryptionKey: "a2V5"},
+		"with newline": {URL: "http://127.0.0.1:1", RemoteEncryptionKey: "a2V5\r\nX-Evil: 1"},
+		"with space":   {URL: "http://127.0.0.1:1", RemoteEncryptionKey: "a2V5 a2V5"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := gorm.Open(New(cfg), &gorm.Config{Logger: logger.Discard})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "RemoteEncryptionKey")
+			assert.NotContains(t, err.Error(), "a2V5")
 		})
 	}
 }

@@ -20,11 +20,11 @@ import (
 func TestLocalModesNeedCgo(t *testing.T) {
 	dir := t.TempDir()
 	cases := map[string]gorm.Dialector{
-		"local file":       libsql.Open(libsql.Config{Database: filepath.Join(dir, "a.db")}),
+		"local file":       libsql.New(libsql.Config{Database: filepath.Join(dir, "a.db")}),
 		"local DSN":        libsql.Open("file:" + filepath.Join(dir, "b.db") + "?busy_timeout=5s"),
 		"memory":           libsql.Open(":memory:"),
-		"encrypted":        libsql.Open(libsql.Config{Database: filepath.Join(dir, "c.db"), EncryptionKey: "0123456789abcdef0123456789abcdef"}),
-		"embedded replica": libsql.Open(libsql.Config{Database: filepath.Join(dir, "d.db"), URL: "http://127.0.0.1:1", AuthToken: "t"}),
+		"encrypted":        libsql.New(libsql.Config{Database: filepath.Join(dir, "c.db"), EncryptionKey: "0123456789abcdef0123456789abcdef"}),
+		"embedded replica": libsql.New(libsql.Config{Database: filepath.Join(dir, "d.db"), URL: "http://127.0.0.1:1", AuthToken: "t"}),
 	}
 	for name, d := range cases {
 		_, err := gorm.Open(d, &gorm.Config{Logger: logger.Discard})

@@ -29,12 +29,12 @@ type SyncStatus struct {
 	LastAttempt time.Time
 }
 
-// Sync pulls new frames from the primary into an embedded replica. The same
-// happens for db.Exec("sync"), whose RowsAffected is the frames synced.
-func Sync(db *gorm.DB) (Synced, error) { return SyncContext(context.Background(), db) }
-
-// SyncContext is Sync bounded by ctx.
-func SyncContext(ctx context.Context, db *gorm.DB) (Synced, error) {
+// Sync pulls new frames from the primary into an embedded replica, bounded
+// by ctx (by RequestTimeout when ctx has no deadline). When ctx ends first,
+// Sync returns and the pull is cut (see the README's "Sync"). The same
+// happens for db.Exec("sync"), whose RowsAffected is the frames synced. On
+// a database that is not an embedded replica it returns ErrNotReplica.
+func Sync(ctx context.Context, db *gorm.DB) (Synced, error) {
 	r, err := replicaOf(db)
 	if err != nil {
 		return Synced{}, err

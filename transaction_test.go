@@ -37,14 +37,14 @@ func (p *countingPool) GetDBConn() (*sql.DB, error) { return p.DB, nil }
 
 func openCounting(t *testing.T, cfg libsql.Config) (*gorm.DB, *countingPool) {
 	t.Helper()
-	base, err := gorm.Open(libsql.Open(libsql.Config{Database: filepath.Join(t.TempDir(), "tx.db")}), &gorm.Config{Logger: logger.Discard})
+	base, err := gorm.Open(libsql.New(libsql.Config{Database: filepath.Join(t.TempDir(), "tx.db")}), &gorm.Config{Logger: logger.Discard})
 	require.NoError(t, err)
 	sqlDB, err := base.DB()
 	require.NoError(t, err)
 	t.Cleanup(func() { sqlDB.Close() })
 	pool := &countingPool{DB: sqlDB}
 	cfg.Conn = pool
-	db, err := gorm.Open(libsql.Open(cfg), &gorm.Config{Logger: logger.Discard, TranslateError: true})
+	db, err := gorm.Open(libsql.New(cfg), &gorm.Config{Logger: logger.Discard, TranslateError: true})
 	require.NoError(t, err)
 	return db, pool
 }
@@ -141,7 +141,7 @@ func TestCallbackAddedAfterOpenKeepsTheDefaultTransaction(t *testing.T) {
 func TestOpenLogsNoCallbackReplacement(t *testing.T) {
 	var buf strings.Builder
 	log := logger.New(stdlog.New(&buf, "", 0), logger.Config{LogLevel: logger.Info})
-	db, err := gorm.Open(libsql.Open(libsql.Config{Database: filepath.Join(t.TempDir(), "log.db")}), &gorm.Config{Logger: log})
+	db, err := gorm.Open(libsql.New(libsql.Config{Database: filepath.Join(t.TempDir(), "log.db")}), &gorm.Config{Logger: log})
 	require.NoError(t, err)
 	sqlDB, err := db.DB()
 	require.NoError(t, err)

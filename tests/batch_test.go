@@ -35,7 +35,7 @@ func batchModes(t *testing.T) map[string]func(t *testing.T) (*gorm.DB, *proxy.Pr
 		db := open(t, cfg, nil)
 		require.NoError(t, db.AutoMigrate(&batchItem{}))
 		if replica != "" {
-			_, err := libsql.Sync(db)
+			_, err := libsql.Sync(context.Background(), db)
 			require.NoError(t, err)
 		}
 		return db, p
@@ -94,7 +94,7 @@ func TestBatchRequestCounts(t *testing.T) {
 			var n int64
 			require.NoError(t, db.Model(&batchItem{}).Count(&n).Error)
 			if mode == "replica-no-ryw" {
-				_, err := libsql.Sync(db)
+				_, err := libsql.Sync(context.Background(), db)
 				require.NoError(t, err)
 				require.NoError(t, db.Model(&batchItem{}).Count(&n).Error)
 			}

@@ -50,7 +50,7 @@ func TestEncryptedLocalFile(t *testing.T) {
 	before, err := os.ReadFile(path)
 	require.NoError(t, err)
 	for _, cfg := range []libsql.Config{{Database: path}, {Database: path, EncryptionKey: strings.Repeat("w", 32)}} {
-		_, err := gorm.Open(libsql.Open(cfg), &gorm.Config{})
+		_, err := gorm.Open(libsql.New(cfg), &gorm.Config{})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "encrypt")
 	}
@@ -74,7 +74,7 @@ func TestEncryptionKeyChecks(t *testing.T) {
 		"remote only": {URL: "http://127.0.0.1:1", EncryptionKey: testKey},
 		"bad scheme":  {URL: "ftp://example.com", AuthToken: "t"},
 	} {
-		_, err := gorm.Open(libsql.Open(cfg), &gorm.Config{})
+		_, err := gorm.Open(libsql.New(cfg), &gorm.Config{})
 		require.Error(t, err, name)
 		t.Log(name, err)
 	}

@@ -158,7 +158,7 @@ func TestRemoteOpenAgainstSilentServerIsBounded(t *testing.T) {
 	proxy.BlackHole(true)
 	defer proxy.BlackHole(false)
 	start := time.Now()
-	_, err := gorm.Open(libsql.Open(libsql.Config{URL: proxy.URL(), AuthToken: srv.Token(), RequestTimeout: 500 * time.Millisecond}), &gorm.Config{})
+	_, err := gorm.Open(libsql.New(libsql.Config{URL: proxy.URL(), AuthToken: srv.Token(), RequestTimeout: 500 * time.Millisecond}), &gorm.Config{})
 	require.Error(t, err)
 	assert.ErrorIs(t, err, libsql.ErrServerUnreachable)
 	assert.Contains(t, err.Error(), "RequestTimeout")

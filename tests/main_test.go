@@ -34,7 +34,7 @@ func open(t testing.TB, cfg libsql.Config, gcfg *gorm.Config) *gorm.DB {
 	if gcfg.Logger == nil {
 		gcfg.Logger = logger.Discard
 	}
-	db, err := gorm.Open(libsql.Open(cfg), gcfg)
+	db, err := gorm.Open(libsql.New(cfg), gcfg)
 	require.NoError(t, err)
 	sqlDB, err := db.DB()
 	require.NoError(t, err)

@@ -25,7 +25,7 @@ func TestReplicaNeedsCgo(t *testing.T) {
 	srv := sqldtest.Require(t, server)
 	proxy := sqldtest.NewProxy(t, srv.URL)
 	path := filepath.Join(t.TempDir(), "replica.db")
-	_, err := gorm.Open(libsql.Open(libsql.Config{URL: proxy.URL(), AuthToken: srv.Token(), Database: path}), &gorm.Config{})
+	_, err := gorm.Open(libsql.New(libsql.Config{URL: proxy.URL(), AuthToken: srv.Token(), Database: path}), &gorm.Config{})
 	require.ErrorIs(t, err, libsql.ErrNeedsCgo)
 	assert.Zero(t, proxy.Requests(), "no request reaches the primary: %v", proxy.Paths())
 	_, statErr := os.Stat(path)

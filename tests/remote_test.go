@@ -32,7 +32,7 @@ func TestRemoteAuthFailures(t *testing.T) {
 			if mode == "replica" {
 				replica = filepath.Join(t.TempDir(), "replica.db")
 			}
-			_, err := gorm.Open(libsql.Open(libsql.Config{URL: srv.URL, AuthToken: token, Database: replica}), &gorm.Config{})
+			_, err := gorm.Open(libsql.New(libsql.Config{URL: srv.URL, AuthToken: token, Database: replica}), &gorm.Config{})
 			require.Error(t, err, name)
 			assert.ErrorIs(t, err, libsql.ErrAuthFailed, name)
 			assert.Contains(t, err.Error(), "authentication failed", name)

@@ -52,7 +52,7 @@ func TestReplicaSyncSeesOtherWriters(t *testing.T) {
 	require.NoError(t, remote.AutoMigrate(&note{}))
 	require.NoError(t, remote.Create(&note{Text: "from remote"}).Error)
 
-	s, err := libsql.Sync(a)
+	s, err := libsql.Sync(context.Background(), a)
 	require.NoError(t, err)
 	assert.Positive(t, s.FramesSynced)
 	res := b.Exec(" SyNc ;")
@@ -60,7 +60,7 @@ func TestReplicaSyncSeesOtherWriters(t *testing.T) {
 	assert.Positive(t, res.RowsAffected, "frames synced")
 
 	require.NoError(t, a.Create(&note{Text: "from a"}).Error)
-	_, err = libsql.Sync(b)
+	_, err = libsql.Sync(context.Background(), b)
 	require.NoError(t, err)
 	var ta, tb []string
 	require.NoError(t, a.Model(&note{}).Order("id").Pluck("text", &ta).Error)
@@ -75,11 +75,11 @@ func TestReplicaSyncSeesOtherWriters(t *testing.T) {
 
 func TestSyncOnNonReplica(t *testing.T) {
 	local := open(t, libsql.Config{Database: filepath.Join(t.TempDir(), "l.db")}, nil)
-	_, err := libsql.Sync(local)
+	_, err := libsql.Sync(context.Background(), local)
 	assert.ErrorIs(t, err, libsql.ErrNotReplica)
 	assert.ErrorIs(t, local.Exec("sync").Error, libsql.ErrNotReplica)
 	remote := open(t, remoteConfig(t), nil)
-	_, err = libsql.Sync(remote)
+	_, err = libsql.Sync(context.Background(), remote)
 	assert.ErrorIs(t, err, libsql.ErrNotReplica)
 }
 
@@ -89,7 +89,7 @@ func TestReplicaRefusesPlainFile(t *testing.T) {
 	require.NoError(t, plain.AutoMigrate(&note{}))
 	cfg := replicaConfig(t, sqldtest.Require(t, server).URL)
 	cfg.Database = path
-	_, err := gorm.Open(libsql.Open(cfg), &gorm.Config{})
+	_, err := gorm.Open(libsql.New(cfg), &gorm.Config{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "not an embedded replica")
 	assert.True(t, plain.Migrator().HasTable(&note{}), "the file is untouched")
@@ -286,7 +286,7 @@ func TestReplicaWithoutReadYourWrites(t *testing.T) {
 	cfg.ReadYourWrites = &off
 	db := open(t, cfg, nil)
 	require.NoError(t, db.Exec("CREATE TABLE ryw_off (id integer PRIMARY KEY)").Error)
-	_, err := libsql.Sync(db)
+	_, err := libsql.Sync(context.Background(), db)
 	require.NoError(t, err)
 	before := proxy.Requests()
 	require.NoError(t, db.Exec("INSERT INTO ryw_off DEFAULT VALUES").Error)
@@ -294,7 +294,7 @@ func TestReplicaWithoutReadYourWrites(t *testing.T) {
 	var n int
 	require.NoError(t, db.Raw("SELECT count(*) FROM ryw_off").Row().Scan(&n))
 	assert.Equal(t, 0, n, "not synced yet")
-	_, err = libsql.Sync(db)
+	_, err = libsql.Sync(context.Background(), db)
 	require.NoError(t, err)
 	require.NoError(t, db.Raw("SELECT count(*) FROM ryw_off").Row().Scan(&n))
 	assert.Equal(t, 1, n)
@@ -345,7 +345,7 @@ func TestReplicaWriteNotSynced(t *testing.T) {
 	assert.Equal(t, int64(1), n, "the primary has the write")
 
 	proxy.Refuse("")
-	_, err = libsql.Sync(db)
+	_, err = libsql.Sync(context.Background(), db)
 	require.NoError(t, err)
 	require.NoError(t, db.Model(&note{}).Count(&n).Error)
 	assert.Equal(t, int64(1), n)

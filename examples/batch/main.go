@@ -42,7 +42,7 @@ func main() {
 			log.Fatal(err)
 		}
 	}
-	db, err := gorm.Open(libsql.Open(cfg), &gorm.Config{TranslateError: true})
+	db, err := gorm.Open(libsql.New(cfg), &gorm.Config{TranslateError: true})
 	if err != nil {
 		log.Fatal(err)
 	}

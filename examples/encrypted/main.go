@@ -22,7 +22,7 @@ func main() {
 	if key == "" {
 		log.Fatal("set LIBSQL_ENCRYPTION_KEY to a key of 32 bytes")
 	}
-	db, err := gorm.Open(libsql.Open(libsql.Config{Database: "encrypted.db", EncryptionKey: key}), &gorm.Config{})
+	db, err := gorm.Open(libsql.New(libsql.Config{Database: "encrypted.db", EncryptionKey: key}), &gorm.Config{})
 	if err != nil {
 		log.Fatal(err)
 	}

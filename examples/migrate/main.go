@@ -97,7 +97,7 @@ func main() {
 		defer os.RemoveAll(dir)
 		*path = filepath.Join(dir, "migrate.db")
 	}
-	db, err := gorm.Open(libsql.Open(libsql.Config{Database: *path}), &gorm.Config{Logger: ddlPrinter{logger.Discard}})
+	db, err := gorm.Open(libsql.New(libsql.Config{Database: *path}), &gorm.Config{Logger: ddlPrinter{logger.Discard}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func main() {
 }
 
 func run(path string) error {
-	db, err := gorm.Open(libsql.Open(libsql.Config{Database: path}), &gorm.Config{
+	db, err := gorm.Open(libsql.New(libsql.Config{Database: path}), &gorm.Config{
 		TranslateError: true,
 		Logger:         logger.Default.LogMode(logger.Silent),
 	})

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"time"
@@ -25,7 +26,7 @@ func main() {
 	}
 	cfg.Database = "replica.db"
 	cfg.SyncInterval = time.Minute
-	db, err := gorm.Open(libsql.Open(cfg), &gorm.Config{TranslateError: true})
+	db, err := gorm.Open(libsql.New(cfg), &gorm.Config{TranslateError: true})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -35,7 +36,7 @@ func main() {
 	if err := db.Create(&Visit{Page: "/replica"}).Error; err != nil {
 		log.Fatal(err)
 	}
-	synced, err := libsql.Sync(db)
+	synced, err := libsql.Sync(context.Background(), db)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/gorm-libsql/libsql"
+	"github.com/gorm-libsql/libsql/tenants"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
@@ -54,11 +55,11 @@ func main() {
 
 // run creates the tenants, migrates them, shows their isolation, migrates
 // again and, unless keep, drops them.
-func run(ctx context.Context, store libsql.TenantStore, keep bool, out io.Writer) error {
-	tenants, err := libsql.NewTenants(libsql.TenantsConfig{
+func run(ctx context.Context, store tenants.Store, keep bool, out io.Writer) error {
+	m, err := tenants.New(tenants.Config{
 		Store: store,
 		GORM:  &gorm.Config{Logger: logger.Discard, TranslateError: true},
-		OnMigrate: func(r libsql.TenantMigration, done, total int) {
+		OnMigrate: func(r tenants.MigrationResult, done, total int) {
 			status := "ok"
 			if r.Err != nil {
 				status = "FAILED: " + r.Err.Error()
@@ -72,22 +73,22 @@ func run(ctx context.Context, store libsql.TenantStore, keep bool, out io.Writer
 	if err != nil {
 		return err
 	}
-	defer tenants.Close()
+	defer m.Close()
 
 	names := []string{"acme", "globex", "initech"}
 	for _, name := range names {
-		if err := tenants.Create(ctx, name); err != nil {
+		if err := m.Create(ctx, name); err != nil {
 			return err
 		}
 	}
 	fmt.Fprintln(out, "migrate:")
-	if _, err := tenants.Migrate(ctx, &Invoice{}); err != nil {
+	if _, err := m.Migrate(ctx, &Invoice{}); err != nil {
 		return err
 	}
 
 	for i, name := range names {
 		// Do keeps the tenant's pool open for the whole unit of work.
-		err := tenants.Do(ctx, name, func(db *gorm.DB) error {
+		err := m.Do(ctx, name, func(db *gorm.DB) error {
 			for j := 0; j <= i; j++ {
 				inv := Invoice{Customer: fmt.Sprintf("%s customer %d", name, j+1), Cents: int64(100 * (j + 1))}
 				if err := db.Create(&inv).Error; err != nil {
@@ -102,7 +103,7 @@ func run(ctx context.Context, store libsql.TenantStore, keep bool, out io.Writer
 	}
 	fmt.Fprintln(out, "isolation: each tenant sees only its own invoices")
 	for _, name := range names {
-		db, err := tenants.DB(ctx, name)
+		db, err := m.DB(ctx, name)
 		if err != nil {
 			return err
 		}
@@ -114,7 +115,7 @@ func run(ctx context.Context, store libsql.TenantStore, keep bool, out io.Writer
 	}
 
 	fmt.Fprintln(out, "migrate again (up to date: no DDL):")
-	report, err := tenants.Migrate(ctx, &Invoice{})
+	report, err := m.Migrate(ctx, &Invoice{})
 	if err != nil {
 		return err
 	}
@@ -124,11 +125,11 @@ func run(ctx context.Context, store libsql.TenantStore, keep bool, out io.Writer
 		return nil
 	}
 	for _, name := range names {
-		if err := tenants.Drop(ctx, name); err != nil {
+		if err := m.Drop(ctx, name); err != nil {
 			return err
 		}
 	}
-	left, err := tenants.List(ctx)
+	left, err := m.List(ctx)
 	if err != nil {
 		return err
 	}
@@ -138,7 +139,7 @@ func run(ctx context.Context, store libsql.TenantStore, keep bool, out io.Writer
 
 // pickStore returns the store the flags name, where it is, and what to
 // clean up at the end (a temp folder the example made).
-func pickStore(dir, url, admin string, replica bool) (libsql.TenantStore, string, func()) {
+func pickStore(dir, url, admin string, replica bool) (tenants.Store, string, func()) {
 	if url == "" && replica {
 		log.Fatal("-replica needs -url: replicas are of sqld namespaces")
 	}
@@ -154,13 +155,21 @@ func pickStore(dir, url, admin string, replica bool) (libsql.TenantStore, string
 		dir, cleanup = tmp, func() { os.RemoveAll(tmp) }
 	}
 	if url == "" {
-		return libsql.LocalTenants{Dir: dir}, "local files in " + dir, cleanup
+		store, err := tenants.NewLocalFiles(dir, libsql.Config{})
+		if err != nil {
+			log.Fatal(err)
+		}
+		return store, "local files in " + dir, cleanup
 	}
-	store := &libsql.SQLDNamespaces{URL: url, AdminURL: admin, AuthToken: os.Getenv("TURSO_AUTH_TOKEN")}
+	cfg := tenants.SQLDConfig{URL: url, AdminURL: admin, AuthToken: os.Getenv("TURSO_AUTH_TOKEN")}
 	where := "sqld namespaces at " + url
 	if replica {
-		store.ReplicaDir = dir
+		cfg.ReplicaDir = dir
 		where += ", embedded replicas in " + dir
+	}
+	store, err := tenants.NewSQLDNamespaces(cfg)
+	if err != nil {
+		log.Fatal(err)
 	}
 	return store, where, cleanup
 }

@@ -13,6 +13,9 @@ import (
 // connection, and commits when all succeed. A statement that asks for rows
 // has them read whole.
 func (c *conn) ExecBatch(ctx context.Context, stmts []sqlite.BatchStatement) ([]sqlite.BatchResult, error) {
+	if c.h == nil {
+		return nil, driver.ErrBadConn
+	}
 	if c.inTx || !c.h.autocommit() {
 		return nil, sqlite.ErrBatchInTransaction
 	}

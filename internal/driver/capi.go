@@ -283,6 +283,16 @@ static gl_busy* gl_install_busy(sqlite3* db, int timeout_ms) {
 	return b;
 }
 
+// gl_free_busy detaches the handlers from the connection before it frees
+// their state: statements still open keep a closed connection alive
+// (sqlite3_close_v2 leaves it a zombie until they are finalized), and
+// finalizing them may commit, which can call the busy handler.
+static void gl_free_busy(sqlite3* db, gl_busy* b) {
+	sqlite3_busy_handler(db, 0, 0);
+	sqlite3_progress_handler(db, 0, 0, 0);
+	free(b);
+}
+
 static void gl_cancel(gl_busy* b, uint64_t op) { __atomic_fetch_or(&b->cancelled, op, __ATOMIC_RELAXED); }
 
 static void gl_uncancel(gl_busy* b, uint64_t op) { __atomic_fetch_and(&b->cancelled, ~op, __ATOMIC_RELAXED); }
@@ -300,10 +310,9 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/gorm-libsql/libsql/internal/sqlite"
-
 	// go-libsql brings the static libSQL library and its link flags; the
 	// driver calls the SQLite C API inside it directly.
+	"github.com/gorm-libsql/libsql/sqlerr"
 	_ "github.com/tursodatabase/go-libsql"
 )
 
@@ -386,7 +395,7 @@ func openHandle(path string, flags int, busyTimeout int) (*handle, error) {
 	var db *C.sqlite3
 	rc := C.sqlite3_open_v2(cpath, &db, C.int(flags), nil)
 	if db == nil {
-		return nil, &sqlite.Error{Code: int(rc), Message: "cannot allocate a connection"}
+		return nil, &sqlerr.Error{Code: sqlerr.Code(rc), Message: "cannot allocate a connection"}
 	}
 	h := &handle{db: db}
 	if rc != sqliteOK {
@@ -398,21 +407,23 @@ func openHandle(path string, flags int, busyTimeout int) (*handle, error) {
 	h.busy = C.gl_install_busy(db, C.int(busyTimeout))
 	if h.busy == nil {
 		h.close()
-		return nil, &sqlite.Error{Code: 7, Message: "out of memory"}
+		return nil, &sqlerr.Error{Code: 7, Message: "out of memory"}
 	}
 	return h, nil
 }
 
+// close closes the connection and frees its busy-wait state; no
+// cancellation may be armed on it any more (see conn.Close).
 func (h *handle) close() {
-	C.sqlite3_close_v2(h.db)
 	if h.busy != nil {
-		C.free(unsafe.Pointer(h.busy))
+		C.gl_free_busy(h.db, h.busy)
 		h.busy = nil
 	}
+	C.sqlite3_close_v2(h.db)
 }
 
 // lastError reads the connection's error state after rc was returned.
-func (h *handle) lastError(rc int) *sqlite.Error {
+func (h *handle) lastError(rc int) *sqlerr.Error {
 	code := int(C.sqlite3_extended_errcode(h.db))
 	if code == sqliteOK {
 		code = rc
@@ -421,7 +432,7 @@ func (h *handle) lastError(rc int) *sqlite.Error {
 	if msg == "" || msg == "not an error" {
 		msg = C.GoString(C.sqlite3_errstr(C.int(rc)))
 	}
-	return &sqlite.Error{Code: code, Message: msg}
+	return &sqlerr.Error{Code: sqlerr.Code(code), Message: msg}
 }
 
 // key applies an encryption key; it must run before anything reads the file.
@@ -555,7 +566,6 @@ func stateOf(r C.int) connState {
 	return connState{known: true, txn: int(r &^ C.GL_AUTOCOMMIT), autocommit: r&C.GL_AUTOCOMMIT != 0}
 }
 
-func stmtReset(s stmtPtr)           { C.sqlite3_reset(s) }
 func stmtFinalize(s stmtPtr)        { C.sqlite3_finalize(s) }
 func stmtReadOnly(s stmtPtr) bool   { return C.sqlite3_stmt_readonly(s) != 0 }
 func stmtColumnCount(s stmtPtr) int { return int(C.sqlite3_column_count(s)) }

@@ -8,9 +8,11 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"math/bits"
 
 	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"github.com/gorm-libsql/libsql/internal/sqltext"
+	"github.com/gorm-libsql/libsql/sqlerr"
 )
 
 // conn is one SQLite connection with its compiled-statement cache.
@@ -35,9 +37,10 @@ type conn struct {
 
 	// active counts the statements acquired and not yet released.
 	active int
-	// ops holds the bits of the cancellable operations in progress (see
-	// watch).
-	ops opBit
+	// ops holds the bits of the cancellable operations in progress, and
+	// watchers their armed cancellations, by bit number (see watch).
+	ops      opBit
+	watchers [64]watcher
 	// snapshot is the connection's state as the last reset left it, valid
 	// while no statement is active and none was compiled since: nothing
 	// else changes it, so the write gate and ResetSession need not ask
@@ -98,6 +101,9 @@ func (s *stmt) setColumns(reprepared int) {
 // from the cache when it is free there. A nil stmt means query holds no
 // statement (only blanks or comments).
 func (c *conn) acquire(query string) (*stmt, error) {
+	if c.h == nil {
+		return nil, driver.ErrBadConn
+	}
 	if el, ok := c.cache[query]; ok {
 		s := el.Value.(*stmt)
 		if !s.busy {
@@ -119,7 +125,7 @@ func (c *conn) acquire(query string) (*stmt, error) {
 	cur := newCursor()
 	if cur == nil {
 		stmtFinalize(ptr)
-		return nil, &sqlite.Error{Code: 7, Message: "out of memory"}
+		return nil, &sqlerr.Error{Code: 7, Message: "out of memory"}
 	}
 	s := &stmt{ptr: ptr, cur: cur, sql: query, tailAt: tailAt, nparams: stmtParamCount(ptr), busy: true,
 		writes: queuesForWrite(ptr, query[:tailAt])}
@@ -167,8 +173,8 @@ func (c *conn) evict() {
 // mode, ended the transaction, or failed before taking the lock).
 func (c *conn) release(s *stmt) {
 	if c.h == nil {
-		// Rows outlived their closed connection.
-		stmtReset(s.ptr)
+		// Rows outlived their closed connection, which SQLite keeps until
+		// its last statement is finalized here.
 		c.put(s)
 		return
 	}
@@ -298,45 +304,67 @@ func (c *conn) bindArgs(s *stmt, args []driver.NamedValue) (int, error) {
 // connection's cancellable operations apart is taken.
 var errTooManyOps = errors.New("libsql: more than 64 statements with a context that can end are in progress on one connection")
 
+// watcher is the armed cancellation of one operation: stop disarms it,
+// and fired is closed once a cancellation that ran has written its bit.
+type watcher struct {
+	stop  func() bool
+	fired chan struct{}
+}
+
 // watch gives an operation its bit, and arms the cancellation of the
 // statements run under that bit (see handle.run) for when ctx ends: only
-// they stop, not the connection's other open rows. The returned function
-// disarms it and frees the bit; it runs when the operation has ended.
-func (c *conn) watch(ctx context.Context) (opBit, func(), error) {
+// they stop, not the connection's other open rows. unwatch disarms it when
+// the operation has ended, or Close when the connection closes first: the
+// cancellation writes into the connection's C memory, so none may run once
+// Close has freed it.
+func (c *conn) watch(ctx context.Context) (opBit, error) {
+	if c.h == nil {
+		return 0, driver.ErrBadConn
+	}
 	if err := ctx.Err(); err != nil {
-		return 0, nil, err
+		return 0, err
 	}
 	if ctx.Done() == nil {
-		return 0, disarmed, nil
+		return 0, nil
 	}
 	free := ^c.ops
 	if free == 0 {
-		return 0, nil, errTooManyOps
+		return 0, errTooManyOps
 	}
 	op := free & -free
 	c.ops |= op
 	h := c.h
+	w := &c.watchers[bits.TrailingZeros64(op)]
 	fired := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
+	w.fired = fired
+	w.stop = context.AfterFunc(ctx, func() {
 		h.cancel(op)
 		close(fired)
 	})
-	return op, func() {
-		if !stop() {
-			<-fired
-			h.uncancel(op)
-		}
-		c.ops &^= op
-	}, nil
+	return op, nil
 }
 
-func disarmed() {}
+// unwatch disarms op's cancellation, waiting for one that already runs,
+// and frees op's bit. It does nothing for 0 and for an operation that
+// Close disarmed already.
+func (c *conn) unwatch(op opBit) {
+	if c.ops&op == 0 {
+		return
+	}
+	w := &c.watchers[bits.TrailingZeros64(op)]
+	if !w.stop() {
+		<-w.fired
+		c.h.uncancel(op)
+	}
+	*w = watcher{}
+	c.ops &^= op
+}
 
 // stepError builds the error for a failed step, preferring the context's
 // error when the failure was caused by its cancellation.
 func (c *conn) stepError(ctx context.Context, rc int) error {
 	err := c.h.lastError(rc)
-	if ctxErr := ctx.Err(); ctxErr != nil && (err.Primary() == sqlite.CodeInterrupt || err.Primary() == sqlite.CodeBusy) {
+	if ctxErr := ctx.Err(); ctxErr != nil && (err.Primary() == sqlerr.CodeInterrupt || err.Primary() == sqlerr.CodeBusy) {
 		return ctxErr
 	}
 	return err
@@ -345,11 +373,11 @@ func (c *conn) stepError(ctx context.Context, rc int) error {
 // ExecContext runs every statement in query; statements that return rows
 // are run to completion and their rows discarded.
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	op, disarm, err := c.watch(ctx)
+	op, err := c.watch(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer disarm()
+	defer c.unwatch(op)
 	if op != 0 {
 		c.h.run(op)
 		defer c.h.run(0)
@@ -395,7 +423,7 @@ func (c *conn) exec(ctx context.Context, query string, args []driver.NamedValue)
 // QueryContext runs the statements before the last one as Exec would and
 // returns the rows of the last one.
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	op, disarm, err := c.watch(ctx)
+	op, err := c.watch(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -406,11 +434,11 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	for rest := query; ; {
 		s, err := c.acquire(rest)
 		if err != nil {
-			disarm()
+			c.unwatch(op)
 			return nil, err
 		}
 		if s == nil {
-			disarm()
+			c.unwatch(op)
 			return nil, errors.New("libsql: query holds no statement")
 		}
 		if s.tailAt < len(rest) && !sqltext.Blank(rest[s.tailAt:]) {
@@ -426,7 +454,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 			rest = rest[s.tailAt:]
 			c.release(s)
 			if err != nil {
-				disarm()
+				c.unwatch(op)
 				return nil, err
 			}
 			args = args[used:]
@@ -438,20 +466,20 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 		}
 		if err != nil {
 			c.release(s)
-			disarm()
+			c.unwatch(op)
 			return nil, err
 		}
-		r, err := c.startRows(ctx, s, op, disarm)
+		r, err := c.startRows(ctx, s, op)
 		if err != nil {
 			c.release(s)
-			disarm()
+			c.unwatch(op)
 			return nil, err
 		}
 		return r, nil
 	}
 }
 
-func (c *conn) startRows(ctx context.Context, s *stmt, op opBit, disarm func()) (*rows, error) {
+func (c *conn) startRows(ctx context.Context, s *stmt, op opBit) (*rows, error) {
 	rc := stmtQuery(s.ptr, s.cur, c.args, c.argBuf)
 	if rc != sqliteRow && rc != sqliteDone {
 		return nil, c.stepError(ctx, rc)
@@ -459,7 +487,7 @@ func (c *conn) startRows(ctx context.Context, s *stmt, op opBit, disarm func()) 
 	if reprepared := int(s.cur.reprepared); !s.colsValid || reprepared != s.reprepared || int(s.cur.ncol) != len(s.timeCols) {
 		s.setColumns(reprepared)
 	}
-	return &rows{c: c, s: s, done: ctx.Done(), ctx: ctx, op: op, disarm: disarm, pending: rc == sqliteRow, finished: rc == sqliteDone}, nil
+	return &rows{c: c, s: s, done: ctx.Done(), ctx: ctx, op: op, pending: rc == sqliteRow, finished: rc == sqliteDone}, nil
 }
 
 // PrepareContext compiles query once to report errors early; the returned
@@ -525,6 +553,9 @@ func (c *conn) endReadOnly() {
 }
 
 func (c *conn) finishTx(query string) error {
+	if c.h == nil {
+		return driver.ErrBadConn
+	}
 	defer c.endReadOnly()
 	c.inTx = false
 	if c.h.autocommit() {
@@ -554,7 +585,7 @@ func (t tx) Rollback() error { return t.c.finishTx("ROLLBACK") }
 // ResetSession implements driver.SessionResetter: a connection whose
 // transaction was left open is not handed out again.
 func (c *conn) ResetSession(ctx context.Context) error {
-	if c.bad || !c.autocommit() {
+	if c.bad || c.h == nil || !c.autocommit() {
 		return driver.ErrBadConn
 	}
 	return nil
@@ -569,10 +600,15 @@ func (c *conn) Ping(ctx context.Context) error {
 	return err
 }
 
-// Close finalizes the cached statements and closes the connection.
+// Close disarms the cancellations still armed (of rows left open), then
+// finalizes the cached statements and closes the connection. Rows left
+// open fail from now on; closing them finalizes their statement.
 func (c *conn) Close() error {
 	if c.h == nil {
 		return nil
+	}
+	for c.ops != 0 {
+		c.unwatch(c.ops & -c.ops)
 	}
 	c.closing = true
 	for el := c.lru.Front(); el != nil; el = el.Next() {

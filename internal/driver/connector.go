@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gorm-libsql/libsql/internal/sqlite"
+	"github.com/gorm-libsql/libsql/sqlerr"
 )
 
 var memoryDBSeq atomic.Uint64
@@ -129,8 +130,8 @@ func (c *Connector) open(ctx context.Context) (*conn, error) {
 	// Reading the schema proves the file is a database this key opens.
 	if _, err := cn.exec(ctx, "SELECT count(*) FROM sqlite_master", nil); err != nil {
 		cn.Close()
-		var e *sqlite.Error
-		if errors.As(err, &e) && e.Primary() == sqlite.CodeNotADB {
+		var e *sqlerr.Error
+		if errors.As(err, &e) && e.Primary() == sqlerr.CodeNotADB {
 			if c.opts.EncryptionKey != "" {
 				return nil, fmt.Errorf("libsql: open %s: the encryption key is wrong or the file is not a database: %w", c.opts.Path, err)
 			}

@@ -207,3 +207,36 @@ func BenchmarkQueryRowByID(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkQueryByIDCancellable is the primary-key lookup at the driver
+// level under a context that can end, as a request's context: each query
+// arms and disarms the cancellation of its operation (see conn.watch).
+func BenchmarkQueryByIDCancellable(b *testing.B) {
+	db := benchDB(b)
+	sc, err := db.Conn(context.Background())
+	require.NoError(b, err)
+	defer sc.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ReportAllocs()
+	err = sc.Raw(func(dc any) error {
+		c := dc.(*conn)
+		dest := make([]driver.Value, 1)
+		args := []driver.NamedValue{{Ordinal: 1}}
+		i := 0
+		for b.Loop() {
+			i++
+			args[0].Value = int64(i%100 + 1)
+			r, err := c.QueryContext(ctx, "SELECT name FROM items WHERE id = ?", args)
+			if err != nil {
+				return err
+			}
+			if err := r.Next(dest); err != nil {
+				return err
+			}
+			r.Close()
+		}
+		return nil
+	})
+	require.NoError(b, err)
+}

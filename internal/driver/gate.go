@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorm-libsql/libsql/internal/sqlite"
+	"github.com/gorm-libsql/libsql/sqlerr"
 )
 
 // writeGate queues the writers of one database file in this process.
@@ -190,5 +190,5 @@ func (g *writeGate) handOver() {
 // gateBusy is the error of a writer that waited its whole busy timeout
 // behind other writers of this process: the one SQLite gives, with why.
 func gateBusy(timeout time.Duration) error {
-	return &sqlite.Error{Code: sqlite.CodeBusy, Message: fmt.Sprintf("database is locked (waited %s, the busy timeout, behind other writers of this process)", timeout)}
+	return &sqlerr.Error{Code: sqlerr.CodeBusy, Message: fmt.Sprintf("database is locked (waited %s, the busy timeout, behind other writers of this process)", timeout)}
 }

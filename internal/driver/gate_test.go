@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorm-libsql/libsql/internal/sqlite"
+	"github.com/gorm-libsql/libsql/sqlerr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -62,9 +62,9 @@ func TestWriteGateGivingUp(t *testing.T) {
 	require.True(t, g.tryEnter())
 
 	err := g.enter(context.Background(), 20*time.Millisecond)
-	var e *sqlite.Error
+	var e *sqlerr.Error
 	require.ErrorAs(t, err, &e, "the busy timeout ends the wait with SQLite's busy error")
-	assert.Equal(t, sqlite.CodeBusy, e.Primary())
+	assert.Equal(t, sqlerr.CodeBusy, e.Primary())
 	assert.Contains(t, e.Error(), "database is locked")
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -268,9 +268,9 @@ func TestReaderDoesNotWaitForTheGate(t *testing.T) {
 	}()
 	select {
 	case err := <-done:
-		var e *sqlite.Error
+		var e *sqlerr.Error
 		require.ErrorAs(t, err, &e)
-		assert.Equal(t, sqlite.CodeBusy, e.Primary())
+		assert.Equal(t, sqlerr.CodeBusy, e.Primary())
 		assert.False(t, cn.gateHeld)
 	case <-time.After(30 * time.Second):
 		t.Fatal("a reader upgrading to a writer waited for the gate")
@@ -333,9 +333,9 @@ func TestGateTimeoutAndCancel(t *testing.T) {
 	defer holder.Rollback()
 
 	_, err = db.Exec("INSERT INTO t (v) VALUES ('late')")
-	var e *sqlite.Error
+	var e *sqlerr.Error
 	require.ErrorAs(t, err, &e)
-	assert.Equal(t, sqlite.CodeBusy, e.Primary())
+	assert.Equal(t, sqlerr.CodeBusy, e.Primary())
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

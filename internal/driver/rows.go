@@ -5,6 +5,7 @@ package driver
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"io"
 	"reflect"
 	"strings"
@@ -22,8 +23,11 @@ type rows struct {
 	ctx      context.Context
 	done     <-chan struct{}
 	op       opBit // the query's operation, under which it steps
-	disarm   func()
 }
+
+// errClosedUnderRows ends rows whose connection was closed while they were
+// open.
+var errClosedUnderRows = errors.New("libsql: the connection was closed while its rows were open")
 
 var (
 	_ driver.Rows                           = (*rows)(nil)
@@ -39,7 +43,7 @@ func (r *rows) Close() error {
 	}
 	r.closed = true
 	r.c.release(r.s)
-	r.disarm()
+	r.c.unwatch(r.op)
 	return nil
 }
 
@@ -52,6 +56,10 @@ func (r *rows) Next(dest []driver.Value) error {
 		r.finished = true
 		return r.ctx.Err()
 	default:
+	}
+	if r.c.h == nil {
+		r.finished = true
+		return errClosedUnderRows
 	}
 	if r.pending {
 		r.pending = false
@@ -82,9 +90,8 @@ func (r *rows) Next(dest []driver.Value) error {
 // its context stops it.
 func (r *rows) step() int {
 	h := r.c.h
-	if r.op == 0 || h == nil {
-		// Outside an operation's calls the connection runs under 0 already
-		// (or the rows outlived their closed connection).
+	if r.op == 0 {
+		// Outside an operation's calls the connection runs under 0 already.
 		return stmtStep(r.s.ptr, r.s.cur)
 	}
 	h.run(r.op)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorm-libsql/libsql/internal/hranatest"
 	"github.com/gorm-libsql/libsql/internal/sqlite"
+	"github.com/gorm-libsql/libsql/sqlerr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -99,12 +100,45 @@ func TestExecBatchMalformedReplies(t *testing.T) {
 			}
 			return br
 		},
+		"rollback ran after a commit": func(steps []batchStep) batchResult {
+			br := batchResult{StepResults: make([]*stmtResult, len(steps)), StepErrors: make([]*responseError, len(steps))}
+			for i := range steps {
+				br.StepResults[i] = &stmtResult{}
+			}
+			return br
+		},
 	} {
 		c, _ := fakeBatchServer(t, reply)
 		results, err := c.ExecBatch(context.Background(), twoInserts)
 		require.ErrorIs(t, err, ErrMalformedReply, name)
+		require.ErrorIs(t, err, ErrCommitUnknown, name)
 		assert.Nil(t, results, name)
 	}
+}
+
+// TestCommitClaimedSkipped: a transaction's COMMIT is an unconditional
+// batch step, so a reply with neither a result nor an error for it has not
+// shown that it ran: its outcome is unknown, never success.
+func TestCommitClaimedSkipped(t *testing.T) {
+	c, got := fakeBatchServer(t, func(steps []batchStep) batchResult {
+		br := batchResult{StepResults: make([]*stmtResult, len(steps)), StepErrors: make([]*responseError, len(steps))}
+		if steps[0].Stmt.SQL == "COMMIT" {
+			return br
+		}
+		for i := range steps {
+			br.StepResults[i] = &stmtResult{}
+		}
+		return br
+	})
+	ctx := context.Background()
+	tx, err := c.BeginTx(ctx, driver.TxOptions{})
+	require.NoError(t, err)
+	_, err = c.ExecContext(ctx, "INSERT INTO t VALUES (1)", nil)
+	require.NoError(t, err)
+	err = tx.Commit()
+	require.ErrorIs(t, err, ErrCommitUnknown)
+	require.Len(t, *got, 2)
+	assert.Equal(t, "COMMIT", (*got)[1].Requests[0].Batch.Steps[0].Stmt.SQL)
 }
 
 func TestExecBatchStatementError(t *testing.T) {
@@ -119,9 +153,9 @@ func TestExecBatchStatementError(t *testing.T) {
 	require.ErrorAs(t, err, &be)
 	assert.Equal(t, 1, be.Index)
 	assert.Equal(t, twoInserts[1].SQL, be.SQL)
-	var le *sqlite.Error
+	var le *sqlerr.Error
 	require.ErrorAs(t, err, &le)
-	assert.Equal(t, sqlite.CodeConstraintCheck, le.Code)
+	assert.Equal(t, sqlerr.CodeConstraintCheck, le.Code)
 }
 
 func TestExecBatchInTransaction(t *testing.T) {

@@ -41,18 +41,27 @@ type client struct {
 	base  string // the primary URL, which endpoint paths are appended to
 	auth  string // "Bearer <token>", or empty
 	token string
+	// encryptionKey is sent as encryptionKeyHeader when set.
+	encryptionKey string
 	// observe, when set, is told of every request sent (tests count them).
 	observe func()
 	limits  Limits
 }
 
-// redact removes the token from text that came from elsewhere (a server
-// message, a transport error), so that it cannot reach a log or an error.
+// encryptionKeyHeader carries the key of a database encrypted at rest on
+// Turso Cloud, as go-libsql and @libsql/client send it.
+const encryptionKeyHeader = "X-Turso-Encryption-Key"
+
+// redact removes the token and the encryption key from text that came
+// from elsewhere (a server message, a transport error), so that they
+// cannot reach a log or an error.
 func (c *client) redact(s string) string {
-	if c.token == "" {
-		return s
+	for _, secret := range []string{c.token, c.encryptionKey} {
+		if secret != "" {
+			s = strings.ReplaceAll(s, secret, "[redacted]")
+		}
 	}
-	return strings.ReplaceAll(s, c.token, "[redacted]")
+	return s
 }
 
 // send posts one pipeline and returns the server's response, checked to
@@ -107,6 +116,9 @@ func (c *client) post(ctx context.Context, base, path string, body any) (*http.R
 	hreq.Header.Set("Content-Type", "application/json")
 	if c.auth != "" {
 		hreq.Header.Set("Authorization", c.auth)
+	}
+	if c.encryptionKey != "" {
+		hreq.Header.Set(encryptionKeyHeader, c.encryptionKey)
 	}
 	if c.observe != nil {
 		c.observe()

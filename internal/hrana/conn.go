@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"github.com/gorm-libsql/libsql/internal/sqltext"
+	"github.com/gorm-libsql/libsql/sqlerr"
 )
 
 // Conn is one Hrana stream on the server: the server's connection, kept
@@ -365,7 +366,7 @@ func (c *Conn) runBatch(ctx context.Context, steps []batchStep) (*batchResult, e
 	if err != nil {
 		return nil, err
 	}
-	if err := checkBatch(resp.BatchResult, len(steps)); err != nil {
+	if err := checkBatch(resp.BatchResult, steps); err != nil {
 		c.lose()
 		c.bad = true
 		return nil, err
@@ -569,8 +570,8 @@ func (c *Conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 // primary key reads "UNIQUE constraint failed" too. One more request, on
 // this error only, compares the columns with the table's primary key.
 func (c *Conn) refine(ctx context.Context, err error) error {
-	var e *sqlite.Error
-	if !errors.As(err, &e) || e.Code != sqlite.CodeConstraint || c.txLost {
+	var e *sqlerr.Error
+	if !errors.As(err, &e) || e.Code != sqlerr.CodeConstraint || c.txLost {
 		return err
 	}
 	detail, ok := strings.CutPrefix(e.Message, "UNIQUE constraint failed: ")
@@ -592,17 +593,17 @@ func (c *Conn) refine(ctx context.Context, err error) error {
 	st.Args = []value{{Type: "text", Value: mustJSON(table)}}
 	res, qerr := c.runStmt(ctx, st)
 	if qerr != nil || len(res.Cols) != 1 || res.Cols[0].Name == nil || *res.Cols[0].Name != name || len(res.Rows) != len(cols) {
-		e.Code = sqlite.CodeConstraintUnique
+		e.Code = sqlerr.CodeConstraintUnique
 		return err
 	}
 	for i, row := range res.Rows {
 		v, derr := row[0].decode(false)
 		if s, ok := v.(string); derr != nil || !ok || s != cols[i] {
-			e.Code = sqlite.CodeConstraintUnique
+			e.Code = sqlerr.CodeConstraintUnique
 			return err
 		}
 	}
-	e.Code = sqlite.CodeConstraintPrimaryKey
+	e.Code = sqlerr.CodeConstraintPrimaryKey
 	return err
 }
 

@@ -24,6 +24,11 @@ type Options struct {
 	URL string
 	// AuthToken is sent as a bearer token; empty sends none.
 	AuthToken string
+	// EncryptionKey, when set, is sent as the x-turso-encryption-key
+	// header of every request: the key of a database that Turso Cloud
+	// keeps encrypted at rest. Like the token, it never appears in an
+	// error.
+	EncryptionKey string
 	// TxLock is the BEGIN mode of read-write transactions: "IMMEDIATE"
 	// (default), "DEFERRED" or "EXCLUSIVE".
 	TxLock string
@@ -71,7 +76,7 @@ func NewConnector(opts Options) (*Connector, error) {
 		return nil, err
 	}
 	limits := opts.Limits.WithDefaults()
-	cl := &client{http: newHTTPClient(limits), base: base, token: opts.AuthToken, observe: opts.Observe, limits: limits}
+	cl := &client{http: newHTTPClient(limits), base: base, token: opts.AuthToken, encryptionKey: opts.EncryptionKey, observe: opts.Observe, limits: limits}
 	if opts.Host != "" {
 		cl.http.Transport = &namespaceTransport{base: cl.http.Transport, host: opts.Host, delays: NamespaceRetryDelays}
 	}

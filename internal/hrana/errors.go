@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gorm-libsql/libsql/internal/sqlite"
+	"github.com/gorm-libsql/libsql/sqlerr"
 )
 
 // Error is an error the server reported that is not an SQLite engine error
@@ -41,34 +41,17 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// sqliteCodes maps the result code names the server reports to SQLite's
-// numbers, so that remote errors are *driver.Error like local ones.
-var sqliteCodes = map[string]int{
-	"SQLITE_ERROR": 1, "SQLITE_INTERNAL": 2, "SQLITE_PERM": 3, "SQLITE_ABORT": 4,
-	"SQLITE_BUSY": 5, "SQLITE_LOCKED": 6, "SQLITE_NOMEM": 7, "SQLITE_READONLY": 8,
-	"SQLITE_INTERRUPT": 9, "SQLITE_IOERR": 10, "SQLITE_CORRUPT": 11, "SQLITE_NOTFOUND": 12,
-	"SQLITE_FULL": 13, "SQLITE_CANTOPEN": 14, "SQLITE_PROTOCOL": 15, "SQLITE_EMPTY": 16,
-	"SQLITE_SCHEMA": 17, "SQLITE_TOOBIG": 18, "SQLITE_CONSTRAINT": 19, "SQLITE_MISMATCH": 20,
-	"SQLITE_MISUSE": 21, "SQLITE_NOLFS": 22, "SQLITE_AUTH": 23, "SQLITE_FORMAT": 24,
-	"SQLITE_RANGE": 25, "SQLITE_NOTADB": 26,
-	"SQLITE_CONSTRAINT_CHECK":      sqlite.CodeConstraintCheck,
-	"SQLITE_CONSTRAINT_FOREIGNKEY": sqlite.CodeConstraintForeignKey,
-	"SQLITE_CONSTRAINT_NOTNULL":    sqlite.CodeConstraintNotNull,
-	"SQLITE_CONSTRAINT_PRIMARYKEY": sqlite.CodeConstraintPrimaryKey,
-	"SQLITE_CONSTRAINT_UNIQUE":     sqlite.CodeConstraintUnique,
-}
-
 // serverError converts an error code and message from the server into the
 // error local mode gives for the same failure.
 func serverError(code, message string) error {
 	msg := strings.TrimPrefix(message, "SQLite error: ")
-	n, ok := sqliteCodes[code]
+	n, ok := sqlerr.CodeByName(code)
 	if !ok {
 		// sqld reports some engine errors under its own codes; SQLite
 		// gives SQLITE_ERROR for them.
 		for _, text := range []string{"no such table", "no such column"} {
 			if at := strings.Index(msg, text); at >= 0 && (code == "SQLITE_UNKNOWN" || code == "SQL_INPUT_ERROR") {
-				n, ok, msg = 1, true, msg[at:]
+				n, ok, msg = sqlerr.CodeError, true, msg[at:]
 				break
 			}
 		}
@@ -76,28 +59,28 @@ func serverError(code, message string) error {
 	if !ok {
 		return &Error{Code: code, Message: message}
 	}
-	if n == sqlite.CodeConstraint {
+	if n == sqlerr.CodeConstraint {
 		n = constraintCode(msg)
 	}
-	return &sqlite.Error{Code: n, Message: msg}
+	return &sqlerr.Error{Code: n, Message: msg}
 }
 
 // constraintCode is the extended code SQLite gives for a constraint
 // message: sqld sends only the primary code 19. A UNIQUE message keeps 19
 // here: it may be a primary key, which Conn.refine asks the server about.
-func constraintCode(msg string) int {
+func constraintCode(msg string) sqlerr.Code {
 	for _, c := range []struct {
 		text string
-		code int
+		code sqlerr.Code
 	}{
-		{"FOREIGN KEY constraint failed", sqlite.CodeConstraintForeignKey},
-		{"NOT NULL constraint failed", sqlite.CodeConstraintNotNull},
-		{"PRIMARY KEY constraint failed", sqlite.CodeConstraintPrimaryKey},
-		{"CHECK constraint failed", sqlite.CodeConstraintCheck},
+		{"FOREIGN KEY constraint failed", sqlerr.CodeConstraintForeignKey},
+		{"NOT NULL constraint failed", sqlerr.CodeConstraintNotNull},
+		{"PRIMARY KEY constraint failed", sqlerr.CodeConstraintPrimaryKey},
+		{"CHECK constraint failed", sqlerr.CodeConstraintCheck},
 	} {
 		if strings.Contains(msg, c.text) {
 			return c.code
 		}
 	}
-	return sqlite.CodeConstraint
+	return sqlerr.CodeConstraint
 }

@@ -2,8 +2,11 @@ package hrana
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -28,6 +31,56 @@ type namespaceTransport struct {
 // host: sqld picks the namespace by the header's first label, so no name
 // is resolved.
 func NamespaceHost(namespace, host string) string { return namespace + "." + host }
+
+// NamespaceHostOf is NamespaceHost for the server at the database URL raw.
+func NamespaceHostOf(namespace, raw string) (string, error) {
+	base, err := BaseURL(raw)
+	if err != nil {
+		return "", err
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	return NamespaceHost(namespace, u.Host), nil
+}
+
+// MaxNamespaceLen is the longest namespace name: a DNS label's 63 bytes.
+const MaxNamespaceLen = 63
+
+// CheckNamespace checks a name against the DNS label rules that sqld
+// namespaces (the first label of a Host header) and Turso database names
+// need: 1 to 63 bytes of a-z, 0-9 and '-', not starting or ending with
+// '-'. Upper case is refused rather than folded, so that one database
+// never has two names. The error says what is wrong, without the name.
+func CheckNamespace(name string) error {
+	bad := func(why string) error {
+		return fmt.Errorf("%s (want 1-%d of a-z, 0-9 and '-', not starting or ending with '-')", why, MaxNamespaceLen)
+	}
+	switch {
+	case name == "":
+		return bad("empty")
+	case len(name) > MaxNamespaceLen:
+		return bad(fmt.Sprintf("%d bytes long", len(name)))
+	case name[0] == '-' || name[len(name)-1] == '-':
+		return bad("starts or ends with '-'")
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return bad(fmt.Sprintf("byte %q at %d is not allowed", c, i))
+		}
+	}
+	return nil
+}
+
+// IsMissingNamespace reports whether err is sqld's answer for a namespace
+// that does not exist (HTTP 404 "Namespace `x` doesn't exist", once the
+// client's resends are spent).
+func IsMissingNamespace(err error) bool {
+	var he *Error
+	return errors.As(err, &he) && he.Status == http.StatusNotFound && bytes.Contains([]byte(he.Message), missingNamespace)
+}
 
 // NamespaceRetryDelays are the waits before each resend of a request sqld
 // refused for its namespace: 175ms in all before a missing namespace is

@@ -113,23 +113,58 @@ func checkResult(res *stmtResult) error {
 }
 
 // checkBatch checks a batch result against the steps sent: one result or
-// error slot per step, and a result where a step ran without error.
-func checkBatch(br *batchResult, steps int) error {
-	if len(br.StepResults) != steps || len(br.StepErrors) != steps {
-		return malformed("a batch result of %d results and %d errors for %d steps", len(br.StepResults), len(br.StepErrors), steps)
+// error slot per step; where a step's condition held (always, for a step
+// without one), a result or an error; where it did not, neither. A server
+// that claims it skipped a step that had to run, a COMMIT above all, has
+// not shown that the step ran, and its reply is not believed.
+func checkBatch(br *batchResult, steps []batchStep) error {
+	if len(br.StepResults) != len(steps) || len(br.StepErrors) != len(steps) {
+		return malformed("a batch result of %d results and %d errors for %d steps", len(br.StepResults), len(br.StepErrors), len(steps))
 	}
 	for i, res := range br.StepResults {
-		if res == nil {
-			continue
-		}
-		if br.StepErrors[i] != nil {
+		ran := res != nil || br.StepErrors[i] != nil
+		if res != nil && br.StepErrors[i] != nil {
 			return malformed("batch step %d has both a result and an error", i)
 		}
-		if err := checkResult(res); err != nil {
-			return err
+		switch held, known := conditionHeld(steps[i].Condition, br, i); {
+		case known && held && !ran:
+			return malformed("batch step %d had to run, and has neither a result nor an error", i)
+		case known && !held && ran:
+			return malformed("batch step %d ran although its condition did not hold", i)
+		}
+		if res != nil {
+			if err := checkResult(res); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// conditionHeld evaluates the condition of step from the outcomes of the
+// steps before it; known is false for a condition the reply cannot
+// decide (one on autocommit, or of a shape the client never sends).
+func conditionHeld(c *condition, br *batchResult, step int) (held, known bool) {
+	if c == nil {
+		return true, true
+	}
+	switch c.Type {
+	case "ok", "error":
+		if c.Step == nil || *c.Step < 0 || *c.Step >= step {
+			return false, false
+		}
+		if c.Type == "ok" {
+			return br.StepResults[*c.Step] != nil, true
+		}
+		return br.StepErrors[*c.Step] != nil, true
+	case "not":
+		if c.Cond == nil {
+			return false, false
+		}
+		held, known := conditionHeld(c.Cond, br, step)
+		return !held, known
+	}
+	return false, false
 }
 
 // ErrTxLost is matched (errors.Is) by every statement and COMMIT of a

@@ -19,11 +19,12 @@ import (
 // Pipeline is a request the server received: a pipeline of Requests, or
 // a cursor running Batch.
 type Pipeline struct {
-	// Path is the URL path, Authorization the header as sent.
-	Path, Authorization string
-	Baton               *string   `json:"baton"`
-	Requests            []Request `json:"requests"`
-	Batch               *Batch    `json:"batch"`
+	// Path is the URL path; Authorization and EncryptionKey are the
+	// Authorization and X-Turso-Encryption-Key headers as sent.
+	Path, Authorization, EncryptionKey string
+	Baton                              *string   `json:"baton"`
+	Requests                           []Request `json:"requests"`
+	Batch                              *Batch    `json:"batch"`
 }
 
 // Cursor reports whether p asks for a cursor.
@@ -40,8 +41,32 @@ type Request struct {
 // Batch is the batch of a request or a cursor.
 type Batch struct {
 	Steps []struct {
-		Stmt Stmt `json:"stmt"`
+		Stmt      Stmt       `json:"stmt"`
+		Condition *Condition `json:"condition"`
 	} `json:"steps"`
+}
+
+// Condition is a batch step's condition.
+type Condition struct {
+	Type string     `json:"type"`
+	Step *int       `json:"step"`
+	Cond *Condition `json:"cond"`
+}
+
+// holds evaluates c when every step that ran succeeded; ran says which
+// did. A condition on autocommit, which the client never sends, holds.
+func (c *Condition) holds(ran []bool) bool {
+	switch {
+	case c == nil:
+		return true
+	case c.Type == "ok" && c.Step != nil && *c.Step >= 0 && *c.Step < len(ran):
+		return ran[*c.Step]
+	case c.Type == "error":
+		return false
+	case c.Type == "not":
+		return !c.Cond.holds(ran)
+	}
+	return true
 }
 
 // Stmt is a statement of a request.
@@ -143,7 +168,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"message":"bad request"}`, http.StatusBadRequest)
 		return
 	}
-	p.Path, p.Authorization = r.URL.Path, r.Header.Get("Authorization")
+	p.Path, p.Authorization, p.EncryptionKey = r.URL.Path, r.Header.Get("Authorization"), r.Header.Get("X-Turso-Encryption-Key")
 	s.mu.Lock()
 	s.pipelines = append(s.pipelines, p)
 	respond := s.respond
@@ -205,8 +230,9 @@ func Baton(s string) *string { return &s }
 // OK answers every request of p as a working server would, with the given
 // baton (nil closes the stream) and base URL (empty sends none): an
 // execute of a SELECT returns one row holding the integer 1, other
-// statements change one row; batches and cursors run every step;
-// get_autocommit says no transaction is open.
+// statements change one row; batches run every step whose condition
+// holds, and each succeeds, and cursors every step; get_autocommit says
+// no transaction is open.
 func OK(p Pipeline, baton *string, baseURL string) Reply {
 	if p.Cursor() {
 		var entries []string
@@ -224,8 +250,12 @@ func OK(p Pipeline, baton *string, baseURL string) Reply {
 		case "batch":
 			res := make([]string, len(r.Batch.Steps))
 			errs := make([]string, len(r.Batch.Steps))
+			ran := make([]bool, len(r.Batch.Steps))
 			for j, st := range r.Batch.Steps {
-				res[j], errs[j] = stmtResult(st.Stmt.SQL), "null"
+				res[j], errs[j] = "null", "null"
+				if ran[j] = st.Condition.holds(ran[:j]); ran[j] {
+					res[j] = stmtResult(st.Stmt.SQL)
+				}
 			}
 			resp = `{"type":"batch","result":{"step_results":[` + strings.Join(res, ",") + `],"step_errors":[` + strings.Join(errs, ",") + `]}}`
 		case "get_autocommit":
@@ -352,6 +382,7 @@ var Malformed = []Case{
 	{Name: "close response to an execute", Reply: Reply{Body: `{"baton":null,"results":[{"type":"ok","response":{"type":"close"}}]}`}},
 	{Name: "execute response to a batch", Reply: Reply{Body: `{"baton":null,"results":[{"type":"ok","response":{"type":"execute","result":{"cols":[],"rows":[],"affected_row_count":1}}}]}`}, For: "batch"},
 	{Name: "batch with short step arrays", Reply: Reply{Body: `{"baton":null,"results":[{"type":"ok","response":{"type":"batch","result":{"step_results":[],"step_errors":[]}}}]}`}},
+	{Name: "batch whose unconditional steps claim they were skipped", Reply: Reply{Body: `{"baton":null,"results":[{"type":"ok","response":{"type":"batch","result":{"step_results":[null,null],"step_errors":[null,null]}}}]}`}, For: "batch"},
 	{Name: "batch with null step arrays", Reply: Reply{Body: `{"baton":null,"results":[{"type":"ok","response":{"type":"batch","result":{}}}]}`}},
 	{Name: "rows wider than columns", Reply: Reply{Body: `{"baton":null,"results":[{"type":"ok","response":{"type":"execute","result":{"cols":[],"rows":[[{"type":"integer","value":"1"}]],"affected_row_count":0}}}]}`}},
 	{Name: "row null", Reply: Reply{Body: `{"baton":null,"results":[{"type":"ok","response":{"type":"execute","result":{"cols":[{"name":"v"}],"rows":[null],"affected_row_count":0}}}]}`}},

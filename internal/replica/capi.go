@@ -75,13 +75,14 @@ type nativeDB = C.libsql_database_t
 // package runs its own loop, which reports errors. Its read-your-writes
 // stays off too: it concerns writes libSQL delegates, and the package
 // sends writes itself and syncs after them.
-func openNative(path, primary, token, key string) (nativeDB, error) {
-	cpath, cprimary, ctoken, ckey := cstr(path, false), cstr(primary, false), cstr(token, false), cstr(key, true)
+func openNative(path, primary, token, key, remoteKey string) (nativeDB, error) {
+	cpath, cprimary, ctoken, ckey, cremote := cstr(path, false), cstr(primary, false), cstr(token, false), cstr(key, true), cstr(remoteKey, true)
 	defer cfree(cpath)
 	defer cfree(cprimary)
 	defer cfree(ctoken)
 	defer cfree(ckey)
-	cfg := C.libsql_config{db_path: cpath, primary_url: cprimary, auth_token: ctoken, encryption_key: ckey}
+	defer cfree(cremote)
+	cfg := C.libsql_config{db_path: cpath, primary_url: cprimary, auth_token: ctoken, encryption_key: ckey, remote_encryption_key: cremote}
 	var db C.libsql_database_t
 	var msg *C.char
 	if rc := C.libsql_open_sync_with_config(cfg, &db, &msg); rc != 0 {

@@ -10,7 +10,7 @@ type nativeDB = *struct{}
 
 // openNative returns local.ErrNeedsCgo: this build has no engine. The
 // dialect refuses replica configs before it gets here.
-func openNative(path, primary, token, key string) (nativeDB, error) {
+func openNative(path, primary, token, key, remoteKey string) (nativeDB, error) {
 	return nil, local.ErrNeedsCgo
 }
 

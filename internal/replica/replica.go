@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -22,7 +21,7 @@ import (
 
 	local "github.com/gorm-libsql/libsql/internal/driver"
 	"github.com/gorm-libsql/libsql/internal/hrana"
-	"github.com/gorm-libsql/libsql/internal/nsforward"
+	"github.com/gorm-libsql/libsql/internal/syncforward"
 )
 
 // Options configures an embedded replica. The dialect fills it from its
@@ -32,6 +31,10 @@ type Options struct {
 	Local local.Options
 	// URL is the primary; AuthToken authenticates to it.
 	URL, AuthToken string
+	// RemoteEncryptionKey is the key of a primary encrypted at rest on
+	// the server (see hrana.Options.EncryptionKey), sent with every write
+	// and given to libSQL's sync.
+	RemoteEncryptionKey string
 	// ReadYourWrites makes a write visible to local reads once it returns,
 	// by syncing after it.
 	ReadYourWrites bool
@@ -44,10 +47,8 @@ type Options struct {
 	Limits hrana.Limits
 	// Namespace, when set, is the sqld namespace of the primary at URL.
 	// Requests carry its Host header "<Namespace>.<URL's host>" (see
-	// hrana.Options.Host), and libSQL's sync, which can only take a
-	// namespace from the URL's host name, goes through a loopback
-	// nsforward.Forwarder that names it; the Forwarder closes with the
-	// replica.
+	// hrana.Options.Host), and the Forwarder names it to the replication
+	// service (libSQL can only take a namespace from the URL's host name).
 	Namespace string
 
 	// pullNative, when set, stands in for libSQL's sync: the package's
@@ -83,14 +84,14 @@ type Replica struct {
 	writer *hrana.Connector
 	// primary is how Check reaches the primary.
 	primary hrana.Options
-	// syncURL is the primary URL libSQL's sync is given: URL, or the
-	// Forwarder's for a namespace.
-	syncURL   string
-	forwarder *nsforward.Forwarder
+	// forwarder carries libSQL's sync to the primary: libSQL is given its
+	// URL, so that a sync abandoned or silent can be cut (see
+	// syncforward). It closes with the replica.
+	forwarder *syncforward.Forwarder
 
-	// slot is held by the one sync running. A sync that libSQL never
-	// ends keeps it, but later callers wait for it only until their own
-	// deadline.
+	// slot is held by the one sync running, until libSQL's call returns:
+	// at once when the sync is cut, but later callers wait for it only
+	// until their own deadline all the same.
 	slot chan struct{}
 	mu   sync.Mutex
 	// db is nil until libSQL has opened the replica: a replica that holds
@@ -102,12 +103,13 @@ type Replica struct {
 	// orphaned is set when Close could not wait for a running sync: the
 	// sync closes the native replica when it ends.
 	orphaned bool
-	// begun counts the syncs begun; pulled is the count when the last
-	// successful one began. A write that ended when begun was n is in
-	// the local file once pulled > n.
-	begun, pulled uint64
-	stop          chan struct{}
-	done          chan struct{}
+	// begun counts the syncs begun; pulled is the number of the last
+	// successful one, recorded that of the last whose outcome status
+	// holds. A write that ended when begun was n is in the local file once
+	// pulled > n.
+	begun, pulled, recorded uint64
+	stop                    chan struct{}
+	done                    chan struct{}
 }
 
 // Open opens the replica, pulls from the primary once, and starts the
@@ -134,20 +136,17 @@ func Open(opts Options) (*Replica, error) {
 	if foreign {
 		return nil, fmt.Errorf("libsql: %s holds a database that is not an embedded replica (a plain SQLite file); use another path for the replica, or open this file on its own (Database without URL)", opts.Local.Path)
 	}
-	r := &Replica{opts: opts, writer: writer, primary: primary, syncURL: opts.URL, slot: make(chan struct{}, 1)}
-	if opts.Namespace != "" {
-		limits := opts.Limits.WithDefaults()
-		r.forwarder, err = nsforward.Start(nsforward.Options{
-			Target:         primary.URL,
-			Namespace:      opts.Namespace,
-			ConnectTimeout: limits.ConnectTimeout,
-			RequestTimeout: limits.RequestTimeout,
-		})
-		if err != nil {
-			return nil, err
-		}
-		r.syncURL = r.forwarder.URL()
+	limits := opts.Limits.WithDefaults()
+	forwarder, err := syncforward.Start(syncforward.Options{
+		Target:         primary.URL,
+		Namespace:      opts.Namespace,
+		ConnectTimeout: limits.ConnectTimeout,
+		RequestTimeout: limits.RequestTimeout,
+	})
+	if err != nil {
+		return nil, err
 	}
+	r := &Replica{opts: opts, writer: writer, primary: primary, forwarder: forwarder, slot: make(chan struct{}, 1)}
 	existed := hasData(opts.Local.Path)
 	// libSQL reports a refused token as a handshake timeout, and waits
 	// minutes for a primary that does not answer; asking first gives a
@@ -194,13 +193,11 @@ func primaryOptions(opts Options) (hrana.Options, error) {
 	if err != nil {
 		return hrana.Options{}, err
 	}
-	primary := hrana.Options{URL: base, AuthToken: opts.AuthToken, Limits: opts.Limits}
+	primary := hrana.Options{URL: base, AuthToken: opts.AuthToken, EncryptionKey: opts.RemoteEncryptionKey, Limits: opts.Limits}
 	if opts.Namespace != "" {
-		u, err := url.Parse(base)
-		if err != nil {
+		if primary.Host, err = hrana.NamespaceHostOf(opts.Namespace, base); err != nil {
 			return hrana.Options{}, err
 		}
-		primary.Host = hrana.NamespaceHost(opts.Namespace, u.Host)
 	}
 	return primary, nil
 }
@@ -228,7 +225,7 @@ func (r *Replica) loop() {
 			return
 		case <-t.C:
 			ctx, cancel := r.opts.Limits.Bound(context.Background())
-			if _, err := r.Sync(ctx); err != nil && r.opts.OnSyncError != nil {
+			if _, err := r.Sync(ctx); err != nil && r.opts.OnSyncError != nil && !r.stopping() {
 				r.opts.OnSyncError(err)
 			}
 			cancel()
@@ -236,12 +233,23 @@ func (r *Replica) loop() {
 	}
 }
 
+// stopping reports whether Close has begun, which cuts a running sync: its
+// failure is no news.
+func (r *Replica) stopping() bool {
+	select {
+	case <-r.stop:
+		return true
+	default:
+		return false
+	}
+}
+
 // ErrClosed is returned by Sync on a closed replica.
 var ErrClosed = errors.New("libsql: the replica is closed")
 
-// Sync pulls new frames from the primary. The C call cannot be
-// interrupted: when ctx ends first, Sync returns and the pull finishes in
-// the background.
+// Sync pulls new frames from the primary. When ctx ends first, Sync cuts
+// the sync's calls (see syncforward) and returns; libSQL's call, which Go
+// cannot interrupt, then fails within milliseconds in the background.
 func (r *Replica) Sync(ctx context.Context) (Synced, error) { return r.pull(ctx, false) }
 
 // syncAfterWrite makes the local file hold the writes that have ended
@@ -254,8 +262,8 @@ func (r *Replica) syncAfterWrite(ctx context.Context) error {
 
 // pull runs a sync; with afterWrite, none when one that began since the
 // call has succeeded meanwhile. It waits for a running sync, and for its
-// own, only until ctx ends; the C call cannot be interrupted, so a sync
-// abandoned so finishes in the background, holding the slot until then.
+// own, only until ctx ends; then it cuts its own, which releases the slot
+// when libSQL's call returns.
 func (r *Replica) pull(ctx context.Context, afterWrite bool) (Synced, error) {
 	type outcome struct {
 		s   Synced
@@ -283,21 +291,30 @@ func (r *Replica) pull(ctx context.Context, afterWrite bool) (Synced, error) {
 		}
 		return Synced{}, nil
 	}
+	session := r.forwarder.Begin()
 	ch := make(chan outcome, 1)
 	go func() {
-		defer r.release()
 		frame, n, err := r.syncOnce()
-		if err != nil {
-			err = r.explain(redact(err, r.opts.AuthToken))
+		cut := session.End()
+		if err == nil {
+			r.record(seq, frame, nil)
 		}
-		r.record(seq, frame, err)
+		// Explaining a failure may cost a request to the primary; the
+		// next sync need not wait for it.
+		r.release()
+		if err != nil {
+			err = r.explain(redact(redact(err, r.opts.AuthToken), r.opts.RemoteEncryptionKey), cut)
+			r.record(seq, frame, err)
+		}
 		ch <- outcome{Synced{FrameNo: frame, FramesSynced: n}, err}
 	}()
 	select {
 	case o := <-ch:
 		return o.s, o.err
 	case <-ctx.Done():
-		return Synced{}, fmt.Errorf("libsql: sync abandoned: %w", context.Cause(ctx))
+		cause := context.Cause(ctx)
+		session.Cut(fmt.Errorf("the sync was abandoned: %w", cause))
+		return Synced{}, fmt.Errorf("libsql: sync abandoned: %w", cause)
 	}
 }
 
@@ -318,7 +335,7 @@ func (r *Replica) syncOnce() (frameNo, framesSynced int, err error) {
 		if err := awaitOrphan(r.opts.Local.Path, wait); err != nil {
 			return 0, 0, err
 		}
-		db, err = openNative(r.opts.Local.Path, r.syncURL, r.opts.AuthToken, r.opts.Local.EncryptionKey)
+		db, err = openNative(r.opts.Local.Path, r.forwarder.URL(), r.opts.AuthToken, r.opts.Local.EncryptionKey, r.opts.RemoteEncryptionKey)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -368,8 +385,12 @@ func (r *Replica) release() {
 }
 
 // explain makes a failed sync's error say why when libSQL's text does
-// not: a refused token or an unreachable primary.
-func (r *Replica) explain(err error) error {
+// not: the cut that ended it (libSQL's text then only says it gave up), a
+// refused token or an unreachable primary.
+func (r *Replica) explain(err, cut error) error {
+	if cut != nil {
+		return fmt.Errorf("libsql: sync with the primary failed: %w", cut)
+	}
 	if c := classify(err); c != err {
 		return c
 	}
@@ -384,9 +405,15 @@ func (r *Replica) explain(err error) error {
 // checkTimeout bounds the request that diagnoses a failed sync.
 const checkTimeout = 5 * time.Second
 
+// record keeps the outcome of sync seq, unless a later one's is kept
+// already (a failure is recorded after the slot is released).
 func (r *Replica) record(seq uint64, frame int, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if seq < r.recorded {
+		return
+	}
+	r.recorded = seq
 	now := time.Now()
 	r.status.LastAttempt = now
 	r.status.LastError = err
@@ -404,11 +431,13 @@ func (r *Replica) Status() Status {
 	return r.status
 }
 
-// Close stops the background sync and closes the replica, then its
-// Forwarder. It waits for a running sync at most closeWait; a sync still
-// running then closes the native replica when libSQL returns (closing the
-// Forwarder makes it fail at once), and until then a new Replica of the
-// file waits before opening its own native handle (see orphans).
+// Close stops the background sync, closes the Forwarder, which cuts a
+// running sync, and closes the replica. The cut ends a sync's waits on the
+// network at once, but libSQL's call may still be writing frames to the
+// file, and closing the native replica under it would free memory in use:
+// Close waits for it at most closeWait, and a sync still running then
+// closes the native replica when libSQL returns; until then a new Replica
+// of the file waits before opening its own native handle (see orphans).
 func (r *Replica) Close() error {
 	r.mu.Lock()
 	if r.closed {
@@ -419,11 +448,14 @@ func (r *Replica) Close() error {
 	r.mu.Unlock()
 	if r.stop != nil {
 		close(r.stop)
+	}
+	// Before waiting for the loop: the loop may be waiting for a sync.
+	err := r.forwarder.Close()
+	if r.done != nil {
 		<-r.done
 	}
-	var err error
 	if r.reader != nil {
-		err = r.reader.Close()
+		err = errors.Join(err, r.reader.Close())
 	}
 	err = errors.Join(err, r.writer.Close())
 	select {
@@ -447,9 +479,6 @@ func (r *Replica) Close() error {
 			r.release()
 		default:
 		}
-	}
-	if r.forwarder != nil {
-		err = errors.Join(err, r.forwarder.Close())
 	}
 	return err
 }

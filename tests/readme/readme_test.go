@@ -28,6 +28,7 @@ const contextMarker = "<!-- snippet-context:"
 // snippet naming any other package fails to compile until it is added here.
 var importPaths = map[string]string{
 	"libsql":  "github.com/gorm-libsql/libsql",
+	"tenants": "github.com/gorm-libsql/libsql/tenants",
 	"gorm":    "gorm.io/gorm",
 	"clause":  "gorm.io/gorm/clause",
 	"context": "context",

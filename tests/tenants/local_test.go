@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/gorm-libsql/libsql"
+	"github.com/gorm-libsql/libsql/tenants"
 	"github.com/gorm-libsql/libsql/tests/internal/tenantsuite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,16 +21,16 @@ import (
 )
 
 func TestTenantsLocal(t *testing.T) {
-	tenantsuite.Run(t, tenantsuite.Env{Store: func(t *testing.T) libsql.TenantStore {
-		return libsql.LocalTenants{Dir: filepath.Join(t.TempDir(), "tenants")}
+	tenantsuite.Run(t, tenantsuite.Env{Store: func(t *testing.T) tenants.Store {
+		return localFiles(t, filepath.Join(t.TempDir(), "tenants"), libsql.Config{})
 	}})
 }
 
 func TestLocalTenantsFiles(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	store := libsql.LocalTenants{Dir: dir}
-	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: store, GORM: &gorm.Config{Logger: logger.Discard}})
+	store := localFiles(t, dir, libsql.Config{})
+	m, err := tenants.New(tenants.Config{Store: store, GORM: &gorm.Config{Logger: logger.Discard}})
 	require.NoError(t, err)
 	defer m.Close()
 
@@ -44,7 +45,7 @@ func TestLocalTenantsFiles(t *testing.T) {
 	assert.Equal(t, []string{"acme"}, names)
 
 	_, err = m.DB(ctx, "ghost")
-	assert.ErrorIs(t, err, libsql.ErrTenantNotFound)
+	assert.ErrorIs(t, err, tenants.ErrNotFound)
 	assert.NoFileExists(t, filepath.Join(dir, "ghost.db"), "DB never creates a tenant's file")
 
 	db, err := m.DB(ctx, "acme")
@@ -56,16 +57,16 @@ func TestLocalTenantsFiles(t *testing.T) {
 		assert.NoFileExists(t, filepath.Join(dir, f))
 	}
 
-	_, err = libsql.NewTenants(libsql.TenantsConfig{})
+	_, err = tenants.New(tenants.Config{})
 	assert.ErrorContains(t, err, "Store is required")
-	bad, err := libsql.NewTenants(libsql.TenantsConfig{Store: libsql.LocalTenants{Dir: dir, Config: libsql.Config{Database: "x.db"}}})
-	require.NoError(t, err)
-	defer bad.Close()
-	assert.ErrorContains(t, bad.Create(ctx, "acme"), "must not set Database")
+	_, err = tenants.NewLocalFiles(dir, libsql.Config{Database: "x.db"})
+	assert.ErrorContains(t, err, "must not set Database")
+	_, err = tenants.NewLocalFiles("", libsql.Config{})
+	assert.ErrorContains(t, err, "dir is empty")
 
 	// A read-only template opens tenants read-only (mode=ro, not mode=rw).
 	require.NoError(t, m.Create(ctx, "frozen"))
-	ro := libsql.LocalTenants{Dir: dir, Config: libsql.Config{ReadOnly: true}}
+	ro := localFiles(t, dir, libsql.Config{ReadOnly: true})
 	frozen, err := ro.Open(ctx, "frozen", &gorm.Config{Logger: logger.Discard})
 	require.NoError(t, err)
 	require.NoError(t, frozen.Exec("SELECT 1").Error)
@@ -74,7 +75,7 @@ func TestLocalTenantsFiles(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, sqlDB.Close())
 
-	none := libsql.LocalTenants{Dir: filepath.Join(dir, "missing")}
+	none := localFiles(t, filepath.Join(dir, "missing"), libsql.Config{})
 	names, err = none.List(ctx)
 	require.NoError(t, err)
 	assert.Empty(t, names, "a missing directory holds no tenants")
@@ -102,7 +103,7 @@ func (l *infoLog) Error(_ context.Context, msg string, args ...any) {
 func TestTenantsMigrateProgressLogged(t *testing.T) {
 	ctx := context.Background()
 	log := &infoLog{Interface: logger.Discard}
-	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: libsql.LocalTenants{Dir: t.TempDir()}, GORM: &gorm.Config{Logger: log}, MigrateConcurrency: 1})
+	m, err := tenants.New(tenants.Config{Store: localFiles(t, t.TempDir(), libsql.Config{}), GORM: &gorm.Config{Logger: log}, MigrateConcurrency: 1})
 	require.NoError(t, err)
 	defer m.Close()
 	for _, name := range []string{"a", "b"} {
@@ -118,18 +119,18 @@ func TestTenantsMigrateProgressLogged(t *testing.T) {
 	defer log.mu.Unlock()
 	var progress []string
 	for _, msg := range log.msgs {
-		if strings.Contains(msg, "libsql: migrated") {
+		if strings.Contains(msg, "tenants: migrated") {
 			progress = append(progress, msg)
 		}
 	}
 	require.Len(t, progress, 2, "%q", log.msgs)
-	assert.Equal(t, "INFO libsql: migrated 1/2 tenants: a ok, 2 DDL statements", progress[0])
-	assert.True(t, strings.HasPrefix(progress[1], "ERROR libsql: migrated 2/2 tenants: b failed: "), progress[1])
+	assert.Equal(t, "INFO tenants: migrated 1/2 tenants: a ok, 2 DDL statements", progress[0])
+	assert.True(t, strings.HasPrefix(progress[1], "ERROR tenants: migrated 2/2 tenants: b failed: "), progress[1])
 }
 
 func TestTenantsMigrateCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: libsql.LocalTenants{Dir: t.TempDir()}, GORM: &gorm.Config{Logger: logger.Discard}})
+	m, err := tenants.New(tenants.Config{Store: localFiles(t, t.TempDir(), libsql.Config{}), GORM: &gorm.Config{Logger: logger.Discard}})
 	require.NoError(t, err)
 	defer m.Close()
 	for _, name := range []string{"a", "b", "c"} {
@@ -150,8 +151,8 @@ func TestTenantsMigrateCancelled(t *testing.T) {
 func TestLocalTenantsEncrypted(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	store := libsql.LocalTenants{Dir: dir, Config: libsql.Config{EncryptionKey: strings.Repeat("k", 32)}}
-	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: store, GORM: &gorm.Config{Logger: logger.Discard}})
+	store := localFiles(t, dir, libsql.Config{EncryptionKey: strings.Repeat("k", 32)})
+	m, err := tenants.New(tenants.Config{Store: store, GORM: &gorm.Config{Logger: logger.Discard}})
 	require.NoError(t, err)
 	require.NoError(t, m.Create(ctx, "sec"))
 	_, err = m.Migrate(ctx, &tenantsuite.Account{})
@@ -163,7 +164,7 @@ func TestLocalTenantsEncrypted(t *testing.T) {
 	data, _ := os.ReadFile(filepath.Join(dir, "sec.db"))
 	require.NotContains(t, string(data), "secret-marker")
 	require.NotContains(t, string(data), "SQLite format 3")
-	m2, err := libsql.NewTenants(libsql.TenantsConfig{Store: store, GORM: &gorm.Config{Logger: logger.Discard}})
+	m2, err := tenants.New(tenants.Config{Store: store, GORM: &gorm.Config{Logger: logger.Discard}})
 	require.NoError(t, err)
 	defer m2.Close()
 	db, err = m2.DB(ctx, "sec")
@@ -177,22 +178,24 @@ func TestExampleLocalFiles(t *testing.T) {
 	checkExampleOutput(t, runExample(t, nil, "-dir", t.TempDir()))
 }
 
-// LocalTenants' methods can be called directly, without Tenants' checks: a
-// name that climbs out of Dir is refused and touches no file.
+// LocalFiles' methods can be called directly, without the Manager's
+// checks: a name that climbs out of the directory is refused and touches
+// no file.
 func TestLocalTenantsRefusesBadNames(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
 	victim := filepath.Join(root, "victim.db")
 	require.NoError(t, os.WriteFile(victim, []byte("keep"), 0o644))
-	store := libsql.LocalTenants{Dir: filepath.Join(root, "tenants")}
+	dir := filepath.Join(root, "tenants")
+	store := localFiles(t, dir, libsql.Config{})
 	for _, name := range []string{"../victim", "", "Acme", "a/b"} {
-		assert.ErrorIs(t, store.Drop(ctx, name), libsql.ErrInvalidTenantName, name)
-		assert.ErrorIs(t, store.Create(ctx, name), libsql.ErrInvalidTenantName, name)
+		assert.ErrorIs(t, store.Drop(ctx, name), tenants.ErrInvalidName, name)
+		assert.ErrorIs(t, store.Create(ctx, name), tenants.ErrInvalidName, name)
 		_, err := store.Exists(ctx, name)
-		assert.ErrorIs(t, err, libsql.ErrInvalidTenantName, name)
+		assert.ErrorIs(t, err, tenants.ErrInvalidName, name)
 		_, err = store.Open(ctx, name, &gorm.Config{Logger: logger.Discard})
-		assert.ErrorIs(t, err, libsql.ErrInvalidTenantName, name)
+		assert.ErrorIs(t, err, tenants.ErrInvalidName, name)
 	}
 	assert.FileExists(t, victim)
-	assert.NoDirExists(t, store.Dir, "nothing created for a bad name")
+	assert.NoDirExists(t, dir, "nothing created for a bad name")
 }

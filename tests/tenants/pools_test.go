@@ -17,6 +17,7 @@ import (
 
 	"github.com/gorm-libsql/libsql"
 	"github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/tenants"
 	"github.com/gorm-libsql/libsql/tests/internal/tenantsuite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -24,11 +25,11 @@ import (
 	"gorm.io/gorm/logger"
 )
 
-// handleStore is LocalTenants whose pools it counts as open from Open until
+// handleStore is LocalFiles whose pools it counts as open from Open until
 // their close has ended, and whose closes can be held, to see what Tenants
 // does while a pool is closing.
 type handleStore struct {
-	libsql.LocalTenants
+	*tenants.LocalFiles
 
 	mu      sync.Mutex
 	open    map[string]int // pools of each tenant open or closing
@@ -38,7 +39,7 @@ type handleStore struct {
 }
 
 func newHandleStore(t *testing.T) *handleStore {
-	return &handleStore{LocalTenants: libsql.LocalTenants{Dir: filepath.Join(t.TempDir(), "tenants")}, open: map[string]int{}}
+	return &handleStore{LocalFiles: localFiles(t, filepath.Join(t.TempDir(), "tenants"), libsql.Config{}), open: map[string]int{}}
 }
 
 // holdCloses makes closes wait until the function it returns is called
@@ -80,7 +81,7 @@ func (s *handleStore) pools() int {
 
 func (s *handleStore) Open(_ context.Context, tenant string, cfg *gorm.Config) (*gorm.DB, error) {
 	if _, err := os.Stat(s.Path(tenant)); err != nil {
-		return nil, fmt.Errorf("%w: %v", libsql.ErrTenantNotFound, err)
+		return nil, fmt.Errorf("%w: %v", tenants.ErrNotFound, err)
 	}
 	c, err := driver.Driver{}.OpenConnector(s.Path(tenant))
 	if err != nil {
@@ -123,12 +124,12 @@ func (c *handleConnector) Close() error {
 	return err
 }
 
-func handleManager(t *testing.T, s *handleStore, maxOpen int, tenants ...string) *libsql.Tenants {
+func handleManager(t *testing.T, s *handleStore, maxOpen int, names ...string) *tenants.Manager {
 	t.Helper()
-	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: s, MaxOpen: maxOpen, IdleTimeout: -1, GORM: &gorm.Config{Logger: logger.Discard}})
+	m, err := tenants.New(tenants.Config{Store: s, MaxOpen: maxOpen, IdleTimeout: -1, GORM: &gorm.Config{Logger: logger.Discard}})
 	require.NoError(t, err)
 	t.Cleanup(func() { m.Close() })
-	for _, name := range tenants {
+	for _, name := range names {
 		require.NoError(t, m.Create(context.Background(), name))
 	}
 	return m
@@ -217,8 +218,8 @@ func TestTenantsReopenWaitsForClose(t *testing.T) {
 func TestTenantsMigrateOneHandle(t *testing.T) {
 	ctx := context.Background()
 	s := newHandleStore(t)
-	const tenants = 8
-	names := make([]string, tenants)
+	const n = 8
+	names := make([]string, n)
 	for i := range names {
 		names[i] = fmt.Sprintf("mig-%d", i)
 	}
@@ -236,7 +237,7 @@ func TestTenantsMigrateOneHandle(t *testing.T) {
 					return
 				default:
 				}
-				assert.NoError(t, m.Do(ctx, names[i%tenants], func(db *gorm.DB) error { return db.Exec("SELECT 1").Error }))
+				assert.NoError(t, m.Do(ctx, names[i%n], func(db *gorm.DB) error { return db.Exec("SELECT 1").Error }))
 			}
 		}()
 	}
@@ -244,7 +245,7 @@ func TestTenantsMigrateOneHandle(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	require.NoError(t, err)
-	assert.Len(t, report.Changed(), tenants)
+	assert.Len(t, report.Changed(), n)
 	most, _ := s.stats()
 	assert.Equal(t, 1, most, "never two pools of one tenant")
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gorm-libsql/libsql"
 	"github.com/gorm-libsql/libsql/internal/hrana"
+	"github.com/gorm-libsql/libsql/tenants"
 	"github.com/gorm-libsql/libsql/tests/internal/sqldtest"
 	"github.com/gorm-libsql/libsql/tests/internal/tenantsuite"
 	"github.com/stretchr/testify/assert"
@@ -37,14 +38,18 @@ var catalogs atomic.Int64
 
 // store returns a store with a catalog of its own; the tenants it lists
 // are dropped when the test ends, so tests can reuse names.
-func store(t *testing.T) *libsql.SQLDNamespaces {
+func store(t *testing.T, mods ...func(*tenants.SQLDConfig)) *tenants.SQLDNamespaces {
 	srv := sqldtest.Require(t, server)
-	s := &libsql.SQLDNamespaces{
+	cfg := tenants.SQLDConfig{
 		URL:       srv.URL,
 		AdminURL:  srv.AdminURL,
 		AuthToken: srv.Token(),
 		Catalog:   fmt.Sprintf("catalog-%d", catalogs.Add(1)),
 	}
+	for _, mod := range mods {
+		mod(&cfg)
+	}
+	s := newSQLD(t, cfg)
 	t.Cleanup(func() {
 		ctx := context.Background()
 		names, err := s.List(ctx)
@@ -57,25 +62,40 @@ func store(t *testing.T) *libsql.SQLDNamespaces {
 	return s
 }
 
+// localFiles is tenants.NewLocalFiles, failing t on an error.
+func localFiles(t testing.TB, dir string, template libsql.Config) *tenants.LocalFiles {
+	t.Helper()
+	s, err := tenants.NewLocalFiles(dir, template)
+	require.NoError(t, err)
+	return s
+}
+
+// newSQLD is tenants.NewSQLDNamespaces, failing t on an error.
+func newSQLD(t testing.TB, cfg tenants.SQLDConfig) *tenants.SQLDNamespaces {
+	t.Helper()
+	s, err := tenants.NewSQLDNamespaces(cfg)
+	require.NoError(t, err)
+	return s
+}
+
 func TestTenantsSQLD(t *testing.T) {
-	tenantsuite.Run(t, tenantsuite.Env{Store: func(t *testing.T) libsql.TenantStore { return store(t) }})
+	tenantsuite.Run(t, tenantsuite.Env{Store: func(t *testing.T) tenants.Store { return store(t) }})
 }
 
 // replicaStore is store with every tenant an embedded replica in a
 // directory of the test's.
-func replicaStore(t *testing.T) *libsql.SQLDNamespaces {
-	s := store(t)
-	s.ReplicaDir = t.TempDir()
-	return s
+func replicaStore(t *testing.T) *tenants.SQLDNamespaces {
+	dir := t.TempDir()
+	return store(t, func(c *tenants.SQLDConfig) { c.ReplicaDir = dir })
 }
 
 func TestTenantsSQLDReplica(t *testing.T) {
-	tenantsuite.Run(t, tenantsuite.Env{Store: func(t *testing.T) libsql.TenantStore { return replicaStore(t) }})
+	tenantsuite.Run(t, tenantsuite.Env{Store: func(t *testing.T) tenants.Store { return replicaStore(t) }})
 }
 
-func newManager(t *testing.T, s *libsql.SQLDNamespaces) *libsql.Tenants {
+func newManager(t *testing.T, s *tenants.SQLDNamespaces) *tenants.Manager {
 	t.Helper()
-	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: s, GORM: &gorm.Config{Logger: logger.Discard}})
+	m, err := tenants.New(tenants.Config{Store: s, GORM: &gorm.Config{Logger: logger.Discard}})
 	require.NoError(t, err)
 	t.Cleanup(func() { m.Close() })
 	return m
@@ -108,16 +128,16 @@ func TestSQLDNamespacesCatalog(t *testing.T) {
 	names, err := m.List(ctx)
 	require.NoError(t, err)
 	assert.Empty(t, names)
-	assert.ErrorIs(t, m.Create(ctx, "outsider"), libsql.ErrTenantExists)
+	assert.ErrorIs(t, m.Create(ctx, "outsider"), tenants.ErrExists)
 	names, err = m.List(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"outsider"}, names)
 
 	// The catalog is no tenant.
-	_, err = m.DB(ctx, s.Catalog)
-	assert.ErrorIs(t, err, libsql.ErrInvalidTenantName)
-	assert.ErrorIs(t, m.Create(ctx, s.Catalog), libsql.ErrInvalidTenantName)
-	assert.ErrorIs(t, m.Drop(ctx, s.Catalog), libsql.ErrInvalidTenantName)
+	_, err = m.DB(ctx, s.Catalog())
+	assert.ErrorIs(t, err, tenants.ErrInvalidName)
+	assert.ErrorIs(t, m.Create(ctx, s.Catalog()), tenants.ErrInvalidName)
+	assert.ErrorIs(t, m.Drop(ctx, s.Catalog()), tenants.ErrInvalidName)
 
 	// A listed tenant whose namespace was deleted behind the store's back
 	// fails its migration alone, and Drop removes it from the list.
@@ -129,10 +149,10 @@ func TestSQLDNamespacesCatalog(t *testing.T) {
 	failed := report.Failed()
 	require.Len(t, failed, 1)
 	assert.Equal(t, "vanished", failed[0].Tenant)
-	assert.ErrorIs(t, failed[0].Err, libsql.ErrTenantNotFound)
+	assert.ErrorIs(t, failed[0].Err, tenants.ErrNotFound)
 	assert.Len(t, report.Changed(), 2, "outsider and present are migrated")
 	require.NoError(t, m.Drop(ctx, "vanished"), "the namespace is gone but the catalog listed it")
-	assert.ErrorIs(t, m.Drop(ctx, "vanished"), libsql.ErrTenantNotFound)
+	assert.ErrorIs(t, m.Drop(ctx, "vanished"), tenants.ErrNotFound)
 	names, err = m.List(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"outsider", "present"}, names)
@@ -143,10 +163,10 @@ func TestSQLDNamespacesAuth(t *testing.T) {
 	s := store(t)
 	require.NoError(t, newManager(t, s).Create(ctx, "guarded"))
 	for name, token := range map[string]string{"missing": "", "foreign": sqldtest.ForeignToken()} {
-		bad := newManager(t, &libsql.SQLDNamespaces{URL: server.URL, AdminURL: server.AdminURL, AuthToken: token, Catalog: s.Catalog})
+		bad := newManager(t, newSQLD(t, tenants.SQLDConfig{URL: server.URL, AdminURL: server.AdminURL, AuthToken: token, Catalog: s.Catalog()}))
 		_, err := bad.DB(ctx, "guarded")
 		assert.ErrorIs(t, err, libsql.ErrAuthFailed, name)
-		assert.NotErrorIs(t, err, libsql.ErrTenantNotFound, name)
+		assert.NotErrorIs(t, err, tenants.ErrNotFound, name)
 	}
 }
 
@@ -154,26 +174,32 @@ func TestSQLDNamespacesConfigErrors(t *testing.T) {
 	ctx := context.Background()
 	srv := sqldtest.Require(t, server)
 	for name, tc := range map[string]struct {
-		store *libsql.SQLDNamespaces
-		want  string
+		cfg  tenants.SQLDConfig
+		want string
 	}{
-		"no admin":         {&libsql.SQLDNamespaces{URL: srv.URL}, "AdminURL is empty"},
-		"bad url":          {&libsql.SQLDNamespaces{URL: "ftp://x", AdminURL: srv.AdminURL}, "unknown URL scheme"},
-		"database set":     {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, Config: libsql.Config{Database: "x.db"}}, "must not set Database"},
-		"bad catalog":      {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, Catalog: "Bad_Catalog"}, "invalid tenant name"},
-		"replica settings": {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, Config: libsql.Config{SyncInterval: time.Second}}, "set ReplicaDir too"},
-		"admin unreached":  {&libsql.SQLDNamespaces{URL: srv.URL, AdminURL: "http://127.0.0.1:1", AdminTimeout: 2 * time.Second}, "admin API"},
+		"no admin":         {tenants.SQLDConfig{URL: srv.URL}, "AdminURL is empty"},
+		"bad url":          {tenants.SQLDConfig{URL: "ftp://x", AdminURL: srv.AdminURL}, "unknown URL scheme"},
+		"database set":     {tenants.SQLDConfig{URL: srv.URL, AdminURL: srv.AdminURL, Template: libsql.Config{Database: "x.db"}}, "must not set Database"},
+		"bad catalog":      {tenants.SQLDConfig{URL: srv.URL, AdminURL: srv.AdminURL, Catalog: "Bad_Catalog"}, "invalid tenant name"},
+		"replica settings": {tenants.SQLDConfig{URL: srv.URL, AdminURL: srv.AdminURL, Template: libsql.Config{SyncInterval: time.Second}}, "set ReplicaDir too"},
+		"admin unreached":  {tenants.SQLDConfig{URL: srv.URL, AdminURL: "http://127.0.0.1:1", AdminTimeout: 2 * time.Second}, "admin API"},
 	} {
-		m := newManager(t, tc.store)
-		assert.ErrorContains(t, m.Create(ctx, "acme"), tc.want, name)
+		s, err := tenants.NewSQLDNamespaces(tc.cfg)
+		if err == nil {
+			err = newManager(t, s).Create(ctx, "acme")
+		}
+		assert.ErrorContains(t, err, tc.want, name)
 	}
 }
 
 // benchStore is store for benchmarks: a catalog of its own, its tenants
 // dropped afterwards (not timed).
-func benchStore(b *testing.B) libsql.TenantStore {
+func benchStore(b *testing.B) tenants.Store { return sqldBenchStore(b, "") }
+
+// sqldBenchStore is benchStore, with replicas in replicaDir when set.
+func sqldBenchStore(b *testing.B, replicaDir string) tenants.Store {
 	srv := sqldtest.Require(b, server)
-	s := &libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, AuthToken: srv.Token(), Catalog: fmt.Sprintf("bench-catalog-%d", catalogs.Add(1))}
+	s := newSQLD(b, tenants.SQLDConfig{URL: srv.URL, AdminURL: srv.AdminURL, AuthToken: srv.Token(), ReplicaDir: replicaDir, Catalog: fmt.Sprintf("bench-catalog-%d", catalogs.Add(1))})
 	b.Cleanup(func() {
 		ctx := context.Background()
 		names, err := s.List(ctx)
@@ -190,7 +216,7 @@ func benchStore(b *testing.B) libsql.TenantStore {
 	return s
 }
 
-func localStore(b *testing.B) libsql.TenantStore { return libsql.LocalTenants{Dir: b.TempDir()} }
+func localStore(b *testing.B) tenants.Store { return localFiles(b, b.TempDir(), libsql.Config{}) }
 
 // The tenant benchmarks, on local files (no server needed) and on sqld
 // namespaces. They live here rather than in the root package, whose
@@ -212,18 +238,15 @@ func BenchmarkTenantsSQLDReplicaMemory(b *testing.B) {
 }
 
 // replicaBenchStore is benchStore with every tenant an embedded replica.
-func replicaBenchStore(b *testing.B) libsql.TenantStore {
-	s := benchStore(b).(*libsql.SQLDNamespaces)
-	s.ReplicaDir = b.TempDir()
-	return s
-}
+func replicaBenchStore(b *testing.B) tenants.Store { return sqldBenchStore(b, b.TempDir()) }
 
 func TestSQLDNamespacesOwnKeys(t *testing.T) {
 	ctx := context.Background()
-	s := store(t)
 	keys := map[string]sqldtest.Signer{"own-a": sqldtest.NewSigner(), "own-b": sqldtest.NewSigner()}
-	s.TenantJWTKey = func(tenant string) string { return keys[tenant].PublicKey() }
-	s.TenantToken = func(tenant string) string { return keys[tenant].Token() }
+	s := store(t, func(c *tenants.SQLDConfig) {
+		c.TenantJWTKey = func(tenant string) string { return keys[tenant].PublicKey() }
+		c.TenantToken = func(tenant string) string { return keys[tenant].Token() }
+	})
 	m := newManager(t, s)
 	for name := range keys {
 		require.NoError(t, m.Create(ctx, name))
@@ -234,8 +257,8 @@ func TestSQLDNamespacesOwnKeys(t *testing.T) {
 
 	// The server's token, or another tenant's, is refused.
 	for name, token := range map[string]string{"server": server.Token(), "other tenant": keys["own-b"].Token()} {
-		other := newManager(t, &libsql.SQLDNamespaces{URL: server.URL, AdminURL: server.AdminURL, Catalog: s.Catalog,
-			TenantToken: func(string) string { return token }})
+		other := newManager(t, newSQLD(t, tenants.SQLDConfig{URL: server.URL, AdminURL: server.AdminURL, Catalog: s.Catalog(),
+			TenantToken: func(string) string { return token }}))
 		_, err := other.DB(ctx, "own-a")
 		assert.ErrorIs(t, err, libsql.ErrAuthFailed, name)
 	}
@@ -250,8 +273,8 @@ func TestSQLDNamespacesSilentServer(t *testing.T) {
 	t.Cleanup(silent.Close)
 	t.Cleanup(func() { close(hold) })
 	const limit = 300 * time.Millisecond
-	s := &libsql.SQLDNamespaces{URL: silent.URL, AdminURL: silent.URL, AdminTimeout: limit}
-	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: s, OpenTimeout: limit, GORM: &gorm.Config{Logger: logger.Discard}})
+	s := newSQLD(t, tenants.SQLDConfig{URL: silent.URL, AdminURL: silent.URL, AdminTimeout: limit})
+	m, err := tenants.New(tenants.Config{Store: s, OpenTimeout: limit, GORM: &gorm.Config{Logger: logger.Discard}})
 	require.NoError(t, err)
 	defer m.Close()
 	ctx := context.Background()
@@ -285,32 +308,30 @@ func TestSQLDNamespacesSwapped(t *testing.T) {
 
 func testSwapped(t *testing.T, replicaDir string) {
 	srv := sqldtest.StartFor(t, sqldtest.Options{Namespaces: true, MaxActiveNamespaces: 4})
-	s := &libsql.SQLDNamespaces{URL: srv.URL, AdminURL: srv.AdminURL, AuthToken: srv.Token(), ReplicaDir: replicaDir}
-	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: s, MaxOpen: 1, MigrateConcurrency: 1, GORM: &gorm.Config{Logger: logger.Discard}})
+	s := newSQLD(t, tenants.SQLDConfig{URL: srv.URL, AdminURL: srv.AdminURL, AuthToken: srv.Token(), ReplicaDir: replicaDir})
+	m, err := tenants.New(tenants.Config{Store: s, MaxOpen: 1, MigrateConcurrency: 1, GORM: &gorm.Config{Logger: logger.Discard}})
 	require.NoError(t, err)
 	defer m.Close()
 	ctx := context.Background()
-	const tenants, rounds = 24, 5
-	for i := range tenants {
+	const n, rounds = 24, 5
+	for i := range n {
 		require.NoError(t, m.Create(ctx, fmt.Sprintf("swap-%d", i)))
 	}
 	report, err := m.Migrate(ctx, &tenantsuite.Account{})
 	require.NoError(t, err)
-	assert.Len(t, report.Changed(), tenants)
+	assert.Len(t, report.Changed(), n)
 	report, err = m.Migrate(ctx, &tenantsuite.Account{})
 	require.NoError(t, err)
 	assert.Empty(t, report.Changed())
 	for round := range rounds {
-		for i := range tenants {
+		for i := range n {
 			db, err := m.DB(ctx, fmt.Sprintf("swap-%d", i))
 			require.NoError(t, err)
 			require.NoError(t, db.Create(&tenantsuite.Account{Email: fmt.Sprintf("%d@example.com", round)}).Error)
 		}
 	}
-	for i := range tenants {
-		var n int64
-		require.NoError(t, tenantsuite.MustDB(t, m, fmt.Sprintf("swap-%d", i)).Model(&tenantsuite.Account{}).Count(&n).Error)
-		assert.Equal(t, int64(rounds), n)
+	for i := range n {
+		assert.Equal(t, int64(rounds), count(t, tenantsuite.MustDB(t, m, fmt.Sprintf("swap-%d", i))))
 	}
 }
 
@@ -326,7 +347,8 @@ func count(t *testing.T, db *gorm.DB) int64 {
 // read their local files, and Drop deletes both.
 func TestSQLDNamespacesReplica(t *testing.T) {
 	ctx := context.Background()
-	s := replicaStore(t)
+	replicaDir := t.TempDir()
+	s := store(t, func(c *tenants.SQLDConfig) { c.ReplicaDir = replicaDir })
 	m := newManager(t, s)
 	for _, name := range []string{"rep-a", "rep-b"} {
 		require.NoError(t, m.Create(ctx, name))
@@ -345,7 +367,7 @@ func TestSQLDNamespacesReplica(t *testing.T) {
 
 	// The write is on rep-a's namespace, and only there: a remote store
 	// over the same catalog sees it.
-	remote := newManager(t, &libsql.SQLDNamespaces{URL: server.URL, AdminURL: server.AdminURL, AuthToken: server.Token(), Catalog: s.Catalog})
+	remote := newManager(t, newSQLD(t, tenants.SQLDConfig{URL: server.URL, AdminURL: server.AdminURL, AuthToken: server.Token(), Catalog: s.Catalog()}))
 	assert.Equal(t, int64(1), count(t, tenantsuite.MustDB(t, remote, "rep-a")))
 	assert.Zero(t, count(t, tenantsuite.MustDB(t, remote, "rep-b")))
 	assert.Zero(t, count(t, tenantsuite.MustDB(t, m, "rep-b")))
@@ -354,12 +376,12 @@ func TestSQLDNamespacesReplica(t *testing.T) {
 	// replica's back is seen once the replica syncs, not before.
 	require.NoError(t, tenantsuite.MustDB(t, remote, "rep-a").Create(&tenantsuite.Account{Email: "b@example.com"}).Error)
 	assert.Equal(t, int64(1), count(t, a), "the replica has not synced yet")
-	synced, err := libsql.Sync(a)
+	synced, err := libsql.Sync(context.Background(), a)
 	require.NoError(t, err)
 	assert.Positive(t, synced.FramesSynced)
 	assert.Equal(t, int64(2), count(t, a))
 	// The file itself holds the rows.
-	file, err := gorm.Open(libsql.Open(libsql.Config{Database: s.ReplicaPath("rep-a"), ReadOnly: true}), &gorm.Config{Logger: logger.Discard})
+	file, err := gorm.Open(libsql.New(libsql.Config{Database: s.ReplicaPath("rep-a"), ReadOnly: true}), &gorm.Config{Logger: logger.Discard})
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), count(t, file))
 	sqlDB, err := file.DB()
@@ -368,14 +390,14 @@ func TestSQLDNamespacesReplica(t *testing.T) {
 
 	// Drop deletes the namespace and every file of the replica.
 	require.NoError(t, m.Drop(ctx, "rep-a"))
-	entries, err := os.ReadDir(s.ReplicaDir)
+	entries, err := os.ReadDir(replicaDir)
 	require.NoError(t, err)
 	for _, e := range entries {
 		assert.False(t, strings.HasPrefix(e.Name(), "rep-a."), "left behind: %s", e.Name())
 	}
 	assert.NotEmpty(t, entries, "rep-b's replica is kept")
 	_, err = m.DB(ctx, "rep-a")
-	assert.ErrorIs(t, err, libsql.ErrTenantNotFound)
+	assert.ErrorIs(t, err, tenants.ErrNotFound)
 	assert.NoFileExists(t, s.ReplicaPath("rep-a"), "opening a dropped tenant makes no replica")
 
 	// A namespace deleted behind the store's back is not served from
@@ -384,7 +406,7 @@ func TestSQLDNamespacesReplica(t *testing.T) {
 	require.Equal(t, http.StatusOK, adminCall(t, http.MethodDelete, "/v1/namespaces/rep-b"))
 	m = newManager(t, s)
 	_, err = m.DB(ctx, "rep-b")
-	assert.ErrorIs(t, err, libsql.ErrTenantNotFound)
+	assert.ErrorIs(t, err, tenants.ErrNotFound)
 	names, err := m.List(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"rep-b"}, names, "the catalog still lists it")
@@ -432,10 +454,10 @@ func listeners(t *testing.T) int {
 func TestSQLDNamespacesReplicaForwarders(t *testing.T) {
 	ctx := context.Background()
 	s := replicaStore(t)
-	const tenants, maxOpen = 12, 3
-	m, err := libsql.NewTenants(libsql.TenantsConfig{Store: s, MaxOpen: maxOpen, IdleTimeout: -1, GORM: &gorm.Config{Logger: logger.Discard}})
+	const n, maxOpen = 12, 3
+	m, err := tenants.New(tenants.Config{Store: s, MaxOpen: maxOpen, IdleTimeout: -1, GORM: &gorm.Config{Logger: logger.Discard}})
 	require.NoError(t, err)
-	for i := range tenants {
+	for i := range n {
 		require.NoError(t, m.Create(ctx, fmt.Sprintf("fw-%d", i)))
 	}
 	listening, goroutines := listeners(t), runtime.NumGoroutine()
@@ -443,7 +465,7 @@ func TestSQLDNamespacesReplicaForwarders(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, listening, listeners(t), "Migrate closes each tenant's pool when done")
 	for round := range 3 {
-		for i := range tenants {
+		for i := range n {
 			db := tenantsuite.MustDB(t, m, fmt.Sprintf("fw-%d", i))
 			require.NoError(t, db.Create(&tenantsuite.Account{Email: fmt.Sprintf("%d@example.com", round)}).Error)
 			assert.Equal(t, int64(round+1), count(t, db))
@@ -485,7 +507,7 @@ func TestCheckClosesItsStream(t *testing.T) {
 	require.NoError(t, tenantsuite.MustDB(t, m, "burst").WithContext(ctx).Exec("SELECT 1").Error)
 }
 
-// A store's methods can be called directly, without Tenants' checks: a bad
+// A store's methods can be called directly, without the Manager's checks: a bad
 // name, such as one that climbs out of ReplicaDir, is refused before any
 // request is sent or any file touched.
 func TestSQLDNamespacesRefusesBadNames(t *testing.T) {
@@ -499,15 +521,15 @@ func TestSQLDNamespacesRefusesBadNames(t *testing.T) {
 	root := t.TempDir()
 	victim := filepath.Join(root, "victim.db")
 	require.NoError(t, os.WriteFile(victim, []byte("keep"), 0o644))
-	s := &libsql.SQLDNamespaces{URL: admin.URL, AdminURL: admin.URL, ReplicaDir: filepath.Join(root, "replicas")}
+	s := newSQLD(t, tenants.SQLDConfig{URL: admin.URL, AdminURL: admin.URL, ReplicaDir: filepath.Join(root, "replicas")})
 	defer s.Close()
 	for _, name := range []string{"../victim", "", "Acme", "a/b", "a.b"} {
-		assert.ErrorIs(t, s.Drop(ctx, name), libsql.ErrInvalidTenantName, name)
-		assert.ErrorIs(t, s.Create(ctx, name), libsql.ErrInvalidTenantName, name)
+		assert.ErrorIs(t, s.Drop(ctx, name), tenants.ErrInvalidName, name)
+		assert.ErrorIs(t, s.Create(ctx, name), tenants.ErrInvalidName, name)
 		_, err := s.Exists(ctx, name)
-		assert.ErrorIs(t, err, libsql.ErrInvalidTenantName, name)
+		assert.ErrorIs(t, err, tenants.ErrInvalidName, name)
 		_, err = s.Open(ctx, name, &gorm.Config{Logger: logger.Discard})
-		assert.ErrorIs(t, err, libsql.ErrInvalidTenantName, name)
+		assert.ErrorIs(t, err, tenants.ErrInvalidName, name)
 	}
 	assert.Zero(t, requests.Load(), "no request for a bad name")
 	assert.FileExists(t, victim)

@@ -1,6 +1,7 @@
 // Package proxy is a loopback HTTP reverse proxy that counts the requests a
 // client makes to a server, and injects faults: it can delay each request,
-// refuse some, black-hole all (accept and never answer), cut every open
+// refuse some, black-hole all (accept and never answer), freeze its
+// connections (dead flows that stay dead after the heal), cut every open
 // connection, and forward a chosen request but drop its response. The
 // benchmarks report round trips per operation with it, and the tests prove
 // request counts and fault handling.
@@ -40,6 +41,9 @@ type Proxy struct {
 	// drop is the pending DropResponse rule.
 	drop  *dropRule
 	conns map[net.Conn]struct{}
+	// frozen is set while every connection accepted is frozen.
+	frozen bool
+	flows  map[*flow]struct{}
 }
 
 type dropRule struct {
@@ -70,7 +74,7 @@ func New(target string) (*Proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("proxy: listen: %w", err)
 	}
-	p := &Proxy{target: u, listener: ln, byPath: map[string]int64{}, conns: map[net.Conn]struct{}{}}
+	p := &Proxy{target: u, listener: ln, byPath: map[string]int64{}, conns: map[net.Conn]struct{}{}, flows: map[*flow]struct{}{}}
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(u)
@@ -129,12 +133,69 @@ func New(target string) (*Proxy, error) {
 		defer p.mu.Unlock()
 		if st == http.StateClosed || st == http.StateHijacked {
 			delete(p.conns, c)
+			if f, ok := c.(*flow); ok {
+				delete(p.flows, f)
+			}
 		} else {
 			p.conns[c] = struct{}{}
 		}
 	}
-	go p.server.Serve(ln)
+	go p.server.Serve(&flowListener{Listener: ln, p: p})
 	return p, nil
+}
+
+// flowListener hands the server each accepted connection as a flow, which
+// Freeze can kill.
+type flowListener struct {
+	net.Listener
+	p *Proxy
+}
+
+func (l *flowListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	f := &flow{Conn: c, closed: make(chan struct{})}
+	l.p.mu.Lock()
+	defer l.p.mu.Unlock()
+	l.p.flows[f] = struct{}{}
+	f.frozen.Store(l.p.frozen)
+	return f, nil
+}
+
+// flow is one accepted TCP connection. Once frozen it is dead as a flow a
+// NAT has forgotten: what the client sends is never read, and what the
+// proxy sends is dropped, so the client waits for an answer (or a ping's)
+// until it gives up, while its TCP connection still looks open.
+type flow struct {
+	net.Conn
+	frozen    atomic.Bool
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+func (f *flow) Read(b []byte) (int, error) {
+	if !f.frozen.Load() {
+		n, err := f.Conn.Read(b)
+		if !f.frozen.Load() {
+			return n, err
+		}
+	}
+	<-f.closed
+	return 0, net.ErrClosed
+}
+
+func (f *flow) Write(b []byte) (int, error) {
+	if f.frozen.Load() {
+		return len(b), nil
+	}
+	return f.Conn.Write(b)
+}
+
+func (f *flow) Close() error {
+	f.closeOnce.Do(func() { close(f.closed) })
+	return f.Conn.Close()
 }
 
 // protocolMatching forwards each request with the HTTP version the client
@@ -193,6 +254,23 @@ func (p *Proxy) BlackHole(on bool) {
 	case !on && p.hole != nil:
 		close(p.hole)
 		p.hole = nil
+	}
+}
+
+// Freeze with on true kills every open connection and every one accepted
+// until Freeze(false): each stays open, but nothing the client sends on it
+// is read and nothing is sent back, not even to an HTTP/2 ping, as when a
+// NAT or a firewall forgets a flow. Freeze(false) heals for new
+// connections only: the frozen ones stay dead until the client closes
+// them (or the proxy closes).
+func (p *Proxy) Freeze(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.frozen = on
+	if on {
+		for f := range p.flows {
+			f.frozen.Store(true)
+		}
 	}
 }
 

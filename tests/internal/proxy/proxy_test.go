@@ -1,7 +1,10 @@
 package proxy
 
 import (
+	"bufio"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -156,6 +159,54 @@ func TestProxyBlackHoleAndHeal(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
+}
+
+func TestProxyFrozenFlowsStayDead(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	p := proxyFor(t, srv)
+	addr := strings.TrimPrefix(p.URL(), "http://")
+	dial := func() net.Conn {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		require.NoError(t, err)
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	// get sends one request on c and reads the reply, waiting at most
+	// 300ms.
+	get := func(c net.Conn) error {
+		require.NoError(t, c.SetDeadline(time.Now().Add(300*time.Millisecond)))
+		if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			return err
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err == nil && string(body) != "ok" {
+			err = errors.New("unexpected body " + string(body))
+		}
+		return err
+	}
+	timedOut := func(err error) bool {
+		var ne net.Error
+		return errors.As(err, &ne) && ne.Timeout()
+	}
+
+	before := dial()
+	require.NoError(t, get(before), "a flow works before the freeze")
+	p.Freeze(true)
+	during := dial()
+	assert.True(t, timedOut(get(before)), "an open flow is dead")
+	assert.True(t, timedOut(get(during)), "a flow opened while frozen is dead")
+	requests := p.Requests()
+
+	p.Freeze(false)
+	assert.True(t, timedOut(get(before)), "a frozen flow stays dead after the heal")
+	assert.True(t, timedOut(get(during)), "so does one opened while frozen")
+	assert.Equal(t, requests, p.Requests(), "nothing sent on a frozen flow reaches the server")
+	assert.NoError(t, get(dial()), "a new flow works")
 }
 
 func TestProxyDropsAChosenResponse(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorm-libsql/libsql"
+	"github.com/gorm-libsql/libsql/tenants"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
@@ -21,13 +21,13 @@ import (
 var BenchTenants = flag.Int("tenants", 1000, "tenants provisioned by the tenant benchmarks")
 
 // benchManager returns a quiet manager over store.
-func benchManager(b *testing.B, store libsql.TenantStore, maxOpen int) *libsql.Tenants {
+func benchManager(b *testing.B, store tenants.Store, maxOpen int) *tenants.Manager {
 	b.Helper()
-	m, err := libsql.NewTenants(libsql.TenantsConfig{
+	m, err := tenants.New(tenants.Config{
 		Store:     store,
 		GORM:      &gorm.Config{Logger: logger.Discard},
 		MaxOpen:   maxOpen,
-		OnMigrate: func(libsql.TenantMigration, int, int) {},
+		OnMigrate: func(tenants.MigrationResult, int, int) {},
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -36,7 +36,7 @@ func benchManager(b *testing.B, store libsql.TenantStore, maxOpen int) *libsql.T
 	return m
 }
 
-func createTenants(b *testing.B, m *libsql.Tenants, prefix string, n int) []string {
+func createTenants(b *testing.B, m *tenants.Manager, prefix string, n int) []string {
 	b.Helper()
 	names := make([]string, n)
 	for i := range names {
@@ -50,7 +50,7 @@ func createTenants(b *testing.B, m *libsql.Tenants, prefix string, n int) []stri
 
 // BenchCreateMigrate times creating BenchTenants tenants and migrating
 // them all; each iteration uses a fresh store from newStore.
-func BenchCreateMigrate(b *testing.B, newStore func(b *testing.B) libsql.TenantStore) {
+func BenchCreateMigrate(b *testing.B, newStore func(b *testing.B) tenants.Store) {
 	n := *BenchTenants
 	for i := 0; i < b.N; i++ {
 		m := benchManager(b, newStore(b), 0)
@@ -70,7 +70,7 @@ func BenchCreateMigrate(b *testing.B, newStore func(b *testing.B) libsql.TenantS
 // BenchMemory reports the Go heap and the process's resident memory once
 // BenchTenants tenants exist and every one has been opened through a
 // manager that keeps 64 pools open.
-func BenchMemory(b *testing.B, store libsql.TenantStore) {
+func BenchMemory(b *testing.B, store tenants.Store) {
 	const maxOpen = 64
 	n := *BenchTenants
 	m := benchManager(b, store, maxOpen)
@@ -122,7 +122,7 @@ func residentBytes() int64 {
 }
 
 // BenchCachedDB times DB on a tenant whose pool is open.
-func BenchCachedDB(b *testing.B, store libsql.TenantStore) {
+func BenchCachedDB(b *testing.B, store tenants.Store) {
 	m := benchManager(b, store, 0)
 	createTenants(b, m, "hot", 1)
 	ctx := context.Background()

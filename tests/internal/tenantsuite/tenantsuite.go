@@ -1,6 +1,6 @@
 // Package tenantsuite holds the tenant manager's tests as plain functions,
-// so that they run on every TenantStore: the root package runs them on
-// local files, tests/tenants on sqld namespaces.
+// so that they run on every tenants.Store: tests/tenants runs them on
+// local files and on sqld namespaces.
 package tenantsuite
 
 import (
@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorm-libsql/libsql"
+	"github.com/gorm-libsql/libsql/tenants"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -23,7 +23,7 @@ import (
 type Env struct {
 	// Store returns a store that holds no tenants, cleaned up when the
 	// test ends.
-	Store func(t *testing.T) libsql.TenantStore
+	Store func(t *testing.T) tenants.Store
 }
 
 // Run runs every test as a subtest.
@@ -50,57 +50,57 @@ func Run(t *testing.T, env Env) {
 
 // countingStore counts the calls a store gets.
 type countingStore struct {
-	libsql.TenantStore
+	tenants.Store
 	opens, calls atomic.Int64
 }
 
 func (c *countingStore) Open(ctx context.Context, tenant string, cfg *gorm.Config) (*gorm.DB, error) {
 	c.opens.Add(1)
 	c.calls.Add(1)
-	return c.TenantStore.Open(ctx, tenant, cfg)
+	return c.Store.Open(ctx, tenant, cfg)
 }
 
 func (c *countingStore) Create(ctx context.Context, tenant string) error {
 	c.calls.Add(1)
-	return c.TenantStore.Create(ctx, tenant)
+	return c.Store.Create(ctx, tenant)
 }
 
 func (c *countingStore) Drop(ctx context.Context, tenant string) error {
 	c.calls.Add(1)
-	return c.TenantStore.Drop(ctx, tenant)
+	return c.Store.Drop(ctx, tenant)
 }
 
 func (c *countingStore) Exists(ctx context.Context, tenant string) (bool, error) {
 	c.calls.Add(1)
-	return c.TenantStore.Exists(ctx, tenant)
+	return c.Store.Exists(ctx, tenant)
 }
 
 func (c *countingStore) List(ctx context.Context) ([]string, error) {
 	c.calls.Add(1)
-	return c.TenantStore.List(ctx)
+	return c.Store.List(ctx)
 }
 
 // manager returns a Tenants over a counting wrapper of a fresh store, with
 // the given tenants created; closed when the test ends.
-func manager(t *testing.T, env Env, cfg libsql.TenantsConfig, tenants ...string) (*libsql.Tenants, *countingStore) {
+func manager(t *testing.T, env Env, cfg tenants.Config, names ...string) (*tenants.Manager, *countingStore) {
 	t.Helper()
-	store := &countingStore{TenantStore: env.Store(t)}
+	store := &countingStore{Store: env.Store(t)}
 	cfg.Store = store
 	if cfg.GORM == nil {
 		cfg.GORM = &gorm.Config{Logger: logger.Discard, TranslateError: true}
 	}
-	m, err := libsql.NewTenants(cfg)
+	m, err := tenants.New(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, m.Close()) })
 	ctx := context.Background()
-	for _, name := range tenants {
+	for _, name := range names {
 		require.NoError(t, m.Create(ctx, name))
 	}
 	return m, store
 }
 
 // MustDB is m.DB(tenant), failing t on an error.
-func MustDB(t *testing.T, m *libsql.Tenants, tenant string) *gorm.DB {
+func MustDB(t *testing.T, m *tenants.Manager, tenant string) *gorm.DB {
 	t.Helper()
 	db, err := m.DB(context.Background(), tenant)
 	require.NoError(t, err)
@@ -125,7 +125,7 @@ func assertClosedSoon(t *testing.T, db *gorm.DB, msg string) {
 
 func lazyOpen(t *testing.T, env Env) {
 	ctx := context.Background()
-	m, store := manager(t, env, libsql.TenantsConfig{}, "acme", "globex")
+	m, store := manager(t, env, tenants.Config{}, "acme", "globex")
 	assert.Equal(t, 0, m.OpenPools(), "Create opens no pool")
 	assert.Zero(t, store.opens.Load())
 
@@ -137,7 +137,7 @@ func lazyOpen(t *testing.T, env Env) {
 	assert.Equal(t, int64(1), store.opens.Load())
 
 	_, err := m.DB(ctx, "missing")
-	assert.ErrorIs(t, err, libsql.ErrTenantNotFound)
+	assert.ErrorIs(t, err, tenants.ErrNotFound)
 	assert.Equal(t, 1, m.OpenPools(), "a failed open is not cached")
 	ok, err := m.Exists(ctx, "missing")
 	require.NoError(t, err)
@@ -146,14 +146,14 @@ func lazyOpen(t *testing.T, env Env) {
 	require.NoError(t, err)
 	assert.True(t, ok)
 
-	assert.ErrorIs(t, m.Create(ctx, "acme"), libsql.ErrTenantExists)
+	assert.ErrorIs(t, m.Create(ctx, "acme"), tenants.ErrExists)
 	names, err := m.List(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"acme", "globex"}, names)
 }
 
 func lruBound(t *testing.T, env Env) {
-	m, store := manager(t, env, libsql.TenantsConfig{MaxOpen: 2}, "t1", "t2", "t3", "t4")
+	m, store := manager(t, env, tenants.Config{MaxOpen: 2}, "t1", "t2", "t3", "t4")
 	d1 := MustDB(t, m, "t1")
 	d2 := MustDB(t, m, "t2")
 	d3 := MustDB(t, m, "t3")
@@ -175,7 +175,7 @@ func lruBound(t *testing.T, env Env) {
 }
 
 func busyPoolNotEvicted(t *testing.T, env Env) {
-	m, _ := manager(t, env, libsql.TenantsConfig{MaxOpen: 1}, "busy", "other")
+	m, _ := manager(t, env, tenants.Config{MaxOpen: 1}, "busy", "other")
 	busy := MustDB(t, m, "busy")
 	tx := busy.Begin()
 	require.NoError(t, tx.Error)
@@ -191,7 +191,11 @@ func busyPoolNotEvicted(t *testing.T, env Env) {
 
 func doKeepsPoolOpen(t *testing.T, env Env) {
 	ctx := context.Background()
-	m, _ := manager(t, env, libsql.TenantsConfig{MaxOpen: 1, IdleTimeout: 50 * time.Millisecond}, "worker", "t1", "t2")
+	// The pool's last use is when Do returns (tenants' unit tests pin
+	// that down with a fake clock); IdleTimeout leaves this test's check
+	// right after it ample time.
+	const idle = 200 * time.Millisecond
+	m, _ := manager(t, env, tenants.Config{MaxOpen: 1, IdleTimeout: idle}, "worker", "t1", "t2")
 	var held *gorm.DB
 	require.NoError(t, m.Do(ctx, "worker", func(db *gorm.DB) error {
 		held = db
@@ -203,7 +207,7 @@ func doKeepsPoolOpen(t *testing.T, env Env) {
 		assertClosedSoon(t, t1, "t2 evicted t1, not the pinned worker")
 		require.Eventually(t, func() bool { return m.OpenPools() == 1 }, 10*time.Second, 20*time.Millisecond,
 			"t2 is closed for idleness, the pinned worker is not")
-		time.Sleep(150 * time.Millisecond)
+		time.Sleep(2 * idle)
 		return db.Exec("INSERT INTO t VALUES (1)").Error
 	}))
 	assert.False(t, isClosed(t, held))
@@ -212,12 +216,12 @@ func doKeepsPoolOpen(t *testing.T, env Env) {
 
 	boom := fmt.Errorf("boom")
 	assert.Same(t, boom, m.Do(ctx, "worker", func(*gorm.DB) error { return boom }), "fn's error is returned as is")
-	assert.ErrorIs(t, m.Do(ctx, "nobody", func(*gorm.DB) error { t.Fatal("fn ran for a missing tenant"); return nil }), libsql.ErrTenantNotFound)
-	assert.ErrorIs(t, m.Do(ctx, "Bad", func(*gorm.DB) error { return nil }), libsql.ErrInvalidTenantName)
+	assert.ErrorIs(t, m.Do(ctx, "nobody", func(*gorm.DB) error { t.Fatal("fn ran for a missing tenant"); return nil }), tenants.ErrNotFound)
+	assert.ErrorIs(t, m.Do(ctx, "Bad", func(*gorm.DB) error { return nil }), tenants.ErrInvalidName)
 }
 
 func idlePoolsClosed(t *testing.T, env Env) {
-	m, _ := manager(t, env, libsql.TenantsConfig{IdleTimeout: 100 * time.Millisecond}, "sleepy")
+	m, _ := manager(t, env, tenants.Config{IdleTimeout: 100 * time.Millisecond}, "sleepy")
 	db := MustDB(t, m, "sleepy")
 	require.Eventually(t, func() bool { return m.OpenPools() == 0 }, 10*time.Second, 20*time.Millisecond)
 	assertClosedSoon(t, db, "the idle pool is closed")
@@ -225,7 +229,7 @@ func idlePoolsClosed(t *testing.T, env Env) {
 }
 
 func concurrentFirstUse(t *testing.T, env Env) {
-	m, store := manager(t, env, libsql.TenantsConfig{}, "crowd")
+	m, store := manager(t, env, tenants.Config{}, "crowd")
 	const n = 32
 	dbs := make([]*gorm.DB, n)
 	errs := make([]error, n)
@@ -260,9 +264,9 @@ func migrateOneFails(t *testing.T, env Env) {
 	ctx := context.Background()
 	var mu sync.Mutex
 	var progress []int
-	m, _ := manager(t, env, libsql.TenantsConfig{
+	m, _ := manager(t, env, tenants.Config{
 		MigrateConcurrency: 2,
-		OnMigrate: func(r libsql.TenantMigration, done, total int) {
+		OnMigrate: func(r tenants.MigrationResult, done, total int) {
 			mu.Lock()
 			defer mu.Unlock()
 			assert.Equal(t, 3, total)
@@ -276,12 +280,12 @@ func migrateOneFails(t *testing.T, env Env) {
 	require.NoError(t, bravo.Exec("INSERT INTO accounts (email, name) VALUES ('x@example.com', 'a'), ('x@example.com', 'b')").Error)
 
 	report, err := m.Migrate(ctx, &Account{})
-	var merr *libsql.MigrationError
+	var merr *tenants.MigrationError
 	require.ErrorAs(t, err, &merr)
 	assert.Contains(t, err.Error(), "1 of 3 tenants")
 	assert.Equal(t, []int{1, 2, 3}, progress)
 	require.Len(t, report.Tenants, 3)
-	byName := map[string]libsql.TenantMigration{}
+	byName := map[string]tenants.MigrationResult{}
 	for _, r := range report.Tenants {
 		byName[r.Tenant] = r
 	}
@@ -327,7 +331,7 @@ func migrateOneFails(t *testing.T, env Env) {
 // it evicts nothing.
 func migrateSharesOpenPool(t *testing.T, env Env) {
 	ctx := context.Background()
-	m, store := manager(t, env, libsql.TenantsConfig{MaxOpen: 1}, "served", "idle-1", "idle-2")
+	m, store := manager(t, env, tenants.Config{MaxOpen: 1}, "served", "idle-1", "idle-2")
 	served := MustDB(t, m, "served")
 	before := store.opens.Load()
 	report, err := m.Migrate(ctx, &Account{})
@@ -343,7 +347,7 @@ func migrateSharesOpenPool(t *testing.T, env Env) {
 
 func drop(t *testing.T, env Env) {
 	ctx := context.Background()
-	m, _ := manager(t, env, libsql.TenantsConfig{}, "doomed", "survivor")
+	m, _ := manager(t, env, tenants.Config{}, "doomed", "survivor")
 	doomed := MustDB(t, m, "doomed")
 	require.NoError(t, doomed.AutoMigrate(&Account{}))
 	require.NoError(t, doomed.Create(&Account{Email: "gone@example.com"}).Error)
@@ -360,8 +364,8 @@ func drop(t *testing.T, env Env) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"survivor"}, names)
 	_, err = m.DB(ctx, "doomed")
-	assert.ErrorIs(t, err, libsql.ErrTenantNotFound)
-	assert.ErrorIs(t, m.Drop(ctx, "doomed"), libsql.ErrTenantNotFound)
+	assert.ErrorIs(t, err, tenants.ErrNotFound)
+	assert.ErrorIs(t, m.Drop(ctx, "doomed"), tenants.ErrNotFound)
 
 	// Created again, it is empty.
 	require.NoError(t, m.Create(ctx, "doomed"))
@@ -374,15 +378,15 @@ func drop(t *testing.T, env Env) {
 
 func badNames(t *testing.T, env Env) {
 	ctx := context.Background()
-	m, store := manager(t, env, libsql.TenantsConfig{})
+	m, store := manager(t, env, tenants.Config{})
 	before := store.calls.Load()
 	for _, name := range []string{"", "Acme", "a_b", "a.b", "-a", "a-", "a b", "../etc", "x/y", strings.Repeat("a", 64), "ünicode"} {
 		_, err := m.DB(ctx, name)
-		assert.ErrorIs(t, err, libsql.ErrInvalidTenantName, "DB(%q)", name)
-		assert.ErrorIs(t, m.Create(ctx, name), libsql.ErrInvalidTenantName, "Create(%q)", name)
-		assert.ErrorIs(t, m.Drop(ctx, name), libsql.ErrInvalidTenantName, "Drop(%q)", name)
+		assert.ErrorIs(t, err, tenants.ErrInvalidName, "DB(%q)", name)
+		assert.ErrorIs(t, m.Create(ctx, name), tenants.ErrInvalidName, "Create(%q)", name)
+		assert.ErrorIs(t, m.Drop(ctx, name), tenants.ErrInvalidName, "Drop(%q)", name)
 		_, err = m.Exists(ctx, name)
-		assert.ErrorIs(t, err, libsql.ErrInvalidTenantName, "Exists(%q)", name)
+		assert.ErrorIs(t, err, tenants.ErrInvalidName, "Exists(%q)", name)
 		assert.Contains(t, err.Error(), fmt.Sprintf("%q", name))
 	}
 	assert.Equal(t, before, store.calls.Load(), "no bad name reaches the store")
@@ -398,7 +402,7 @@ func badNames(t *testing.T, env Env) {
 
 func isolation(t *testing.T, env Env) {
 	ctx := context.Background()
-	m, _ := manager(t, env, libsql.TenantsConfig{}, "red", "blue")
+	m, _ := manager(t, env, tenants.Config{}, "red", "blue")
 	_, err := m.Migrate(ctx, &Account{})
 	require.NoError(t, err)
 	require.NoError(t, MustDB(t, m, "red").Create(&Account{Email: "r@example.com"}).Error)
@@ -409,5 +413,5 @@ func isolation(t *testing.T, env Env) {
 	assert.Equal(t, int64(1), n)
 	require.NoError(t, m.Close())
 	_, err = m.DB(ctx, "red")
-	assert.ErrorIs(t, err, libsql.ErrTenantsClosed)
+	assert.ErrorIs(t, err, tenants.ErrClosed)
 }

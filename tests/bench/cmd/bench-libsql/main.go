@@ -41,7 +41,7 @@ func main() {
 			Settings: "dialect defaults, GORM with PrepareStmt",
 			Open: func(env runner.Env, cfg *gorm.Config) (runner.Opened, error) {
 				cfg.PrepareStmt = true
-				db, err := gorm.Open(libsql.Open(libsql.Config{Database: env.Path}), cfg)
+				db, err := gorm.Open(libsql.New(libsql.Config{Database: env.Path}), cfg)
 				return runner.Opened{GORM: db}, err
 			},
 		},
@@ -89,9 +89,9 @@ func main() {
 			Name: "libsql-replica", Mode: "replica", API: "gorm",
 			Settings: "dialect embedded replica, syncing on demand",
 			Open: func(env runner.Env, cfg *gorm.Config) (runner.Opened, error) {
-				db, err := gorm.Open(libsql.Open(libsql.Config{Database: env.Path, URL: env.URL, AuthToken: env.AuthToken}), cfg)
+				db, err := gorm.Open(libsql.New(libsql.Config{Database: env.Path, URL: env.URL, AuthToken: env.AuthToken}), cfg)
 				return runner.Opened{GORM: db, Sync: func() error {
-					_, err := libsql.Sync(db)
+					_, err := libsql.Sync(context.Background(), db)
 					return err
 				}}, err
 			},
@@ -176,7 +176,7 @@ func dialect(name, mode, settings string, config func(runner.Env) libsql.Config)
 	return &runner.Backend{
 		Name: name, Mode: mode, API: "gorm", Settings: settings,
 		Open: func(env runner.Env, cfg *gorm.Config) (runner.Opened, error) {
-			db, err := gorm.Open(libsql.Open(config(env)), cfg)
+			db, err := gorm.Open(libsql.New(config(env)), cfg)
 			return runner.Opened{GORM: db}, err
 		},
 	}

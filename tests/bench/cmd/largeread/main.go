@@ -42,7 +42,7 @@ func main() {
 }
 
 func run(url, token string, maxResponse int64) error {
-	db, err := gorm.Open(libsql.Open(libsql.Config{URL: url, AuthToken: token, MaxResponseBytes: maxResponse}), &gorm.Config{Logger: logger.Discard})
+	db, err := gorm.Open(libsql.New(libsql.Config{URL: url, AuthToken: token, MaxResponseBytes: maxResponse}), &gorm.Config{Logger: logger.Discard})
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,8 @@
-package libsql
+package tenants
 
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -13,8 +12,8 @@ import (
 	"gorm.io/gorm/logger"
 )
 
-// TenantMigration is the outcome of Migrate on one tenant.
-type TenantMigration struct {
+// MigrationResult is the outcome of Migrate on one tenant.
+type MigrationResult struct {
 	// Tenant is the tenant's name.
 	Tenant string
 	// Err is why the migration failed, nil when it succeeded. A failed
@@ -33,12 +32,12 @@ type TenantMigration struct {
 // MigrationReport is what Migrate did, one entry per tenant in name order.
 type MigrationReport struct {
 	// Tenants holds one outcome per tenant, in name order.
-	Tenants []TenantMigration
+	Tenants []MigrationResult
 }
 
 // Failed returns the tenants whose migration failed.
-func (r MigrationReport) Failed() []TenantMigration {
-	var out []TenantMigration
+func (r MigrationReport) Failed() []MigrationResult {
+	var out []MigrationResult
 	for _, m := range r.Tenants {
 		if m.Err != nil {
 			out = append(out, m)
@@ -48,8 +47,8 @@ func (r MigrationReport) Failed() []TenantMigration {
 }
 
 // Changed returns the tenants whose migration succeeded and ran DDL.
-func (r MigrationReport) Changed() []TenantMigration {
-	var out []TenantMigration
+func (r MigrationReport) Changed() []MigrationResult {
+	var out []MigrationResult
 	for _, m := range r.Tenants {
 		if m.Err == nil && len(m.DDL) > 0 {
 			out = append(out, m)
@@ -69,7 +68,7 @@ type MigrationError struct {
 func (e *MigrationError) Error() string {
 	failed := e.Report.Failed()
 	first := failed[0]
-	return fmt.Sprintf("libsql: migration failed on %d of %d tenants; the others were migrated (first: %s: %v)",
+	return fmt.Sprintf("tenants: migration failed on %d of %d tenants; the others were migrated (first: %s: %v)",
 		len(failed), len(e.Report.Tenants), first.Tenant, first.Err)
 }
 
@@ -99,12 +98,12 @@ func (e *MigrationError) Unwrap() []error {
 // done (unless DB took it up meanwhile), so that a run over thousands of
 // tenants does not evict the pools DB serves, and a tenant never has two
 // pools open at once.
-func (t *Tenants) Migrate(ctx context.Context, models ...any) (MigrationReport, error) {
+func (t *Manager) Migrate(ctx context.Context, models ...any) (MigrationReport, error) {
 	tenants, err := t.List(ctx)
 	if err != nil {
 		return MigrationReport{}, err
 	}
-	report := MigrationReport{Tenants: make([]TenantMigration, len(tenants))}
+	report := MigrationReport{Tenants: make([]MigrationResult, len(tenants))}
 	var (
 		mu   sync.Mutex // serializes progress reports
 		done int
@@ -137,7 +136,7 @@ feed:
 	close(jobs)
 	wg.Wait()
 	for i := started; i < len(tenants); i++ {
-		report.Tenants[i] = TenantMigration{Tenant: tenants[i], Err: fmt.Errorf("libsql: not migrated: %w", ctx.Err())}
+		report.Tenants[i] = MigrationResult{Tenant: tenants[i], Err: fmt.Errorf("tenants: not migrated: %w", ctx.Err())}
 	}
 	if started < len(tenants) {
 		return report, ctx.Err()
@@ -148,7 +147,7 @@ feed:
 	return report, nil
 }
 
-func (t *Tenants) progress(ctx context.Context, res TenantMigration, done, total int) {
+func (t *Manager) progress(ctx context.Context, res MigrationResult, done, total int) {
 	if t.onMigrate != nil {
 		t.onMigrate(res, done, total)
 		return
@@ -158,19 +157,19 @@ func (t *Tenants) progress(ctx context.Context, res TenantMigration, done, total
 		log = logger.Default
 	}
 	if res.Err != nil {
-		log.Error(ctx, "libsql: migrated %d/%d tenants: %s failed: %v", done, total, res.Tenant, res.Err)
+		log.Error(ctx, "tenants: migrated %d/%d tenants: %s failed: %v", done, total, res.Tenant, res.Err)
 		return
 	}
-	log.Info(ctx, "libsql: migrated %d/%d tenants: %s ok, %d DDL statements", done, total, res.Tenant, len(res.DDL))
+	log.Info(ctx, "tenants: migrated %d/%d tenants: %s ok, %d DDL statements", done, total, res.Tenant, len(res.DDL))
 }
 
 // migrateTenant runs AutoMigrate on one tenant and records its DDL.
-func (t *Tenants) migrateTenant(ctx context.Context, tenant string, models []any) TenantMigration {
+func (t *Manager) migrateTenant(ctx context.Context, tenant string, models []any) MigrationResult {
 	start := time.Now()
-	res := TenantMigration{Tenant: tenant}
+	res := MigrationResult{Tenant: tenant}
 	defer func() { res.Duration = time.Since(start) }()
-	if err := ValidateTenantName(tenant); err != nil {
-		res.Err = fmt.Errorf("libsql: the store listed a tenant it cannot serve: %w", err)
+	if err := ValidateName(tenant); err != nil {
+		res.Err = fmt.Errorf("tenants: the store listed a tenant it cannot serve: %w", err)
 		return res
 	}
 	db, p, err := t.acquire(ctx, tenant, true, false)
@@ -189,7 +188,7 @@ func (t *Tenants) migrateTenant(ctx context.Context, tenant string, models []any
 	res.Err = db.Session(&gorm.Session{Context: ctx, Logger: rec}).AutoMigrate(models...)
 	res.DDL = rec.statements()
 	if res.Err != nil {
-		res.Err = fmt.Errorf("libsql: migrate tenant %s: %w", tenant, res.Err)
+		res.Err = fmt.Errorf("tenants: migrate tenant %s: %w", tenant, res.Err)
 	}
 	return res
 }
@@ -236,10 +235,4 @@ func (r *ddlRecorder) statements() []string {
 	r.log.mu.Lock()
 	defer r.log.mu.Unlock()
 	return append([]string(nil), r.log.ddl...)
-}
-
-// sortedTenants sorts names in place and returns them, for stores.
-func sortedTenants(names []string) []string {
-	sort.Strings(names)
-	return names
 }

@@ -98,7 +98,9 @@ func (c *Conn) exchange(ctx context.Context, commits string, send func(baton *st
 		return err
 	}
 	if c.open != nil {
-		c.open.drain()
+		if err := c.open.drain(); err != nil {
+			return err
+		}
 	}
 	if c.baton == nil && c.txOnServer() {
 		c.txLost = true

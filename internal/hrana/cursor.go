@@ -307,15 +307,11 @@ func (c *Conn) openCursor(ctx context.Context, st statement) (*rows, error) {
 	}
 }
 
-// failCursor ends a cursor that failed after its first line. Rows the
-// caller gave up on (its context ended) leave the stream as closing them
-// does, unless BEGIN was in flight; any other failure leaves its state
-// unknown, so it is dropped, with any transaction on it.
+// failCursor ends a cursor that failed after its first line, its
+// caller's context having ended or not: its reply is cut, and the stream
+// given up with it (see abandon).
 func (c *Conn) failCursor(k *cursor, err error) {
 	k.close()
-	if k.caller.Err() != nil && len(c.begin) == 0 {
-		return
-	}
 	c.lose()
 	if errors.Is(err, ErrMalformedReply) {
 		c.bad = true
@@ -360,40 +356,53 @@ func (r *rows) stop() {
 // drain reads the rest of the rows into memory, for another request on
 // their stream, which the server would run only once the cursor ended:
 // up to MaxResponseBytes of them, as a result sent whole is. Past that,
-// the rest is left unread and the rows end with an error.
-func (r *rows) drain() {
+// the rest is left unread, the rows end with an error, and so does the
+// request when a transaction was open on the stream, which is lost with
+// it (see abandon).
+func (r *rows) drain() error {
 	k := r.cur
 	start := k.read
 	r.data, r.next = nil, 0
 	for r.cur != nil {
 		row, ok := r.read()
 		if !ok {
-			return
+			return nil
 		}
 		if limit := k.cl.limits.MaxResponseBytes; k.read-start > limit {
+			inTx := r.conn.txOnServer()
 			r.abandon()
 			r.err = &leftOpenError{limit: limit}
-			return
+			if inTx {
+				return &txLostError{cause: r.err}
+			}
+			return nil
 		}
 		r.data = append(r.data, row)
 	}
+	return nil
 }
 
-// abandon closes the reply before its end. The stream stays usable: sqld
-// finishes the statement without sending it.
+// abandon closes the reply before its end, and gives up the stream: sqld
+// drops a stream whose cursor's connection closed before the cursor ended
+// (with the transaction open on it), which a proxy or a slow network makes
+// likely. Outside a transaction the next statement opens a new stream in
+// the same request; inside one it reports ErrTxLost.
 func (r *rows) abandon() {
 	k := r.cur
 	r.stop()
 	k.close()
+	r.conn.lose()
 }
 
-// Close ends the rows. A result whose end has already arrived is read to
-// it, so that its HTTP connection is used again, and how it ended is
-// returned (database/sql's Row.Scan reports it); the reply of one still
-// coming is closed.
+// Close ends the rows. Inside a transaction, whose stream must outlive
+// them, the rest of the rows is read to the end and thrown away (bounded
+// as any read is, by RequestTimeout between rows); outside one, a reply
+// whose end has not arrived yet is cut (see abandon). How a result that
+// was read to its end ended is returned (database/sql's Row.Scan reports
+// it).
 func (r *rows) Close() error {
 	var err error
-	for r.cur != nil && r.cur.buffered() {
+	for r.cur != nil && (r.cur.buffered() || r.conn.txOnServer()) {
 		if _, ok := r.read(); !ok {
 			err = r.err
 		}

@@ -165,41 +165,84 @@ func TestCursorSilenceBounded(t *testing.T) {
 	assert.Less(t, time.Since(start), 2*time.Second)
 }
 
-// TestCursorClosedEarly: rows closed before their end close the reply at
-// once, even from a server still sending, and leave the stream, and the
-// transaction on it, in use: the next statement goes with the cursor's
-// baton.
+// TestCursorClosedEarly: sqld drops a stream whose cursor reply is cut
+// before its end, with the transaction on it. So rows closed early inside
+// a transaction are read to their end, and the stream goes on; rows
+// closed early outside one cut the reply at once, even from a server
+// still sending, and the next statement opens a new stream.
 func TestCursorClosedEarly(t *testing.T) {
-	rows := textRows(5, 10)
+	rows := textRows(50, 10)
+	var hang atomic.Bool
 	srv := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply {
 		r := rowsReply(p, "c", "TEXT", rows)
-		if p.Cursor() {
+		if p.Cursor() && hang.Load() {
 			r.Body = r.Body[:strings.LastIndex(r.Body, hranatest.StepEnd)]
 			r.Hang = true
 		}
 		return r
 	})
-	db := openFake(t, srv, Limits{RequestTimeout: 10 * time.Second})
-	tx, err := db.Begin()
-	require.NoError(t, err)
-	r, err := tx.Query("SELECT v FROM t")
-	require.NoError(t, err)
-	require.True(t, r.Next())
-	start := time.Now()
-	require.NoError(t, r.Close())
-	assert.Less(t, time.Since(start), time.Second)
-	_, err = tx.Exec("INSERT INTO t VALUES (1)")
-	require.NoError(t, err)
-	require.NoError(t, tx.Commit())
-	p := srv.Pipelines()
-	require.Len(t, p, 3)
-	assert.Equal(t, []string{"BEGIN IMMEDIATE", "SELECT v FROM t"}, p[0].SQL(), "BEGIN goes with the first statement")
-	assert.Equal(t, "c", *p[1].Baton)
+	db := openFake(t, srv, Limits{RequestTimeout: 300 * time.Millisecond})
+	db.SetMaxOpenConns(1)
+
+	t.Run("in a transaction the rest is read", func(t *testing.T) {
+		sent := len(srv.Pipelines())
+		tx, err := db.Begin()
+		require.NoError(t, err)
+		r, err := tx.Query("SELECT v FROM t")
+		require.NoError(t, err)
+		require.True(t, r.Next())
+		require.NoError(t, r.Close())
+		_, err = tx.Exec("INSERT INTO t VALUES (1)")
+		require.NoError(t, err)
+		require.NoError(t, tx.Commit())
+		p := srv.Pipelines()[sent:]
+		require.Len(t, p, 3)
+		assert.Equal(t, []string{"BEGIN IMMEDIATE", "SELECT v FROM t"}, p[0].SQL(), "BEGIN goes with the first statement")
+		require.NotNil(t, p[1].Baton)
+		assert.Equal(t, "c", *p[1].Baton, "the cursor's stream goes on")
+	})
+
+	t.Run("in a transaction a reply that stops loses it", func(t *testing.T) {
+		hang.Store(true)
+		defer hang.Store(false)
+		tx, err := db.Begin()
+		require.NoError(t, err)
+		r, err := tx.Query("SELECT v FROM t")
+		require.NoError(t, err)
+		require.True(t, r.Next())
+		start := time.Now()
+		r.Close()
+		assert.Less(t, time.Since(start), 2*time.Second, "bounded by RequestTimeout")
+		sent := len(srv.Pipelines())
+		_, err = tx.Exec("INSERT INTO t VALUES (1)")
+		require.ErrorIs(t, err, ErrTxLost)
+		assert.Len(t, srv.Pipelines(), sent, "nothing more is sent for a lost transaction")
+		require.ErrorIs(t, tx.Commit(), ErrTxLost)
+	})
+
+	t.Run("outside a transaction the reply is cut", func(t *testing.T) {
+		hang.Store(true)
+		r, err := db.Query("SELECT v FROM t")
+		require.NoError(t, err)
+		require.True(t, r.Next())
+		start := time.Now()
+		require.NoError(t, r.Close())
+		assert.Less(t, time.Since(start), 200*time.Millisecond, "at once")
+		hang.Store(false)
+		sent := len(srv.Pipelines())
+		_, err = db.Exec("INSERT INTO t VALUES (1)")
+		require.NoError(t, err)
+		p := srv.Pipelines()[sent:]
+		require.Len(t, p, 1, "one request")
+		assert.Nil(t, p[0].Baton, "on a new stream")
+	})
 }
 
 // TestCursorReadAheadForAnotherStatement: a statement run on the
 // connection while its rows stream (as a transaction may) reads the rest
-// of them into memory first, up to MaxResponseBytes, and both work.
+// of them into memory first, up to MaxResponseBytes, and both work. Past
+// that the rows end with an error, and the transaction, whose stream the
+// cut reply loses, too.
 func TestCursorReadAheadForAnotherStatement(t *testing.T) {
 	rows := textRows(20, 1000)
 	srv := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply { return rowsReply(p, "b", "TEXT", rows) })
@@ -215,20 +258,24 @@ func TestCursorReadAheadForAnotherStatement(t *testing.T) {
 		require.True(t, r.Next())
 		before := len(srv.Pipelines())
 		_, err = tx.Exec("INSERT INTO t VALUES (1)")
-		require.NoError(t, err)
-		assert.Len(t, srv.Pipelines(), before+1)
 		n := 1
 		for r.Next() {
 			n++
 		}
 		assert.Equal(t, c.read, n, "limit %d", c.limit)
 		if c.read < 20 {
+			require.ErrorIs(t, err, ErrTxLost)
+			require.ErrorIs(t, err, ErrResponseTooLarge)
+			assert.Len(t, srv.Pipelines(), before, "nothing is sent for the lost transaction")
 			require.ErrorIs(t, r.Err(), ErrResponseTooLarge)
 			assert.Contains(t, r.Err().Error(), "another statement ran on the connection while these rows were still coming")
+			require.ErrorIs(t, tx.Commit(), ErrTxLost)
 		} else {
+			require.NoError(t, err)
+			assert.Len(t, srv.Pipelines(), before+1)
 			require.NoError(t, r.Err())
+			require.NoError(t, tx.Commit())
 		}
-		require.NoError(t, tx.Commit())
 	}
 }
 

@@ -113,6 +113,16 @@ func New(target string) (*Proxy, error) {
 			close(drop.done)
 			panic(http.ErrAbortHandler)
 		}
+		// The request goes on from memory: Go's server closes a request's
+		// body once the handler writes the response's header, which a
+		// streamed reply (a cursor's rows) makes the proxy do while its
+		// transport may still be reading the body to the end, and the
+		// failed read then closes the connection the reply comes on.
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			panic(http.ErrAbortHandler)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		if d := time.Duration(p.latency.Load()); d > 0 {
 			select {
 			case <-time.After(d):

@@ -30,6 +30,7 @@
 package syncforward
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -204,6 +205,10 @@ func rewrite(target *url.URL, namespace string) func(*httputil.ProxyRequest) {
 	}
 }
 
+// maxCallBytes bounds the body of one replication call (libSQL's are a
+// few bytes: a log offset, a hello).
+const maxCallBytes = 1 << 20
+
 // handler forwards replication calls of the open session, each cut after
 // timeout of silence (see Options.RequestTimeout), and refuses everything
 // else.
@@ -213,6 +218,17 @@ func (f *Forwarder) handler(next http.Handler, timeout time.Duration) http.Handl
 			http.Error(w, "libsql sync forwarder: only replication calls (POST "+ReplicationPrefix+"...) are forwarded", http.StatusNotFound)
 			return
 		}
+		// The call goes on from memory: Go's server closes a request's
+		// body once the handler writes the reply's header, which a
+		// streamed reply makes the proxy do while its transport may still
+		// be reading the body, and that failed read closes the connection
+		// the reply comes on (a sync failed at random under load).
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxCallBytes+1))
+		if err != nil || len(body) > maxCallBytes {
+			http.Error(w, "libsql sync forwarder: a replication call that cannot be read or is larger than 1 MiB", http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		ctx, cancel := context.WithCancelCause(r.Context())
 		defer cancel(nil)
 		c := &call{cancel: cancel}

@@ -732,9 +732,13 @@ func (m Migrator) HasConstraint(value any, name string) bool {
 }
 
 // CreateIndex creates a model's index: unique, composite, partial (where),
-// over expressions, with sort order and collation. SQLite has no index
-// classes other than UNIQUE, no index options and no prefix lengths, so
-// those are refused; USING and COMMENT are ignored.
+// over expressions, with sort order and collation. What SQLite has no form
+// for and that only tunes how other databases store or build the index (a
+// prefix length, FULLTEXT, SPATIAL or SQL Server's clustering class, a
+// USING method, a comment, an option) is left out, as gorm.io/driver/sqlite
+// leaves lengths and options out, so that a model written for every GORM
+// driver migrates here; one Info line names what was. See indexForm for
+// what is refused instead.
 func (m Migrator) CreateIndex(value any, name string) error {
 	return m.runOn(value, false, func(m Migrator, stmt *gorm.Statement) error {
 		if stmt.Schema == nil {
@@ -744,17 +748,14 @@ func (m Migrator) CreateIndex(value any, name string) error {
 		if idx == nil {
 			return fmt.Errorf("libsql: model of table %s has no index %s", stmt.Table, name)
 		}
+		unique, leftOut, err := indexForm(idx)
+		if err != nil {
+			return fmt.Errorf("libsql: index %s on table %s: %w", idx.Name, stmt.Table, err)
+		}
 		var b strings.Builder
 		b.WriteString("CREATE ")
-		switch strings.ToUpper(idx.Class) {
-		case "":
-		case "UNIQUE":
+		if unique {
 			b.WriteString("UNIQUE ")
-		default:
-			return fmt.Errorf("libsql: index %s on table %s: SQLite has no %s indexes", idx.Name, stmt.Table, idx.Class)
-		}
-		if idx.Option != "" {
-			return fmt.Errorf("libsql: index %s on table %s: SQLite does not support the index option %q", idx.Name, stmt.Table, idx.Option)
 		}
 		b.WriteString("INDEX ")
 		b.WriteString(quoteIdent(idx.Name))
@@ -764,9 +765,6 @@ func (m Migrator) CreateIndex(value any, name string) error {
 		for i, opt := range idx.Fields {
 			if i > 0 {
 				b.WriteString(", ")
-			}
-			if opt.Length > 0 {
-				return fmt.Errorf("libsql: index %s on table %s: SQLite has no prefix indexes (length %d)", idx.Name, stmt.Table, opt.Length)
 			}
 			if opt.Expression != "" {
 				b.WriteString(opt.Expression)
@@ -787,8 +785,59 @@ func (m Migrator) CreateIndex(value any, name string) error {
 		if err := m.DB.Exec(b.String()).Error; err != nil {
 			return fmt.Errorf("libsql: creating index %s on table %s: %w", idx.Name, stmt.Table, err)
 		}
+		if len(leftOut) > 0 {
+			kind := "an ordinary index"
+			if unique {
+				kind = "an ordinary unique index"
+			}
+			m.DB.Logger.Info(m.DB.Statement.Context, "libsql: index %s on table %s created as %s without %s, which SQLite has no form for",
+				idx.Name, stmt.Table, kind, strings.Join(leftOut, ", "))
+		}
 		return nil
 	})
+}
+
+// indexForm reads what SQLite can build of a model's index: whether it is
+// unique, and the settings left out, as the log names them. Left out are
+// settings that change how another database stores, builds or searches
+// the index but not which rows it admits, so that the index means the same
+// here. A unique index with a prefix length is unique over the whole value,
+// as on Postgres, which has no prefix indexes either. An option is left
+// out whatever it says, NULLS NOT DISTINCT included: GORM's Postgres driver
+// writes none but CONCURRENTLY, so no GORM model gets another. Only a class
+// SQLite does not know is refused, since leaving it out could change the
+// meaning silently (a misspelt UNIQUE would lose the uniqueness) and every
+// other driver refuses it too.
+func indexForm(idx *schema.Index) (unique bool, leftOut []string, err error) {
+	for _, word := range strings.Fields(strings.ToUpper(idx.Class)) {
+		switch word {
+		case "UNIQUE":
+			unique = true
+		case "FULLTEXT", "SPATIAL", "CLUSTERED", "NONCLUSTERED":
+			leftOut = append(leftOut, "class "+word)
+		default:
+			return false, nil, fmt.Errorf("SQLite has no %s indexes", idx.Class)
+		}
+	}
+	for _, opt := range idx.Fields {
+		if opt.Length > 0 {
+			col := opt.DBName
+			if opt.Expression != "" {
+				col = opt.Expression
+			}
+			leftOut = append(leftOut, fmt.Sprintf("length %d of %s", opt.Length, col))
+		}
+	}
+	if idx.Type != "" {
+		leftOut = append(leftOut, "type "+idx.Type)
+	}
+	if idx.Option != "" {
+		leftOut = append(leftOut, fmt.Sprintf("option %q", idx.Option))
+	}
+	if idx.Comment != "" {
+		leftOut = append(leftOut, fmt.Sprintf("comment %q", idx.Comment))
+	}
+	return unique, leftOut, nil
 }
 
 func indexName(stmt *gorm.Statement, name string) string {

@@ -2,6 +2,7 @@ package suite
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -14,14 +15,31 @@ import (
 	"gorm.io/gorm/logger"
 )
 
-// sqlRecorder is a GORM logger that keeps every statement run.
+// sqlRecorder is a GORM logger that keeps every statement run and every
+// Info line.
 type sqlRecorder struct {
 	logger.Interface
 	mu   sync.Mutex
 	stmt []string
+	info []string
 }
 
 func (r *sqlRecorder) LogMode(logger.LogLevel) logger.Interface { return r }
+
+func (r *sqlRecorder) Info(_ context.Context, format string, args ...any) {
+	r.mu.Lock()
+	r.info = append(r.info, fmt.Sprintf(format, args...))
+	r.mu.Unlock()
+}
+
+// takeInfo returns the Info lines logged since the last call.
+func (r *sqlRecorder) takeInfo() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.info
+	r.info = nil
+	return out
+}
 
 func (r *sqlRecorder) Trace(_ context.Context, _ time.Time, fc func() (string, int64), _ error) {
 	sql, _ := fc()

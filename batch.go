@@ -37,7 +37,14 @@ type BatchResult struct {
 	SQL string
 	// RowsAffected is how many rows the statement changed.
 	RowsAffected int64
-	// LastInsertID is SQLite's last insert rowid after the statement.
+	// LastInsertID is the rowid of the last row the statement inserted:
+	// that of an INSERT or REPLACE (WITH ... INSERT too) that changed rows,
+	// else 0. SQLite's last insert rowid keeps the value of an earlier
+	// insert through a statement that inserts nothing (an UPDATE, a DELETE,
+	// an INSERT whose rows ON CONFLICT DO NOTHING or OR IGNORE skipped), so
+	// this reports 0 rather than a stale id. An upsert whose every row took
+	// its DO UPDATE branch changed rows but inserted none, and SQLite gives
+	// no way to tell: it reports the stale id; use RETURNING there.
 	LastInsertID int64
 }
 
@@ -147,7 +154,10 @@ func Batch(ctx context.Context, db *gorm.DB, build func(b *gorm.DB) error) ([]Ba
 	out := make([]BatchResult, len(ops))
 	var fillErr error
 	for i, o := range ops {
-		out[i] = BatchResult{SQL: o.stmt.SQL, RowsAffected: results[i].Changes, LastInsertID: results[i].LastID}
+		out[i] = BatchResult{SQL: o.stmt.SQL, RowsAffected: results[i].Changes}
+		if results[i].Changes > 0 && sqltext.Inserts(o.stmt.SQL) {
+			out[i].LastInsertID = results[i].LastID
+		}
 		if ferr := o.fill(results[i]); ferr != nil && fillErr == nil {
 			fillErr = fmt.Errorf("libsql: the batch was applied, but filling the result of statement %d into its model failed: %w", i, ferr)
 		}

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -30,8 +29,9 @@ type Config struct {
 	URL string
 	// AuthToken authenticates to the remote database.
 	AuthToken string
-	// EncryptionKey encrypts a local file or replica at rest. It must be 32
-	// bytes, the length libSQL uses.
+	// EncryptionKey encrypts a local file or replica at rest. It must be
+	// exactly 32 bytes, the length libSQL uses; `openssl rand -base64 24`
+	// prints a random one.
 	EncryptionKey string
 	// RemoteEncryptionKey is the key of a database that Turso Cloud keeps
 	// encrypted at rest (remote mode and embedded replicas), as Turso
@@ -156,200 +156,6 @@ func (c Config) Mode() (Mode, error) {
 	return 0, errors.New("libsql: config names no database: set Database (a local file or :memory:), URL (a remote database), or both (an embedded replica)")
 }
 
-// ParseDSN reads a data source name into a Config.
-//
-// Local databases are a path or a "file:" URI, with optional settings as
-// query parameters: busy_timeout (milliseconds or a Go duration),
-// journal_mode, synchronous, foreign_keys (on/off), tx_lock,
-// encryption_key, statement_cache_size, and SQLite's own URI parameters
-// (mode, cache, vfs, immutable, nolock, psow), which are passed on:
-//
-//	app.db
-//	file:app.db?busy_timeout=5s&journal_mode=wal
-//	:memory:
-//
-// Remote databases are a libsql://, https:// or http:// URL (ws:// and
-// wss:// name the same server, spoken to over HTTP and HTTPS) with an
-// authToken parameter, and the network limits connect_timeout,
-// request_timeout (Go durations or milliseconds) and max_response_bytes,
-// and remoteEncryptionKey for a database encrypted on the server. Adding a
-// replica parameter names the local file of
-// an embedded replica, with sync_interval and read_your_writes:
-//
-//	libsql://db.example.com?authToken=TOKEN
-//	libsql://db.example.com?authToken=TOKEN&replica=local.db&sync_interval=1m
-//
-// A namespace parameter sets Namespace:
-//
-//	http://127.0.0.1:8080?authToken=TOKEN&namespace=acme
-//
-// ParseDSN reads the parameters' syntax; what the values mean, alone and
-// together, is checked by Config.Validate, which ParseDSN runs on the
-// result, so a DSN and a Config with the same settings fail alike.
-func ParseDSN(dsn string) (Config, error) {
-	cfg, err := parseDSN(dsn)
-	if err != nil {
-		return Config{}, err
-	}
-	if err := cfg.Validate(); err != nil {
-		return Config{}, err
-	}
-	return cfg, nil
-}
-
-func parseDSN(dsn string) (Config, error) {
-	dsn = strings.TrimSpace(dsn)
-	if dsn == "" {
-		return Config{}, errors.New("libsql: empty DSN")
-	}
-	scheme, _, hasScheme := strings.Cut(dsn, "://")
-	if hasScheme {
-		switch strings.ToLower(scheme) {
-		case "libsql", "https", "http", "wss", "ws":
-			return parseRemoteDSN(dsn)
-		}
-		return Config{}, fmt.Errorf("libsql: unknown URL scheme %q in DSN (want libsql://, https://, http://, file: or a path)", scheme)
-	}
-	return parseLocalDSN(dsn)
-}
-
-// sqliteURIParams are passed through to SQLite in a file: URI.
-var sqliteURIParams = map[string]bool{"mode": true, "cache": true, "vfs": true, "immutable": true, "nolock": true, "psow": true}
-
-func parseLocalDSN(dsn string) (Config, error) {
-	path, rawQuery, _ := strings.Cut(dsn, "?")
-	cfg := Config{Database: path}
-	if rawQuery == "" {
-		return cfg, nil
-	}
-	q, err := url.ParseQuery(rawQuery)
-	if err != nil {
-		return Config{}, fmt.Errorf("libsql: DSN parameters: %w", err)
-	}
-	passOn := url.Values{}
-	for key, values := range q {
-		v := values[len(values)-1]
-		if sqliteURIParams[key] {
-			passOn[key] = values
-			continue
-		}
-		if err := cfg.setLocalParam(key, v); err != nil {
-			return Config{}, err
-		}
-	}
-	if len(passOn) > 0 {
-		if !strings.HasPrefix(path, "file:") {
-			path = "file:" + path
-		}
-		cfg.Database = path + "?" + passOn.Encode()
-	}
-	return cfg, nil
-}
-
-func (c *Config) setLocalParam(key, v string) error {
-	switch key {
-	case "busy_timeout", "_busy_timeout":
-		d, err := parseMillis(v)
-		if err != nil {
-			return fmt.Errorf("libsql: DSN busy_timeout=%q: %w", v, err)
-		}
-		c.BusyTimeout = d
-	case "journal_mode", "_journal_mode":
-		c.JournalMode = v
-	case "synchronous", "_synchronous":
-		c.Synchronous = v
-	case "foreign_keys", "_foreign_keys":
-		on, err := parseSwitch(v)
-		if err != nil {
-			return fmt.Errorf("libsql: DSN foreign_keys=%q: %w", v, err)
-		}
-		c.DisableForeignKeys = !on
-	case "tx_lock", "_txlock":
-		c.TxLock = v
-	case "encryption_key", "encryptionKey":
-		c.EncryptionKey = v
-	case "statement_cache_size":
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("libsql: DSN statement_cache_size=%q: %w", v, err)
-		}
-		c.StatementCacheSize = n
-	default:
-		return fmt.Errorf("libsql: unknown DSN parameter %q", key)
-	}
-	return nil
-}
-
-func parseRemoteDSN(dsn string) (Config, error) {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return Config{}, fmt.Errorf("libsql: DSN is not a valid URL: %w", redactURLError(err))
-	}
-	q := u.Query()
-	u.RawQuery = ""
-	cfg := Config{URL: u.String()}
-	for key, values := range q {
-		v := values[len(values)-1]
-		switch key {
-		case "authToken", "auth_token":
-			cfg.AuthToken = v
-		case "replica":
-			cfg.Database = v
-		case "remote_encryption_key", "remoteEncryptionKey":
-			cfg.RemoteEncryptionKey = v
-		case "namespace":
-			cfg.Namespace = v
-		case "sync_interval", "syncInterval":
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				return Config{}, fmt.Errorf("libsql: DSN sync_interval=%q: %w", v, err)
-			}
-			cfg.SyncInterval = d
-		case "connect_timeout", "request_timeout", "max_response_bytes":
-			if err := cfg.setNetworkParam(key, v); err != nil {
-				return Config{}, err
-			}
-		case "read_your_writes", "readYourWrites":
-			on, err := parseSwitch(v)
-			if err != nil {
-				return Config{}, fmt.Errorf("libsql: DSN read_your_writes=%q: %w", v, err)
-			}
-			cfg.ReadYourWrites = &on
-		default:
-			if err := cfg.setLocalParam(key, v); err != nil {
-				return Config{}, err
-			}
-		}
-	}
-	return cfg, nil
-}
-
-// redactURLError drops the URL (and so any token in it) from a parse error.
-func redactURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
-
-func parseMillis(v string) (time.Duration, error) {
-	if n, err := strconv.Atoi(v); err == nil {
-		return time.Duration(n) * time.Millisecond, nil
-	}
-	return time.ParseDuration(v)
-}
-
-func parseSwitch(v string) (bool, error) {
-	switch strings.ToLower(v) {
-	case "1", "on", "true", "yes":
-		return true, nil
-	case "0", "off", "false", "no":
-		return false, nil
-	}
-	return false, errors.New("want on or off")
-}
-
 // ConfigFromEnv reads Turso's usual environment variables:
 // TURSO_DATABASE_URL (required) and TURSO_AUTH_TOKEN. Set Database on the
 // result to make it an embedded replica.
@@ -417,14 +223,21 @@ func (c Config) Validate() error {
 	return err
 }
 
+// encryptionKeyLenError refuses an EncryptionKey of another length than
+// the one libSQL uses, saying how to make a key of that length; why, if
+// not empty, follows the length.
+func (c Config) encryptionKeyLenError(why string) error {
+	return fmt.Errorf("libsql: EncryptionKey is %d bytes; it must be exactly %d bytes%s. `openssl rand -base64 24` prints a random key of %d characters",
+		len(c.EncryptionKey), MinEncryptionKeyLen, why, MinEncryptionKeyLen)
+}
+
 // validate refuses combinations of settings that cannot work in mode.
 func (c Config) validate(mode Mode) error {
 	if strings.IndexByte(c.Database, 0) >= 0 {
 		return errors.New("libsql: Database holds a NUL byte; SQLite would read the path only up to it and open another file")
 	}
 	if len(c.EncryptionKey) > MaxEncryptionKeyLen {
-		return fmt.Errorf("libsql: EncryptionKey is %d bytes; libSQL uses only the first %d, so keys that differ after that would open the same file: give at most %d bytes",
-			len(c.EncryptionKey), MaxEncryptionKeyLen, MaxEncryptionKeyLen)
+		return c.encryptionKeyLenError(fmt.Sprintf(" (libSQL uses only the first %d, so keys that differ after them would open the same file, and a file written with this key opens with its first %d bytes)", MaxEncryptionKeyLen, MaxEncryptionKeyLen))
 	}
 	if mode == ModeRemote {
 		if field := c.localOnlyField(); field != "" {
@@ -436,7 +249,7 @@ func (c Config) validate(mode Mode) error {
 			return errors.New("libsql: EncryptionKey encrypts a local file, but this config names only a remote database; remove EncryptionKey, or set Database too for an encrypted embedded replica")
 		}
 		if len(c.EncryptionKey) < MinEncryptionKeyLen {
-			return fmt.Errorf("libsql: EncryptionKey is %d bytes; it must be at least %d", len(c.EncryptionKey), MinEncryptionKeyLen)
+			return c.encryptionKeyLenError("")
 		}
 	}
 	if mode != ModeLocal {
@@ -536,29 +349,6 @@ func (c Config) limits() (hrana.Limits, error) {
 		return hrana.Limits{}, fmt.Errorf("libsql: MaxResponseBytes %d is negative", c.MaxResponseBytes)
 	}
 	return hrana.Limits{ConnectTimeout: c.ConnectTimeout, RequestTimeout: c.RequestTimeout, MaxResponseBytes: c.MaxResponseBytes}, nil
-}
-
-// setNetworkParam reads a network limit from a DSN parameter.
-func (c *Config) setNetworkParam(key, v string) error {
-	switch key {
-	case "connect_timeout", "request_timeout":
-		d, err := parseMillis(v)
-		if err != nil {
-			return fmt.Errorf("libsql: DSN %s=%q: %w", key, v, err)
-		}
-		if key == "connect_timeout" {
-			c.ConnectTimeout = d
-		} else {
-			c.RequestTimeout = d
-		}
-	case "max_response_bytes":
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return fmt.Errorf("libsql: DSN max_response_bytes=%q: %w", v, err)
-		}
-		c.MaxResponseBytes = n
-	}
-	return nil
 }
 
 // warnCleartextToken logs, once per Open, that the token would cross the

@@ -1,6 +1,8 @@
 package libsql
 
 import (
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -71,4 +73,18 @@ func TestNamespaceHost(t *testing.T) {
 	_, err = gorm.Open(New(Config{URL: srv.URL, Namespace: "acme"}), &gorm.Config{Logger: logger.Discard})
 	require.Error(t, err)
 	assert.Equal(t, "acme."+u.Host, <-hosts)
+}
+
+// A key of the wrong length gets the length wanted and a way to make one,
+// whether it is short or long.
+func TestEncryptionKeyLength(t *testing.T) {
+	for _, n := range []int{5, 31, 33, 64} {
+		err := Config{Database: "a.db", EncryptionKey: strings.Repeat("k", n)}.Validate()
+		require.Error(t, err, n)
+		assert.Contains(t, err.Error(), fmt.Sprintf("EncryptionKey is %d bytes; it must be exactly 32 bytes", n))
+		assert.Contains(t, err.Error(), "`openssl rand -base64 24` prints a random key of 32 characters")
+	}
+	// The advice holds: 24 random bytes are 32 characters of base64.
+	assert.Equal(t, MinEncryptionKeyLen, base64.StdEncoding.EncodedLen(24))
+	assert.NoError(t, Config{Database: "a.db", EncryptionKey: strings.Repeat("k", 32)}.Validate())
 }

@@ -31,8 +31,10 @@ func TestParseDSN(t *testing.T) {
 		// SQLite's own URI parameters are passed on in a file: URI.
 		{"app.db?mode=ro&cache=shared", libsql.Config{Database: "file:app.db?cache=shared&mode=ro"}, libsql.ModeLocal},
 		{"file:app.db?immutable=1&busy_timeout=1s", libsql.Config{Database: "file:app.db?immutable=1", BusyTimeout: time.Second}, libsql.ModeLocal},
-		// The last of repeated parameters wins.
-		{"app.db?busy_timeout=1&busy_timeout=2", libsql.Config{Database: "app.db", BusyTimeout: 2 * time.Millisecond}, libsql.ModeLocal},
+		// An empty pair, a name without a value, + and escapes in values.
+		{"app.db?&journal_mode=delete&&tx_lock", libsql.Config{Database: "app.db", JournalMode: "delete"}, libsql.ModeLocal},
+		{"libsql://db.example.com?auth_token=a+b%2Bc%25", libsql.Config{URL: "libsql://db.example.com", AuthToken: "a b+c%"}, libsql.ModeRemote},
+		{"libsql://db.example.com?tx_lock=deferred", libsql.Config{URL: "libsql://db.example.com", TxLock: "deferred"}, libsql.ModeRemote},
 		{"libsql://db.example.com?authToken=TOKEN", libsql.Config{URL: "libsql://db.example.com", AuthToken: "TOKEN"}, libsql.ModeRemote},
 		{"https://db.example.com:8443/?auth_token=T", libsql.Config{URL: "https://db.example.com:8443/", AuthToken: "T"}, libsql.ModeRemote},
 		{"http://127.0.0.1:8080", libsql.Config{URL: "http://127.0.0.1:8080"}, libsql.ModeRemote},
@@ -69,10 +71,28 @@ func TestParseDSNErrors(t *testing.T) {
 		"libsql://db.example.com?encryption_key=" + strings.Repeat("k", 32): "this config names only a remote database",
 		"libsql://db.example.com?journal_mode=wal":                          "JournalMode applies to local files",
 		"app.db?cache_size=10":                                              `unknown DSN parameter "cache_size"`,
-		"app.db?%zz":                                                        "DSN parameters",
+		"app.db?%zz":                                                        "parameter's name is not valid URL encoding",
+		"app.db?a;b=1":                                                      "parameter's name is not valid URL encoding",
+		"app.db?journal_mode=wal;busy_timeout=1":                            "DSN parameter journal_mode: the value is not valid URL encoding",
 		"libsql://db.example.com?sync_interval=x":                           `sync_interval="x"`,
 		"libsql://db.example.com?read_your_writes=2":                        `read_your_writes="2"`,
-		"libsql://db.example.com?tls=1":                                     `unknown DSN parameter "tls"`,
+		// A parameter given twice, under one spelling or two, has no winner.
+		"app.db?busy_timeout=1&busy_timeout=2":                                  "DSN parameter busy_timeout is given twice; give it once",
+		"libsql://db.example.com?authToken=a&auth_token=b":                      "DSN parameters authToken and auth_token are two spellings of authToken; give one",
+		"libsql://db.example.com?replica=a.db&syncInterval=1s&sync_interval=2s": "syncInterval and sync_interval are two spellings of sync_interval",
+		"app.db?mode=ro&mode=rw":                                                "DSN parameter mode is given twice",
+		// Typos get the nearest name; what other drivers say, how to say it here.
+		"app.db?busy_timout=5s":                                `unknown DSN parameter "busy_timout"; did you mean busy_timeout?`,
+		"libsql://db.example.com?authtoken=T":                  "did you mean authToken?",
+		"libsql://db.example.com?replica=a.db&syncinterval=1m": "did you mean syncInterval?",
+		"app.db?vfz=unix":                                      "did you mean vfs?",
+		"libsql://db.example.com?tls=0":                        `unknown DSN parameter "tls": here the URL's scheme chooses TLS: libsql:// and https:// use it, http:// does not`,
+		"app.db?_pragma=foreign_keys(1)":                       "write the pragma as its own parameter, foreign_keys=VALUE",
+		"app.db?_pragma=busy_timeout%285000%29":                "busy_timeout=VALUE",
+		"app.db?_pragma=cache_size(-2000)":                     "set other pragmas in Config.Pragmas",
+		// A parameter of the other form.
+		"app.db?authToken=T":              "authToken applies to a remote database or an embedded replica, which a libsql://",
+		"libsql://db.example.com?mode=ro": "mode applies to a local file",
 	}
 	for dsn, want := range cases {
 		t.Run(dsn, func(t *testing.T) {
@@ -88,6 +108,26 @@ func TestParseDSNErrors(t *testing.T) {
 	_, err := libsql.ParseDSN("libsql://db.example.com/%zz?authToken=SECRET")
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "SECRET")
+
+	// A secret that is not valid URL encoding, or holds what ends a pair
+	// or the URL, is refused (url.ParseQuery would drop the pair, leaving
+	// no token), and the error does not repeat it.
+	for _, dsn := range []string{
+		"libsql://db.example.com?authToken=SECRET%zz",
+		"libsql://db.example.com?remoteEncryptionKey=SECRET%2",
+		"libsql://db.example.com?authToken=SECRET;MORE",
+		"libsql://db.example.com?authToken=SECRET#MORE",
+		"app.db?encryption_key=SECRET%zzSECRET-SECRET-SECRET-SECRET",
+		"app.db?SECRET%zz",
+		"app.db?_pragma=key(SECRET)",
+	} {
+		t.Run(dsn, func(t *testing.T) {
+			_, err := libsql.ParseDSN(dsn)
+			require.Error(t, err)
+			assert.NotContains(t, err.Error(), "SECRET")
+			assert.NotContains(t, err.Error(), "MORE")
+		})
+	}
 }
 
 func TestConfigMode(t *testing.T) {

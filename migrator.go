@@ -12,6 +12,7 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+	"gorm.io/gorm/logger"
 	"gorm.io/gorm/migrator"
 	"gorm.io/gorm/schema"
 
@@ -178,8 +179,40 @@ func pragmaInt(db *gorm.DB, name string) (int, error) {
 
 // AutoMigrate creates missing tables and brings existing ones in line with
 // the models, all in one transaction: an error leaves the database as it was.
+// On an embedded replica it first compares the models with the local file's
+// schema, and when nothing needs to change it returns without asking the
+// primary, so that an application that migrates at boot starts while the
+// primary is down.
 func (m Migrator) AutoMigrate(values ...any) error {
+	if m.upToDateOnReplica(values) {
+		return nil
+	}
 	return m.run(true, func(m Migrator) error { return m.Migrator.AutoMigrate(values...) })
+}
+
+// upToDateOnReplica runs GORM's AutoMigrate on an embedded replica's local
+// file in a read-only transaction (a replica runs those locally). Reading
+// the schema is all it does when the models match it; any change it would
+// make is a write, which the read-only transaction refuses, and so is any
+// other error: AutoMigrate then runs for real, on the primary, and reports
+// it. The local schema is as fresh as the last sync (Open syncs when the
+// primary answers).
+func (m Migrator) upToDateOnReplica(values []any) bool {
+	if sessionOf(m.DB) != nil || m.DB.DryRun {
+		return false
+	}
+	if _, inTx := m.DB.Statement.ConnPool.(gorm.TxCommitter); inTx {
+		return false
+	}
+	if _, err := replicaOf(m.DB); err != nil {
+		return false
+	}
+	s := &session{fkCheck: map[string]bool{}}
+	db := m.DB.Session(&gorm.Session{Context: context.WithValue(m.DB.Statement.Context, sessionKey{}, s), Logger: logger.Discard})
+	err := db.Transaction(func(tx *gorm.DB) error {
+		return m.bound(tx).Migrator.AutoMigrate(values...)
+	}, &sql.TxOptions{ReadOnly: true})
+	return err == nil
 }
 
 // CurrentDatabase reports the name of the main schema.

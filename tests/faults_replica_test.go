@@ -95,6 +95,45 @@ func TestFaultReplicaOpenWithPrimaryDown(t *testing.T) {
 	proxy.BlackHole(false)
 }
 
+// TestFaultReplicaAutoMigrateOffline: an application that migrates at boot
+// starts while the primary is down, when its replica's schema already
+// matches the models; a migration that must change the schema still goes
+// to the primary, and fails clearly while it is down.
+func TestFaultReplicaAutoMigrateOffline(t *testing.T) {
+	t.Parallel()
+	db, p := replicaBehindProxy(t)
+	type tagged struct {
+		ID   uint
+		Name string `gorm:"index"`
+	}
+	require.NoError(t, db.AutoMigrate(&note{}, &tagged{}))
+	sqlDB, _ := db.DB()
+	require.NoError(t, sqlDB.Close())
+
+	p.BlackHole(true)
+	defer p.BlackHole(false)
+	db = open(t, db.Dialector.(*libsql.Dialector).Config, nil)
+	before := p.Requests()
+	require.NoError(t, db.AutoMigrate(&note{}, &tagged{}), "nothing to change: the local schema answers")
+	assert.Equal(t, before, p.Requests(), "no request reached the primary: %v", p.Paths())
+
+	type grown struct {
+		ID    uint
+		Text  string
+		Extra string
+	}
+	err := db.Table("notes").AutoMigrate(&grown{})
+	require.Error(t, err, "a new column needs the primary")
+	assert.ErrorIs(t, err, libsql.ErrServerUnreachable)
+	var n int64
+	require.NoError(t, db.Model(&note{}).Count(&n).Error)
+	assert.Equal(t, int64(1), n)
+
+	p.BlackHole(false)
+	require.NoError(t, db.Table("notes").AutoMigrate(&grown{}), "with the primary back, the change is made")
+	assert.True(t, db.Migrator().HasColumn("notes", "extra"))
+}
+
 // TestFaultReplicaWriteResponseLost: a write through a replica whose reply
 // is lost reports an unknown outcome, and the row is on the primary.
 func TestFaultReplicaWriteResponseLost(t *testing.T) {

@@ -95,6 +95,23 @@ func TestReplicaRefusesPlainFile(t *testing.T) {
 	assert.True(t, plain.Migrator().HasTable(&note{}), "the file is untouched")
 }
 
+// A replica whose file cannot be opened says why, with the path, instead
+// of libSQL's "Error opening db path".
+func TestReplicaFileCannotOpen(t *testing.T) {
+	cfg := replicaConfig(t, sqldtest.Require(t, server).URL)
+	dir := filepath.Dir(cfg.Database)
+	cfg.Database = filepath.Join(dir, "missing", "r.db")
+	_, err := gorm.Open(libsql.New(cfg), &gorm.Config{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cannot open the embedded replica "+cfg.Database+": its directory "+filepath.Join(dir, "missing")+" does not exist")
+	assert.NotContains(t, err.Error(), "sync with the primary failed")
+
+	cfg.Database = dir
+	_, err = gorm.Open(libsql.New(cfg), &gorm.Config{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "is a directory")
+}
+
 func TestReplicaPrimaryDown(t *testing.T) {
 	emptyServer(t)
 	srv := sqldtest.Require(t, server)

@@ -121,6 +121,12 @@ func (c *Connector) open(ctx context.Context) (*conn, error) {
 	}
 	cn := newConn(h, &c.opts)
 	cn.gate = c.gate
+	if file := h.filename(); file != "" && !IsMemory(c.opts.Path) {
+		if err := c.checkLinks(file); err != nil {
+			cn.Close()
+			return nil, err
+		}
+	}
 	if c.opts.EncryptionKey != "" {
 		if err := h.key(c.opts.EncryptionKey); err != nil {
 			cn.Close()

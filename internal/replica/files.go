@@ -2,7 +2,9 @@ package replica
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/gorm-libsql/libsql/internal/hrana"
@@ -24,6 +26,9 @@ func notReplica(path string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if st.IsDir() {
+		return false, fmt.Errorf("libsql: the embedded replica's file %s is a directory; name a file in it", path)
+	}
 	if st.Size() == 0 {
 		return false, nil
 	}
@@ -33,6 +38,39 @@ func notReplica(path string) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// explainOpen rewrites libSQL's "Error opening db path P, primary url U:
+// reason", which says neither what failed nor what to do, when the reason
+// is the local file (classify handles an unreachable primary or a refused
+// token): the file could not be opened as a replica of this primary.
+func explainOpen(path string, err error) error {
+	msg := err.Error()
+	if !strings.Contains(msg, "Error opening db path") || classify(err) != err {
+		return err
+	}
+	reason := msg
+	if _, after, ok := strings.Cut(msg, ", primary url "); ok {
+		if _, r, ok := strings.Cut(after, ": "); ok {
+			reason = r
+		}
+	}
+	if dir := filepath.Dir(path); !exists(dir) {
+		return &fileError{fmt.Sprintf("libsql: cannot open the embedded replica %s: its directory %s does not exist; create it first (libSQL: %s)", path, dir, reason)}
+	}
+	return &fileError{fmt.Sprintf("libsql: cannot open %s as an embedded replica of this primary: the file cannot be opened or written, or is not a replica of this primary (check the permissions of the file and its directory; a replica of another database, with its %s file, must be removed to sync anew) (libSQL: %s)",
+		path, replicaSidecars[0], reason)}
+}
+
+// fileError is a failure of the replica's local file, which no request to
+// the primary explains.
+type fileError struct{ msg string }
+
+func (e *fileError) Error() string { return e.msg }
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // classify marks libSQL's error text with the dialect's sentinels: a

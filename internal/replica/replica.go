@@ -337,7 +337,7 @@ func (r *Replica) syncOnce() (frameNo, framesSynced int, err error) {
 		}
 		db, err = openNative(r.opts.Local.Path, r.forwarder.URL(), r.opts.AuthToken, r.opts.Local.EncryptionKey, r.opts.RemoteEncryptionKey)
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, explainOpen(r.opts.Local.Path, err)
 		}
 		r.mu.Lock()
 		r.db = db
@@ -393,6 +393,9 @@ func (r *Replica) explain(err, cut error) error {
 	}
 	if c := classify(err); c != err {
 		return c
+	}
+	if fe := (*fileError)(nil); errors.As(err, &fe) {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
 	defer cancel()

@@ -159,6 +159,40 @@ func ReadOnly(sql string) bool {
 	return seen
 }
 
+// Inserts reports whether sql is an INSERT or REPLACE statement, alone or
+// after a WITH clause: the only statements whose own rows move SQLite's
+// last insert rowid (a trigger's inserts do not outlive the trigger).
+func Inserts(sql string) bool {
+	depth, with := 0, false
+	for i := 0; i < len(sql); {
+		k, end := next(sql, i)
+		switch {
+		case k == kindSpace:
+		case k == kindPunct && sql[i] == '(':
+			depth++
+		case k == kindPunct && sql[i] == ')':
+			depth--
+		case k == kindWord && depth == 0:
+			switch word := strings.ToUpper(sql[i:end]); {
+			case word == "INSERT" || word == "REPLACE":
+				return true
+			case word == "WITH" && !with:
+				with = true
+			case !with || word == "SELECT" || word == "VALUES" || word == "UPDATE" || word == "DELETE":
+				return false
+			}
+		default:
+			// After WITH, a CTE's name may be quoted; anything else
+			// first is no INSERT.
+			if !with || (k == kindPunct && sql[i] == ';') {
+				return false
+			}
+		}
+		i = end
+	}
+	return false
+}
+
 // TransactionControl names what sql does to the transaction when it is a
 // transaction control statement: "BEGIN", "COMMIT" (also for END),
 // "ROLLBACK", "ROLLBACK TO" (which keeps the transaction open),

@@ -159,3 +159,25 @@ func TestTakesWriteLock(t *testing.T) {
 		assert.Equal(t, want, TakesWriteLock(sql), sql)
 	}
 }
+
+func TestInserts(t *testing.T) {
+	for sql, want := range map[string]bool{
+		"INSERT INTO t VALUES (1)":                                                                   true,
+		"  insert or ignore into t values (1)":                                                       true,
+		"/* c */ REPLACE INTO t VALUES (1)":                                                          true,
+		"INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING":                                            true,
+		"WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x":                                         true,
+		`WITH RECURSIVE "x"(n) AS (SELECT 1 UNION SELECT n+1 FROM x) REPLACE INTO t SELECT n FROM x`: true,
+		"WITH x AS (INSERT INTO t VALUES (1)) SELECT 1":                                              false,
+		"WITH x AS (SELECT 1) UPDATE t SET a = (SELECT * FROM x)":                                    false,
+		"UPDATE t SET a = 1":                                                                         false,
+		"DELETE FROM t":                                                                              false,
+		"SELECT 'INSERT'":                                                                            false,
+		"CREATE TRIGGER tr AFTER UPDATE ON t BEGIN INSERT INTO u VALUES (1); END":                    false,
+		"EXPLAIN INSERT INTO t VALUES (1)":                                                           false,
+		"":                                                                                           false,
+		"(INSERT)":                                                                                   false,
+	} {
+		assert.Equal(t, want, Inserts(sql), sql)
+	}
+}

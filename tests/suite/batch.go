@@ -106,6 +106,34 @@ func init() {
 		assert.Equal(t, 7, left.Qty)
 	})
 
+	// SQLite's last insert rowid keeps its old value through a statement
+	// that inserts nothing; LastInsertID is 0 for those.
+	register("Batch/LastInsertIDOnlyWhereInserted", func(t *testing.T, env Env) {
+		db := migrate(t, env, &batchOrder{})
+		first, second := batchOrder{Ref: "first"}, batchOrder{Ref: "second"}
+		results, err := libsql.Batch(context.Background(), db, func(b *gorm.DB) error {
+			b.Create(&first)
+			b.Model(&batchOrder{}).Where("ref = ?", "first").Update("qty", 2)
+			b.Clauses(clause.OnConflict{DoNothing: true}).Create(&batchOrder{Ref: "first"})
+			b.Exec("INSERT OR IGNORE INTO batch_orders (ref) VALUES (?)", "first")
+			b.Where("ref = ?", "nobody").Delete(&batchOrder{})
+			b.Create(&second)
+			b.Exec("WITH r(ref) AS (VALUES ('third')) INSERT INTO batch_orders (ref) SELECT ref FROM r")
+			return nil
+		})
+		require.NoError(t, err)
+		require.Len(t, results, 7)
+		var third batchOrder
+		require.NoError(t, db.Where("ref = ?", "third").First(&third).Error)
+		var ids, changes []int64
+		for _, r := range results {
+			ids = append(ids, r.LastInsertID)
+			changes = append(changes, r.RowsAffected)
+		}
+		assert.Equal(t, []int64{1, 1, 0, 0, 0, 1, 1}, changes)
+		assert.Equal(t, []int64{int64(first.ID), 0, 0, 0, 0, int64(second.ID), int64(third.ID)}, ids)
+	})
+
 	register("Batch/AllOrNothing", func(t *testing.T, env Env) {
 		db := migrate(t, env, &batchOrder{})
 		require.NoError(t, db.Create(&batchOrder{Ref: "taken"}).Error)

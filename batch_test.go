@@ -32,8 +32,3 @@ func TestBatchWithPreparedStatements(t *testing.T) {
 	require.NoError(t, db.Order("id").Find(&got).Error)
 	assert.Equal(t, rows, got)
 }
-
-func TestBatchNeedsThisDialect(t *testing.T) {
-	_, err := libsql.Batch(context.Background(), &gorm.DB{Config: &gorm.Config{}}, func(*gorm.DB) error { return nil })
-	assert.ErrorContains(t, err, "libsql dialect")
-}

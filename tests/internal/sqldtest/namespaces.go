@@ -2,12 +2,12 @@ package sqldtest
 
 import (
 	"crypto/ed25519"
-	"encoding/base64"
 	"net/http"
 	"os"
 	"strconv"
 	"testing"
 
+	"github.com/gorm-libsql/libsql/internal/sqldjwt"
 	"github.com/stretchr/testify/require"
 )
 
@@ -22,6 +22,10 @@ type Options struct {
 	// namespaces sqld keeps loaded (its default is 100), so that tests
 	// can make it swap them with a few.
 	MaxActiveNamespaces int
+	// JWTKeyFile, when set, is the public key sqld checks tokens with
+	// (--auth-jwt-key-file), instead of the server's own key: Token's
+	// tokens are then refused.
+	JWTKeyFile string
 }
 
 // pickAdminPort chooses the admin API's port when namespaces are on.
@@ -75,7 +79,7 @@ func NewSigner() Signer {
 // PublicKey is the key as sqld's jwt_key takes it: the raw public key in
 // URL-safe base64.
 func (k Signer) PublicKey() string {
-	return base64.RawURLEncoding.EncodeToString(k.s.priv.Public().(ed25519.PublicKey))
+	return sqldjwt.PublicKeyBase64(k.s.priv.Public().(ed25519.PublicKey))
 }
 
 // Token returns a read-write token signed by the key, valid for an hour.

@@ -5,14 +5,9 @@ package sqldtest
 
 import (
 	"crypto/ed25519"
-	"crypto/x509"
 	"database/sql"
-	"encoding/base64"
-	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"github.com/gorm-libsql/libsql/internal/hrana"
 	"net"
 	"net/http"
 	"os"
@@ -23,6 +18,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gorm-libsql/libsql/internal/hrana"
+	"github.com/gorm-libsql/libsql/internal/sqldjwt"
 )
 
 // Server is a running sqld.
@@ -122,12 +120,16 @@ func StartWith(bin string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	der, err := x509.MarshalPKIXPublicKey(pub)
+	pubPEM, err := sqldjwt.PublicKeyPEM(pub)
 	if err != nil {
 		return nil, err
 	}
-	keyFile := filepath.Join(dir, "jwt.pem")
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600); err != nil {
+	if opts.JWTKeyFile != "" {
+		if pubPEM, err = os.ReadFile(opts.JWTKeyFile); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "jwt.pem"), pubPEM, 0o600); err != nil {
 		return nil, err
 	}
 	s := &Server{bin: bin, dir: dir, priv: priv, opts: opts}
@@ -269,7 +271,7 @@ func (s *Server) Token() string { return s.TokenExpiring(time.Now().Add(time.Hou
 
 // TokenExpiring returns a read-write token that expires at exp.
 func (s *Server) TokenExpiring(exp time.Time) string {
-	return s.sign(map[string]any{"a": "rw", "iat": time.Now().Unix(), "exp": exp.Unix()})
+	return sqldjwt.Sign(s.priv, sqldjwt.Claims{Access: sqldjwt.ReadWrite, IssuedAt: time.Now(), ExpiresAt: exp})
 }
 
 // ForeignToken returns a well-formed token signed by another key, which the
@@ -277,14 +279,6 @@ func (s *Server) TokenExpiring(exp time.Time) string {
 func ForeignToken() string {
 	_, priv, _ := ed25519.GenerateKey(nil)
 	return (&Server{priv: priv}).Token()
-}
-
-func (s *Server) sign(claims map[string]any) string {
-	enc := base64.RawURLEncoding
-	header := enc.EncodeToString([]byte(`{"alg":"EdDSA","typ":"JWT"}`))
-	body, _ := json.Marshal(claims)
-	signed := header + "." + enc.EncodeToString(body)
-	return signed + "." + enc.EncodeToString(ed25519.Sign(s.priv, []byte(signed)))
 }
 
 // Reset drops every table, view and trigger of the server's database, so

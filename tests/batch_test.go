@@ -20,9 +20,9 @@ type batchItem struct {
 	Name string `gorm:"uniqueIndex"`
 }
 
-// batchModes opens the server's database through a counting proxy in each
-// mode that sends a batch over the network.
-func batchModes(t *testing.T) map[string]func(t *testing.T) (*gorm.DB, *proxy.Proxy) {
+// countingModes opens the server's database through a counting proxy in
+// each mode that sends writes over the network, with the tables of models.
+func countingModes(t *testing.T, models ...any) map[string]func(t *testing.T) (*gorm.DB, *proxy.Proxy) {
 	srv := sqldtest.Require(t, server)
 	off := false
 	open := func(t *testing.T, replica string, ryw *bool) (*gorm.DB, *proxy.Proxy) {
@@ -33,7 +33,7 @@ func batchModes(t *testing.T) map[string]func(t *testing.T) (*gorm.DB, *proxy.Pr
 			cfg.Database = replica
 		}
 		db := open(t, cfg, nil)
-		require.NoError(t, db.AutoMigrate(&batchItem{}))
+		require.NoError(t, db.AutoMigrate(models...))
 		if replica != "" {
 			_, err := libsql.Sync(context.Background(), db)
 			require.NoError(t, err)
@@ -59,7 +59,7 @@ func batchModes(t *testing.T) map[string]func(t *testing.T) (*gorm.DB, *proxy.Pr
 // with ReadYourWrites; nothing at all for a batch refused before sending.
 func TestBatchRequestCounts(t *testing.T) {
 	syncCost := map[string]int64{"remote": 0, "replica": 2, "replica-no-ryw": 0}
-	for mode, openDB := range batchModes(t) {
+	for mode, openDB := range countingModes(t, &batchItem{}) {
 		t.Run(mode, func(t *testing.T) {
 			db, p := openDB(t)
 
@@ -133,7 +133,7 @@ func TestBatchRequestCounts(t *testing.T) {
 // TestBatchCancelledInFlight cancels a batch while its request is held by
 // the proxy: Batch returns at the deadline, and nothing is applied.
 func TestBatchCancelledInFlight(t *testing.T) {
-	for mode, openDB := range batchModes(t) {
+	for mode, openDB := range countingModes(t, &batchItem{}) {
 		t.Run(mode, func(t *testing.T) {
 			db, p := openDB(t)
 			p.SetLatency(2 * time.Second)

@@ -1,5 +1,5 @@
-// Package readme checks that every Go snippet of the README compiles as
-// pasted, so the front page cannot drift from the API.
+// Package readme checks that every Go snippet of the README and of docs/
+// compiles as pasted, so the documentation cannot drift from the API.
 package readme
 
 import (
@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -37,57 +38,91 @@ var importPaths = map[string]string{
 	"time":    "time",
 }
 
-// snippet is one ```go block of the README.
+// snippet is one ```go block of a Markdown file.
 type snippet struct {
-	line    int    // README line of the block's first code line
+	file    string // the file, relative to the repository root (slashes)
+	line    int    // line of the block's first code line in file
 	context string // declarations from its snippet-context comment
 	code    string
 }
 
-func TestReadmeSnippetsCompile(t *testing.T) {
-	readme, err := filepath.Abs(filepath.Join("..", "..", "README.md"))
+// markdownFiles are the files whose snippets are checked, relative to the
+// repository root: the README and every page of docs/, where the README's
+// internals moved.
+func markdownFiles(t *testing.T, root string) []string {
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
 	require.NoError(t, err)
-	snippets := readSnippets(t, readme)
-	require.NotEmpty(t, snippets, "no ```go block in %s", readme)
-	out, err := vetSnippets(t, readme, snippets)
+	files := []string{"README.md"}
+	for _, doc := range docs {
+		rel, err := filepath.Rel(root, doc)
+		require.NoError(t, err)
+		files = append(files, filepath.ToSlash(rel))
+	}
+	return files
+}
+
+func TestDocSnippetsCompile(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	require.NoError(t, err)
+	var snippets []snippet
+	for _, file := range markdownFiles(t, root) {
+		found := readSnippets(t, root, file)
+		if file == "README.md" {
+			require.NotEmpty(t, found, "no ```go block in README.md")
+		}
+		snippets = append(snippets, found...)
+	}
+	out, err := vetSnippets(t, root, snippets)
 	if err == nil {
 		return
 	}
 	failed := failedSnippets(out, snippets)
-	for _, line := range failed {
-		t.Errorf("README.md:%d: snippet does not compile", line)
+	for _, at := range failed {
+		t.Errorf("%s: snippet does not compile", at)
 	}
 	if len(failed) == 0 {
-		t.Errorf("go vet of the README snippets: %v", err)
+		t.Errorf("go vet of the snippets: %v", err)
 	}
 	t.Logf("go vet:\n%s", out)
 }
 
-// TestReadmeSnippetsCompileNamesBrokenSnippet keeps the check above able to
-// fail: a fragment using an undefined name is reported by its line, and only
-// it.
-func TestReadmeSnippetsCompileNamesBrokenSnippet(t *testing.T) {
+// TestMarkdownFilesCoverDocs keeps docs/ in the check: its pages hold what
+// moved out of the README, snippets included.
+func TestMarkdownFilesCoverDocs(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	require.NoError(t, err)
+	files := markdownFiles(t, root)
+	assert.Contains(t, files, "docs/architecture.md")
+	assert.Contains(t, files, "docs/benchmarks.md")
+}
+
+// TestDocSnippetsCompileNamesBrokenSnippet keeps the check above able to
+// fail: a fragment using an undefined name is reported by its file and
+// line, and only it, though another file has a snippet on the same line.
+func TestDocSnippetsCompileNamesBrokenSnippet(t *testing.T) {
 	snippets := []snippet{
-		{line: 3, context: "var db *gorm.DB", code: "err := db.Exec(\"vacuum\").Error\n"},
-		{line: 9, code: "n := undefinedName + 1\n"},
-		{line: 20, code: "func ping() error { return fmt.Errorf(\"ping\") }\n"},
+		{file: "README.md", line: 3, context: "var db *gorm.DB", code: "err := db.Exec(\"vacuum\").Error\n"},
+		{file: "README.md", line: 9, code: "n := 1\n"},
+		{file: "docs/guide.md", line: 9, code: "n := undefinedName + 1\n"},
+		{file: "docs/guide.md", line: 20, code: "func ping() error { return fmt.Errorf(\"ping\") }\n"},
 	}
-	out, err := vetSnippets(t, filepath.Join(t.TempDir(), "README.md"), snippets)
+	out, err := vetSnippets(t, t.TempDir(), snippets)
 	require.Error(t, err)
-	require.Equal(t, []int{9}, failedSnippets(out, snippets), "go vet:\n%s", out)
-	require.Contains(t, string(out), "README.md:9: undefined: undefinedName")
+	require.Equal(t, []string{"docs/guide.md:9"}, failedSnippets(out, snippets), "go vet:\n%s", out)
+	require.Contains(t, string(out), filepath.FromSlash("docs/guide.md")+":9: undefined: undefinedName")
 }
 
 // vetSnippets runs go vet on snippets, each a package of a temporary module,
-// and returns its output. readme is the README's absolute path.
-func vetSnippets(t *testing.T, readme string, snippets []snippet) ([]byte, error) {
+// and returns its output. root is the absolute path their files are
+// relative to.
+func vetSnippets(t *testing.T, root string, snippets []snippet) ([]byte, error) {
 	module := t.TempDir()
 	writeModule(t, module)
 	for _, s := range snippets {
 		dir := filepath.Join(module, s.dir())
 		require.NoError(t, os.Mkdir(dir, 0o755))
-		src, err := s.file(readme)
-		require.NoError(t, err, "README.md:%d: snippet does not parse", s.line)
+		src, err := s.source(filepath.Join(root, filepath.FromSlash(s.file)))
+		require.NoError(t, err, "%s: snippet does not parse", s.at())
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "snippet.go"), src, 0o644))
 	}
 	cmd := exec.Command("go", "vet", "./...")
@@ -97,24 +132,34 @@ func vetSnippets(t *testing.T, readme string, snippets []snippet) ([]byte, error
 	return cmd.CombinedOutput()
 }
 
-// failedSnippets returns the README lines of the snippets whose package the
-// go vet output out reports.
-func failedSnippets(out []byte, snippets []snippet) []int {
-	var failed []int
+// failedSnippets returns where the snippets are (file:line) whose package
+// the go vet output out reports.
+func failedSnippets(out []byte, snippets []snippet) []string {
+	var failed []string
 	for _, s := range snippets {
 		if bytes.Contains(out, []byte("# snippets/"+s.dir()+"\n")) {
-			failed = append(failed, s.line)
+			failed = append(failed, s.at())
 		}
 	}
 	return failed
 }
 
-// dir is the snippet's package directory in the temporary module.
-func (s snippet) dir() string { return fmt.Sprintf("l%d", s.line) }
+// at is file:line of the snippet.
+func (s snippet) at() string { return fmt.Sprintf("%s:%d", s.file, s.line) }
 
-// readSnippets returns the ```go blocks of the README at path, in order.
-func readSnippets(t *testing.T, path string) []snippet {
-	f, err := os.Open(path)
+// notIdent matches what a package directory name cannot hold.
+var notIdent = regexp.MustCompile(`[^a-z0-9]+`)
+
+// dir is the snippet's package directory in the temporary module, unique
+// across files.
+func (s snippet) dir() string {
+	return fmt.Sprintf("%s_l%d", notIdent.ReplaceAllString(strings.ToLower(strings.TrimSuffix(s.file, ".md")), "_"), s.line)
+}
+
+// readSnippets returns the ```go blocks of file (relative to root), in
+// order.
+func readSnippets(t *testing.T, root, file string) []snippet {
+	f, err := os.Open(filepath.Join(root, filepath.FromSlash(file)))
 	require.NoError(t, err)
 	defer f.Close()
 	var (
@@ -128,10 +173,10 @@ func readSnippets(t *testing.T, path string) []snippet {
 		text := scanner.Text()
 		switch {
 		case current == nil && strings.TrimSpace(text) == "```go":
-			current = &snippet{line: line + 1}
+			current = &snippet{file: file, line: line + 1}
 			if rest, ok := strings.CutPrefix(strings.TrimSpace(previous), contextMarker); ok {
 				decls, closed := strings.CutSuffix(rest, "-->")
-				require.True(t, closed, "README.md:%d: %s comment not closed on its line", line-1, contextMarker)
+				require.True(t, closed, "%s:%d: %s comment not closed on its line", file, line-1, contextMarker)
 				current.context = strings.TrimSpace(decls)
 			}
 			code.Reset()
@@ -146,29 +191,29 @@ func readSnippets(t *testing.T, path string) []snippet {
 	}
 	require.NoError(t, scanner.Err())
 	if current != nil {
-		t.Fatalf("README.md:%d: ```go block not closed", current.line)
+		t.Fatalf("%s: ```go block not closed", current.at())
 	}
 	return snippets
 }
 
-// file returns the snippet as a Go source file: as is when it has a package
-// clause; otherwise in package snippet, its statements (if it is a fragment)
-// wrapped in a function, after its context declarations and the imports it
-// names. A //line comment makes errors name readme (an absolute path) and
-// the snippet's line in it.
-func (s snippet) file(readme string) ([]byte, error) {
+// source returns the snippet as a Go source file: as is when it has a
+// package clause; otherwise in package snippet, its statements (if it is a
+// fragment) wrapped in a function, after its context declarations and the
+// imports it names. A //line comment makes errors name path (the snippet's
+// file, absolute) and the snippet's line in it.
+func (s snippet) source(path string) ([]byte, error) {
 	if _, err := parser.ParseFile(token.NewFileSet(), "", s.code, parser.PackageClauseOnly); err == nil {
-		return fmt.Appendf(nil, "//line %s:%d\n%s", readme, s.line, s.code), nil
+		return fmt.Appendf(nil, "//line %s:%d\n%s", path, s.line, s.code), nil
 	}
 	var body string
 	if _, err := parser.ParseFile(token.NewFileSet(), "", "package snippet\n"+s.code, parser.SkipObjectResolution); err == nil {
-		body = fmt.Sprintf("//line %s:%d\n%s", readme, s.line, s.code)
+		body = fmt.Sprintf("//line %s:%d\n%s", path, s.line, s.code)
 	} else {
 		uses, err := definedNames(s.code)
 		if err != nil {
 			return nil, err
 		}
-		body = fmt.Sprintf("func snippet() {\n//line %s:%d\n%s\n%s}\n", readme, s.line, s.code, uses)
+		body = fmt.Sprintf("func snippet() {\n//line %s:%d\n%s\n%s}\n", path, s.line, s.code, uses)
 	}
 	src := "package snippet\n\n" + s.context + "\n\n" + body
 	imports, err := importsOf(src)

@@ -1,7 +1,7 @@
 // Package driver is the database/sql driver behind the dialect's local mode:
 // it calls the SQLite C API compiled into libSQL's static library directly,
-// so that it owns how values are bound and decoded (see the README's "How
-// the driver layer works"). The rules for values, times, result codes and
+// so that it owns how values are bound and decoded (see "How the driver
+// layer works, and why" in docs/architecture.md). The rules for values, times, result codes and
 // batches it shares with the remote driver live in internal/sqlite.
 //
 // The engine needs cgo and one of the platforms go-libsql ships the library

@@ -4,7 +4,7 @@
 // dialect, and plain database/sql on go-libsql's own driver (the engine's
 // floor) and on the dialect's internal driver. mattn/go-sqlite3 cannot be
 // linked beside libSQL, so its backends live in tests/bench/cmd/bench-mattn.
-// Run it through benchtable; see the README's benchmark section.
+// Run it through benchtable; see docs/benchmarks.md.
 package main
 
 import (

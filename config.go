@@ -2,6 +2,7 @@ package libsql
 
 import (
 	"context"
+	"crypto/tls"
 	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
@@ -117,6 +118,16 @@ type Config struct {
 	// The rows of a read stream in, so it caps one row there, not the
 	// result. Default 64 MiB.
 	MaxResponseBytes int64
+	// TLSConfig, when set, configures TLS to the server of a libsql:// or
+	// https:// URL (remote mode and embedded replicas): RootCAs to trust a
+	// server whose certificate this machine's roots do not, Certificates
+	// for a server that asks for a client certificate (mTLS). Every
+	// connection the dialect makes to the server uses it: statements,
+	// a replica's sync, the tenants package's admin API requests. It is
+	// cloned, never changed. The connect and request timeouts and the
+	// refusal of redirects still apply, which is why there is no hook for
+	// a whole *http.Client.
+	TLSConfig *tls.Config
 }
 
 // Mode is how a Config reaches its database.
@@ -253,9 +264,15 @@ func (c Config) validate(mode Mode) error {
 		}
 	}
 	if mode != ModeLocal {
-		if _, err := hrana.BaseURL(c.URL); err != nil {
+		base, err := hrana.BaseURL(c.URL)
+		if err != nil {
 			return err
 		}
+		if c.TLSConfig != nil && !strings.HasPrefix(base, "https:") {
+			return errors.New("libsql: TLSConfig is set, but the URL's scheme speaks plain HTTP, without TLS; use libsql:// or https://, or remove TLSConfig")
+		}
+	} else if c.TLSConfig != nil {
+		return errors.New("libsql: TLSConfig applies to the connections to a server (URL set), but this config names only a local file; remove it, or set URL")
 	} else if c.RemoteEncryptionKey != "" {
 		return errors.New("libsql: RemoteEncryptionKey is the key of a database encrypted on the server, but this config names only a local file; use EncryptionKey to encrypt a local file, or set URL too")
 	}
@@ -348,7 +365,7 @@ func (c Config) limits() (hrana.Limits, error) {
 	if c.MaxResponseBytes < 0 {
 		return hrana.Limits{}, fmt.Errorf("libsql: MaxResponseBytes %d is negative", c.MaxResponseBytes)
 	}
-	return hrana.Limits{ConnectTimeout: c.ConnectTimeout, RequestTimeout: c.RequestTimeout, MaxResponseBytes: c.MaxResponseBytes}, nil
+	return hrana.Limits{ConnectTimeout: c.ConnectTimeout, RequestTimeout: c.RequestTimeout, MaxResponseBytes: c.MaxResponseBytes, TLSConfig: c.TLSConfig}, nil
 }
 
 // warnCleartextToken logs, once per Open, that the token would cross the

@@ -52,7 +52,8 @@ type SQLDConfig struct {
 	ReplicaDir string
 	// Template is what every tenant opens with: TxLock,
 	// KeepDefaultTransactions and the network limits apply (the admin API
-	// requests are bounded by its ConnectTimeout and RequestTimeout too),
+	// requests are bounded by its ConnectTimeout and RequestTimeout too,
+	// and use its TLSConfig),
 	// and with ReplicaDir the replica's settings (SyncInterval,
 	// ReadYourWrites, EncryptionKey, BusyTimeout...); Database, URL,
 	// Namespace and Conn must be empty.
@@ -132,7 +133,7 @@ func NewSQLDNamespaces(cfg SQLDConfig) (*SQLDNamespaces, error) {
 		cfg.AdminTimeout = DefaultAdminTimeout
 	}
 	cfg.Template.Pragmas = append([]string(nil), tpl.Pragmas...)
-	limits := hrana.Limits{ConnectTimeout: tpl.ConnectTimeout, RequestTimeout: tpl.RequestTimeout, MaxResponseBytes: tpl.MaxResponseBytes}.WithDefaults()
+	limits := hrana.Limits{ConnectTimeout: tpl.ConnectTimeout, RequestTimeout: tpl.RequestTimeout, MaxResponseBytes: tpl.MaxResponseBytes, TLSConfig: tpl.TLSConfig}.WithDefaults()
 	return &SQLDNamespaces{
 		cfg:    cfg,
 		limits: limits,

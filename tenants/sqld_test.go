@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gorm-libsql/libsql"
+	"github.com/gorm-libsql/libsql/internal/hranatest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -133,4 +134,24 @@ func TestNewSQLDNamespaces(t *testing.T) {
 		assert.ErrorIs(t, err, ErrNotFound)
 		assert.Equal(t, gorm.Config{}, *cfg, "Open copies the caller's gorm.Config")
 	})
+}
+
+// The admin API client uses the template's TLSConfig: a server trusted
+// only through it, which asks for a client certificate.
+func TestSQLDAdminTLSConfig(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`{"block_reads":false,"block_writes":false,"block_reason":null,"jwt_key":null}`))
+	}))
+	defer srv.Close()
+	trusted := hranatest.StartTLS(t, srv, true)
+	ok, err := sqldStore(t, srv.URL, libsql.Config{TLSConfig: trusted}).Exists(context.Background(), "acme")
+	require.NoError(t, err)
+	assert.True(t, ok)
+
+	noCert := trusted.Clone()
+	noCert.Certificates = nil
+	for name, tpl := range map[string]libsql.Config{"no client certificate": {TLSConfig: noCert}, "no TLSConfig": {}} {
+		_, err = sqldStore(t, srv.URL, tpl).Exists(context.Background(), "acme")
+		assert.Error(t, err, name)
+	}
 }

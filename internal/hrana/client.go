@@ -3,6 +3,7 @@ package hrana
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -219,7 +220,22 @@ func (c *client) transportError(ctx context.Context, err error) error {
 	if errors.As(err, &ne) && ne.Timeout() {
 		return &unreachableError{msg: "the server did not answer in time", err: ne}
 	}
-	return &unreachableError{msg: "cannot reach the server: " + c.redact(innermost(err).Error()), err: err}
+	return &unreachableError{msg: "cannot reach the server: " + c.redact(innermost(err).Error()) + tlsHint(err), err: err}
+}
+
+// tlsHint says which setting a failed TLS handshake calls for, or "".
+func tlsHint(err error) string {
+	var unknown x509.UnknownAuthorityError
+	if errors.As(err, &unknown) {
+		return "; this machine does not trust the authority that signed the server's certificate: give its CA in Config.TLSConfig.RootCAs"
+	}
+	// The server's alert (TLS 1.3 certificate_required, 1.2
+	// bad_certificate) reaches the client as a bare "remote error".
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "remote error" && strings.Contains(op.Err.Error(), "certificate") {
+		return "; the server refused the TLS handshake over the client certificate: give the one it accepts in Config.TLSConfig.Certificates"
+	}
+	return ""
 }
 
 // unsentError is the transport error of a request that never left: no

@@ -142,6 +142,7 @@ func Open(opts Options) (*Replica, error) {
 		Namespace:      opts.Namespace,
 		ConnectTimeout: limits.ConnectTimeout,
 		RequestTimeout: limits.RequestTimeout,
+		TLSConfig:      limits.TLSConfig,
 	})
 	if err != nil {
 		return nil, err

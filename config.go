@@ -303,6 +303,52 @@ func (c Config) validate(mode Mode) error {
 	return nil
 }
 
+// Connector checks c (Validate) and opens its database as a database/sql
+// connector, in any mode, for code that uses database/sql without GORM
+// (sqlc, hand-written queries): sql.OpenDB(connector). It is what the
+// dialector opens, with the same driver and behaviour (decoding, errors,
+// timeouts, a replica's routing and sync). It implements io.Closer, which
+// sql.DB.Close calls: that closes the local file, or the HTTP
+// connections, or the embedded replica with its background sync and sync
+// forwarder. Conn must be empty. With no GORM logger to use, the warning of
+// a token sent unencrypted and a replica's failed background syncs are
+// logged through GORM's default logger (logger.Default, standard output).
+// On a replica, ExecContext(ctx, "sync") syncs, as db.Exec("sync") does
+// with GORM.
+func (c Config) Connector() (sqldriver.Connector, error) {
+	if c.Conn != nil {
+		return nil, errors.New("libsql: Config.Conn is a pool already; Connector opens one from the other fields")
+	}
+	return c.connector(logger.Default)
+}
+
+// connector checks c and opens the connector of its mode; log gets its
+// warnings and a replica's failed background syncs.
+func (c Config) connector(log logger.Interface) (sqldriver.Connector, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	mode, err := c.Mode()
+	if err != nil {
+		return nil, err
+	}
+	if mode != ModeLocal {
+		c.warnCleartextToken(log)
+	}
+	switch mode {
+	case ModeRemote:
+		return c.remoteConnector()
+	case ModeEmbeddedReplica:
+		return c.replicaConnector(log)
+	}
+	// Validate checked the local options.
+	opts, err := c.localOptions()
+	if err != nil {
+		return nil, err
+	}
+	return driver.NewConnector(opts)
+}
+
 func (c Config) remoteConnector() (sqldriver.Connector, error) {
 	limits, err := c.limits()
 	if err != nil {

@@ -392,7 +392,7 @@ func (c Config) replicaConnector(log logger.Interface) (sqldriver.Connector, err
 		Namespace:           c.Namespace,
 		OnSyncError: func(err error) {
 			if log != nil {
-				log.Error(context.Background(), "libsql: background sync failed: %v", err)
+				logSyncFailure(log, err)
 			}
 		},
 	})

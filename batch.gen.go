@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"github.com/gorm-libsql/libsql/internal/sqltext"
 	"gorm.io/gorm"
@@ -65,7 +66,7 @@ func Batch(ctx context.Context, db *gorm.DB, build func(b *gorm.DB) error) ([]Ba
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
-		return nil, fmt.Errorf("libsql: Batch needs the database's *sql.DB: %w", err)
+		return nil, errmsg.Wrap(err, "libsql: Batch needs the database's *sql.DB")
 	}
 	rec := &recorder{}
 	b := db.Session(&gorm.Session{Context: ctx, SkipDefaultTransaction: true})
@@ -108,7 +109,7 @@ func Batch(ctx context.Context, db *gorm.DB, build func(b *gorm.DB) error) ([]Ba
 			out[i].LastInsertID = results[i].LastID
 		}
 		if ferr := o.fill(results[i]); ferr != nil && fillErr == nil {
-			fillErr = fmt.Errorf("libsql: the batch was applied, but filling the result of statement %d into its model failed: %w", i, ferr)
+			fillErr = errmsg.Wrap(ferr, "libsql: the batch was applied, but filling the result of statement %d into its model failed", i)
 		}
 	}
 	return out, errors.Join(err, fillErr)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"github.com/gorm-libsql/libsql/internal/replica"
 	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"github.com/gorm-libsql/libsql/internal/sqltext"
@@ -323,7 +324,7 @@ func (r *recorder) finish() ([]*operation, error) {
 	var ops []*operation
 	for i, op := range r.ops {
 		if op.tx.Error != nil {
-			return nil, fmt.Errorf("libsql: operation %d of the batch failed before anything was sent: %w", i, op.tx.Error)
+			return nil, errmsg.Wrap(op.tx.Error, "libsql: operation %d of the batch failed before anything was sent", i)
 		}
 		if op.recorded {
 			ops = append(ops, op)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"github.com/gorm-libsql/libsql/internal/hrana"
 	"github.com/gorm-libsql/libsql/internal/replica"
 	"github.com/gorm-libsql/libsql/internal/sqlite"
@@ -286,7 +287,7 @@ func (c Config) validate(mode Mode) error {
 			return errors.New("libsql: Namespace names a namespace of the sqld at URL, but this config names only a local database; remove Namespace, or set URL")
 		}
 		if err := hrana.CheckNamespace(c.Namespace); err != nil {
-			return fmt.Errorf("libsql: Namespace %q: %w", c.Namespace, err)
+			return errmsg.Wrap(err, "libsql: Namespace %q", c.Namespace)
 		}
 	}
 	if mode != ModeEmbeddedReplica {

@@ -91,15 +91,15 @@ func TestNewSQLDNamespaces(t *testing.T) {
 	srv := adminServer(t, 404, "")
 	t.Run("Refused", func(t *testing.T) {
 		for want, cfg := range map[string]SQLDConfig{
-			"AdminURL is empty":                               {URL: srv.URL},
-			"unknown URL scheme":                              {URL: "ftp://x", AdminURL: srv.URL},
-			"must not set Database":                           {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{Database: "x.db"}},
-			"must not set Database, URL, Namespace":           {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{Namespace: "x"}},
-			"invalid tenant name":                             {URL: srv.URL, AdminURL: srv.URL, Catalog: "Bad_Catalog"},
-			"set ReplicaDir too":                              {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{SyncInterval: time.Second}},
-			"BusyTimeout applies":                             {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{BusyTimeout: time.Second}},
-			"ConnectTimeout":                                  {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{ConnectTimeout: -1}},
-			"SQLDConfig.AdminURL: libsql: unknown URL scheme": {URL: srv.URL, AdminURL: "ftp://127.0.0.1:9090"},
+			"AdminURL is empty":                       {URL: srv.URL},
+			"unknown URL scheme":                      {URL: "ftp://x", AdminURL: srv.URL},
+			"must not set Database":                   {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{Database: "x.db"}},
+			"must not set Database, URL, Namespace":   {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{Namespace: "x"}},
+			"invalid tenant name":                     {URL: srv.URL, AdminURL: srv.URL, Catalog: "Bad_Catalog"},
+			"set ReplicaDir too":                      {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{SyncInterval: time.Second}},
+			"BusyTimeout applies":                     {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{BusyTimeout: time.Second}},
+			"ConnectTimeout":                          {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{ConnectTimeout: -1}},
+			"SQLDConfig.AdminURL: unknown URL scheme": {URL: srv.URL, AdminURL: "ftp://127.0.0.1:9090"},
 		} {
 			_, err := NewSQLDNamespaces(cfg)
 			assert.ErrorContains(t, err, want)
@@ -154,4 +154,10 @@ func TestSQLDAdminTLSConfig(t *testing.T) {
 		_, err = sqldStore(t, srv.URL, tpl).Exists(context.Background(), "acme")
 		assert.Error(t, err, name)
 	}
+}
+
+func TestSQLDConfigErrorNamesThePackageOnce(t *testing.T) {
+	_, err := NewSQLDNamespaces(SQLDConfig{URL: "http://127.0.0.1:1", AdminURL: "http://127.0.0.1:2", Template: libsql.Config{ConnectTimeout: -1}})
+	require.Error(t, err)
+	assert.Equal(t, "tenants: SQLDConfig: ConnectTimeout -1ns is negative", err.Error())
 }

@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 )
 
 // ErrAuth is matched (errors.Is) by every error caused by the server
@@ -94,7 +96,7 @@ func (c *client) send(ctx context.Context, base string, req *pipelineRequest) (*
 func (c *client) post(ctx context.Context, base, path string, body any) (*http.Response, error) {
 	data, err := json.Marshal(body)
 	if err != nil {
-		return nil, fmt.Errorf("libsql: encode request: %w", err)
+		return nil, errmsg.Wrap(err, "libsql: encode request")
 	}
 	if base == "" {
 		base = c.base
@@ -214,7 +216,7 @@ func (c *client) transportError(ctx context.Context, err error) error {
 		return &unreachableError{msg: timeout.Error(), err: context.DeadlineExceeded}
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return fmt.Errorf("libsql: request to the server abandoned: %w", ctxErr)
+		return errmsg.Wrap(ctxErr, "libsql: request to the server abandoned")
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {

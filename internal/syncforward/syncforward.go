@@ -47,6 +47,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"github.com/gorm-libsql/libsql/internal/hrana"
 )
 
@@ -130,7 +131,7 @@ func Start(opts Options) (*Forwarder, error) {
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("libsql: sync forwarder: %w", err)
+		return nil, errmsg.Wrap(err, "libsql: sync forwarder")
 	}
 	transport := hrana.Limits{ConnectTimeout: opts.ConnectTimeout, TLSConfig: opts.TLSConfig}.Transport()
 	// Never through an environment proxy: the calls carry the token and

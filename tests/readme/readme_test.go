@@ -35,6 +35,7 @@ var importPaths = map[string]string{
 	"errors":  "errors",
 	"fmt":     "fmt",
 	"time":    "time",
+	"sql":     "database/sql",
 }
 
 // snippet is one ```go block of the README.

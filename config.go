@@ -2,6 +2,7 @@ package libsql
 
 import (
 	"context"
+	"crypto/tls"
 	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"github.com/gorm-libsql/libsql/internal/hrana"
 	"github.com/gorm-libsql/libsql/internal/replica"
 	"github.com/gorm-libsql/libsql/internal/sqlite"
@@ -117,6 +119,16 @@ type Config struct {
 	// The rows of a read stream in, so it caps one row there, not the
 	// result. Default 64 MiB.
 	MaxResponseBytes int64
+	// TLSConfig, when set, configures TLS to the server of a libsql:// or
+	// https:// URL (remote mode and embedded replicas): RootCAs to trust a
+	// server whose certificate this machine's roots do not, Certificates
+	// for a server that asks for a client certificate (mTLS). Every
+	// connection the dialect makes to the server uses it: statements,
+	// a replica's sync, the tenants package's admin API requests. It is
+	// cloned, never changed. The connect and request timeouts and the
+	// refusal of redirects still apply, which is why there is no hook for
+	// a whole *http.Client.
+	TLSConfig *tls.Config
 }
 
 // Mode is how a Config reaches its database.
@@ -253,9 +265,15 @@ func (c Config) validate(mode Mode) error {
 		}
 	}
 	if mode != ModeLocal {
-		if _, err := hrana.BaseURL(c.URL); err != nil {
+		base, err := hrana.BaseURL(c.URL)
+		if err != nil {
 			return err
 		}
+		if c.TLSConfig != nil && !strings.HasPrefix(base, "https:") {
+			return errors.New("libsql: TLSConfig is set, but the URL's scheme speaks plain HTTP, without TLS; use libsql:// or https://, or remove TLSConfig")
+		}
+	} else if c.TLSConfig != nil {
+		return errors.New("libsql: TLSConfig applies to the connections to a server (URL set), but this config names only a local file; remove it, or set URL")
 	} else if c.RemoteEncryptionKey != "" {
 		return errors.New("libsql: RemoteEncryptionKey is the key of a database encrypted on the server, but this config names only a local file; use EncryptionKey to encrypt a local file, or set URL too")
 	}
@@ -269,7 +287,7 @@ func (c Config) validate(mode Mode) error {
 			return errors.New("libsql: Namespace names a namespace of the sqld at URL, but this config names only a local database; remove Namespace, or set URL")
 		}
 		if err := hrana.CheckNamespace(c.Namespace); err != nil {
-			return fmt.Errorf("libsql: Namespace %q: %w", c.Namespace, err)
+			return errmsg.Wrap(err, "libsql: Namespace %q", c.Namespace)
 		}
 	}
 	if mode != ModeEmbeddedReplica {
@@ -284,6 +302,52 @@ func (c Config) validate(mode Mode) error {
 		return fmt.Errorf("libsql: SyncInterval %s is negative", c.SyncInterval)
 	}
 	return nil
+}
+
+// Connector checks c (Validate) and opens its database as a database/sql
+// connector, in any mode, for code that uses database/sql without GORM
+// (sqlc, hand-written queries): sql.OpenDB(connector). It is what the
+// dialector opens, with the same driver and behaviour (decoding, errors,
+// timeouts, a replica's routing and sync). It implements io.Closer, which
+// sql.DB.Close calls: that closes the local file, or the HTTP
+// connections, or the embedded replica with its background sync and sync
+// forwarder. Conn must be empty. With no GORM logger to use, the warning of
+// a token sent unencrypted and a replica's failed background syncs are
+// logged through GORM's default logger (logger.Default, standard output).
+// On a replica, ExecContext(ctx, "sync") syncs, as db.Exec("sync") does
+// with GORM.
+func (c Config) Connector() (sqldriver.Connector, error) {
+	if c.Conn != nil {
+		return nil, errors.New("libsql: Config.Conn is a pool already; Connector opens one from the other fields")
+	}
+	return c.connector(logger.Default)
+}
+
+// connector checks c and opens the connector of its mode; log gets its
+// warnings and a replica's failed background syncs.
+func (c Config) connector(log logger.Interface) (sqldriver.Connector, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	mode, err := c.Mode()
+	if err != nil {
+		return nil, err
+	}
+	if mode != ModeLocal {
+		c.warnCleartextToken(log)
+	}
+	switch mode {
+	case ModeRemote:
+		return c.remoteConnector()
+	case ModeEmbeddedReplica:
+		return c.replicaConnector(log)
+	}
+	// Validate checked the local options.
+	opts, err := c.localOptions()
+	if err != nil {
+		return nil, err
+	}
+	return driver.NewConnector(opts)
 }
 
 func (c Config) remoteConnector() (sqldriver.Connector, error) {
@@ -329,7 +393,7 @@ func (c Config) replicaConnector(log logger.Interface) (sqldriver.Connector, err
 		Namespace:           c.Namespace,
 		OnSyncError: func(err error) {
 			if log != nil {
-				log.Error(context.Background(), "libsql: background sync failed: %v", err)
+				logSyncFailure(log, err)
 			}
 		},
 	})
@@ -348,7 +412,7 @@ func (c Config) limits() (hrana.Limits, error) {
 	if c.MaxResponseBytes < 0 {
 		return hrana.Limits{}, fmt.Errorf("libsql: MaxResponseBytes %d is negative", c.MaxResponseBytes)
 	}
-	return hrana.Limits{ConnectTimeout: c.ConnectTimeout, RequestTimeout: c.RequestTimeout, MaxResponseBytes: c.MaxResponseBytes}, nil
+	return hrana.Limits{ConnectTimeout: c.ConnectTimeout, RequestTimeout: c.RequestTimeout, MaxResponseBytes: c.MaxResponseBytes, TLSConfig: c.TLSConfig}, nil
 }
 
 // warnCleartextToken logs, once per Open, that the token would cross the

@@ -83,7 +83,7 @@ func (d *Dialector) Initialize(db *gorm.DB) error {
 	if d.Conn != nil {
 		db.ConnPool = d.Conn
 	} else {
-		connector, err := d.connector(db)
+		connector, err := d.Config.connector(db.Logger)
 		if err != nil {
 			return err
 		}
@@ -117,31 +117,6 @@ func (d *Dialector) Initialize(db *gorm.DB) error {
 		}
 	}
 	return nil
-}
-
-func (d *Dialector) connector(db *gorm.DB) (sqldriver.Connector, error) {
-	mode, err := d.Config.Mode()
-	if err != nil {
-		return nil, err
-	}
-	if err := d.Config.Validate(); err != nil {
-		return nil, err
-	}
-	if mode != ModeLocal {
-		d.Config.warnCleartextToken(db.Logger)
-	}
-	switch mode {
-	case ModeRemote:
-		return d.Config.remoteConnector()
-	case ModeEmbeddedReplica:
-		return d.Config.replicaConnector(db.Logger)
-	}
-	// Mode returns one of the three modes or an error.
-	opts, err := d.Config.localOptions()
-	if err != nil {
-		return nil, err
-	}
-	return driver.NewConnector(opts)
 }
 
 var journalModes = map[string]bool{"DELETE": true, "TRUNCATE": true, "PERSIST": true, "MEMORY": true, "WAL": true, "OFF": true}

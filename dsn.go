@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 )
 
 // ParseDSN reads a data source name into a Config.
@@ -226,7 +228,7 @@ func parseLocalDSN(dsn string) (Config, error) {
 func parseRemoteDSN(dsn string) (Config, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
-		return Config{}, fmt.Errorf("libsql: DSN is not a valid URL: %w", redactURLError(err))
+		return Config{}, errmsg.Wrap(redactURLError(err), "libsql: DSN is not a valid URL")
 	}
 	if u.Fragment != "" || strings.HasSuffix(dsn, "#") {
 		// A '#' in a token or key would silently cut it short.
@@ -293,9 +295,9 @@ func (c *Config) setParams(rawQuery string, f dsnForm) (url.Values, error) {
 		}
 		if err := s.p.set(c, s.value); err != nil {
 			if s.p.secret {
-				return nil, fmt.Errorf("libsql: DSN %s: %w", s.key, err)
+				return nil, errmsg.Wrap(err, "libsql: DSN %s", s.key)
 			}
-			return nil, fmt.Errorf("libsql: DSN %s=%q: %w", s.key, s.value, err)
+			return nil, errmsg.Wrap(err, "libsql: DSN %s=%q", s.key, s.value)
 		}
 	}
 	return passOn, nil

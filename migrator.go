@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
@@ -136,7 +137,7 @@ func (m Migrator) run(fkOff bool, fn func(Migrator) error) error {
 	}()
 	err = db.Transaction(body)
 	if restoreErr := db.Session(&gorm.Session{NewDB: true}).Exec("PRAGMA foreign_keys = ON").Error; restoreErr != nil {
-		return errors.Join(err, fmt.Errorf("libsql: turning foreign keys back on: %w", restoreErr))
+		return errors.Join(err, errmsg.Wrap(restoreErr, "libsql: turning foreign keys back on"))
 	}
 	restored = true
 	return err
@@ -160,7 +161,7 @@ func (m Migrator) checkForeignKeys(s *session) error {
 			Parent string
 		}
 		if err := m.DB.Raw(`SELECT "table" AS "table", rowid, parent FROM pragma_foreign_key_check(?)`, t).Scan(&violations).Error; err != nil {
-			return fmt.Errorf("libsql: foreign key check of table %s: %w", t, err)
+			return errmsg.Wrap(err, "libsql: foreign key check of table %s", t)
 		}
 		if len(violations) > 0 {
 			v := violations[0]
@@ -242,7 +243,7 @@ func (m Migrator) DropTable(values ...any) error {
 			if err := m.RunWithValue(values[i], func(stmt *gorm.Statement) error {
 				children, err := m.referencing(stmt.Table, false)
 				if err != nil {
-					return fmt.Errorf("libsql: dropping table %s: %w", stmt.Table, err)
+					return errmsg.Wrap(err, "libsql: dropping table %s", stmt.Table)
 				}
 				if err := m.requireForeignKeysOff(stmt.Table, "dropped", children); err != nil {
 					return err
@@ -270,7 +271,7 @@ func (m Migrator) HasTable(value any) bool {
 func (m Migrator) RenameTable(oldName, newName any) error {
 	return m.run(false, func(m Migrator) error {
 		if err := m.Migrator.RenameTable(oldName, newName); err != nil {
-			return fmt.Errorf("libsql: renaming table %v to %v: %w", tableName(oldName), tableName(newName), err)
+			return errmsg.Wrap(err, "libsql: renaming table %v to %v", tableName(oldName), tableName(newName))
 		}
 		return nil
 	})
@@ -323,7 +324,7 @@ func (m Migrator) AddColumn(value any, name string) error {
 			return nil
 		}
 		if err := m.DB.Exec("ALTER TABLE ? ADD COLUMN ? ?", m.CurrentTable(stmt), identExpr(f.DBName), m.FullDataTypeOf(f)).Error; err != nil {
-			return fmt.Errorf("libsql: adding column %s.%s: %w", stmt.Table, f.DBName, err)
+			return errmsg.Wrap(err, "libsql: adding column %s.%s", stmt.Table, f.DBName)
 		}
 		if f.Unique {
 			return m.CreateConstraint(value, m.DB.NamingStrategy.UniqueName(stmt.Table, f.DBName))
@@ -379,7 +380,7 @@ func (m Migrator) DropColumn(value any, name string) error {
 			// SQLite refuses to drop an indexed column: rebuild at once
 			// rather than log a failed statement.
 			if err := def.DropColumn(col); err != nil {
-				return fmt.Errorf("libsql: dropping column %s.%s: %w", stmt.Table, col, err)
+				return errmsg.Wrap(err, "libsql: dropping column %s.%s", stmt.Table, col)
 			}
 			return m.rebuild(stmt.Table, def, col)
 		}
@@ -395,10 +396,10 @@ func (m Migrator) DropColumn(value any, name string) error {
 			return err
 		}
 		if msg := nativeErr.Error(); strings.Contains(msg, "error in view") || strings.Contains(msg, "error in trigger") {
-			return fmt.Errorf("libsql: dropping column %s.%s: a view or trigger uses it: %w", stmt.Table, col, nativeErr)
+			return errmsg.Wrap(nativeErr, "libsql: dropping column %s.%s: a view or trigger uses it", stmt.Table, col)
 		}
 		if err := def.DropColumn(col); err != nil {
-			return fmt.Errorf("libsql: dropping column %s.%s: %w", stmt.Table, col, err)
+			return errmsg.Wrap(err, "libsql: dropping column %s.%s", stmt.Table, col)
 		}
 		return m.rebuild(stmt.Table, def, col)
 	})
@@ -444,7 +445,7 @@ func (m Migrator) AlterColumn(value any, field string) error {
 		}
 		want, err := ddl.ParseColumn(f.DBName, m.FullDataTypeOf(f).SQL)
 		if err != nil {
-			return fmt.Errorf("libsql: column %s.%s: %w", stmt.Table, f.DBName, err)
+			return errmsg.Wrap(err, "libsql: column %s.%s", stmt.Table, f.DBName)
 		}
 		merged := ddl.MergeColumn(old, want)
 		if s := sessionOf(m.DB); s != nil && s.migratingColumn {
@@ -491,7 +492,7 @@ func (m Migrator) RenameColumn(value any, oldName, newName string) error {
 	return m.runOn(value, false, func(m Migrator, stmt *gorm.Statement) error {
 		from, to := columnName(stmt, oldName), columnName(stmt, newName)
 		if err := m.DB.Exec("ALTER TABLE ? RENAME COLUMN ? TO ?", m.CurrentTable(stmt), identExpr(from), identExpr(to)).Error; err != nil {
-			return fmt.Errorf("libsql: renaming column %s.%s to %s: %w", stmt.Table, from, to, err)
+			return errmsg.Wrap(err, "libsql: renaming column %s.%s to %s", stmt.Table, from, to)
 		}
 		return nil
 	})
@@ -628,12 +629,12 @@ func (m Migrator) CreateView(name string, option gorm.ViewOption) error {
 		stmt.AddVar(&query, option.Query)
 		if option.Replace {
 			if err := m.DB.Exec("DROP VIEW IF EXISTS " + quoteIdent(name)).Error; err != nil {
-				return fmt.Errorf("libsql: replacing view %s: %w", name, err)
+				return errmsg.Wrap(err, "libsql: replacing view %s", name)
 			}
 		}
 		// Views cannot take parameters, so the values are written inline.
 		if err := m.DB.Exec("CREATE VIEW " + quoteIdent(name) + " AS " + m.Explain(query.String(), stmt.Vars...)).Error; err != nil {
-			return fmt.Errorf("libsql: creating view %s: %w", name, err)
+			return errmsg.Wrap(err, "libsql: creating view %s", name)
 		}
 		return nil
 	})
@@ -707,7 +708,7 @@ func (m Migrator) addColumnClause(table string, def *ddl.Table, column, text str
 	old := def.Column(column)
 	extra, err := ddl.ParseColumn(column, "x "+text)
 	if err != nil {
-		return fmt.Errorf("libsql: constraint on %s.%s: %w", table, column, err)
+		return errmsg.Wrap(err, "libsql: constraint on %s.%s", table, column)
 	}
 	updated := *old
 	updated.Clauses = append(append([]ddl.Clause(nil), old.Clauses...), extra.Clauses...)
@@ -783,7 +784,7 @@ func (m Migrator) CreateIndex(value any, name string) error {
 		}
 		unique, leftOut, err := indexForm(idx)
 		if err != nil {
-			return fmt.Errorf("libsql: index %s on table %s: %w", idx.Name, stmt.Table, err)
+			return errmsg.Wrap(err, "libsql: index %s on table %s", idx.Name, stmt.Table)
 		}
 		var b strings.Builder
 		b.WriteString("CREATE ")
@@ -816,7 +817,7 @@ func (m Migrator) CreateIndex(value any, name string) error {
 			b.WriteString(" WHERE " + idx.Where)
 		}
 		if err := m.DB.Exec(b.String()).Error; err != nil {
-			return fmt.Errorf("libsql: creating index %s on table %s: %w", idx.Name, stmt.Table, err)
+			return errmsg.Wrap(err, "libsql: creating index %s on table %s", idx.Name, stmt.Table)
 		}
 		if len(leftOut) > 0 {
 			kind := "an ordinary index"
@@ -890,7 +891,7 @@ func (m Migrator) DropIndex(value any, name string) error {
 			return fmt.Errorf("libsql: table %s has no index %s", stmt.Table, name)
 		}
 		if err := m.DB.Exec("DROP INDEX " + quoteIdent(name)).Error; err != nil {
-			return fmt.Errorf("libsql: dropping index %s of table %s: %w", name, stmt.Table, err)
+			return errmsg.Wrap(err, "libsql: dropping index %s of table %s", name, stmt.Table)
 		}
 		return nil
 	})
@@ -923,14 +924,14 @@ func (m Migrator) RenameIndex(value any, oldName, newName string) error {
 		}
 		idx, err := ddl.ParseIndex(defs[0].String)
 		if err != nil {
-			return fmt.Errorf("libsql: index %s of table %s: %w", oldName, stmt.Table, err)
+			return errmsg.Wrap(err, "libsql: index %s of table %s", oldName, stmt.Table)
 		}
 		created := idx.Renamed(newName)
 		if err := m.DB.Exec("DROP INDEX " + quoteIdent(oldName)).Error; err != nil {
-			return fmt.Errorf("libsql: renaming index %s of table %s: %w", oldName, stmt.Table, err)
+			return errmsg.Wrap(err, "libsql: renaming index %s of table %s", oldName, stmt.Table)
 		}
 		if err := m.DB.Exec(created).Error; err != nil {
-			return fmt.Errorf("libsql: renaming index %s of table %s to %s: %w", oldName, stmt.Table, newName, err)
+			return errmsg.Wrap(err, "libsql: renaming index %s of table %s to %s", oldName, stmt.Table, newName)
 		}
 		return nil
 	})
@@ -963,7 +964,7 @@ func (m Migrator) GetIndexes(value any) ([]gorm.Index, error) {
 			if l.SQL.Valid {
 				parsed, err := ddl.ParseIndex(l.SQL.String)
 				if err != nil {
-					return fmt.Errorf("libsql: index %s of table %s: %w", l.Name, stmt.Table, err)
+					return errmsg.Wrap(err, "libsql: index %s of table %s", l.Name, stmt.Table)
 				}
 				idx.ColumnList, idx.OptionValue = parsed.Items, parsed.Where
 			} else if err := m.DB.Raw("SELECT name FROM pragma_index_info(?) ORDER BY seqno", l.Name).Scan(&idx.ColumnList).Error; err != nil {

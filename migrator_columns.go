@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gorm-libsql/libsql/internal/ddl"
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"github.com/gorm-libsql/libsql/internal/sqlite"
 )
 
@@ -16,14 +17,14 @@ import (
 func (m Migrator) tableDef(table string) (*ddl.Table, error) {
 	var defs []string
 	if err := m.DB.Raw("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", table).Scan(&defs).Error; err != nil {
-		return nil, fmt.Errorf("libsql: reading the schema of table %s: %w", table, err)
+		return nil, errmsg.Wrap(err, "libsql: reading the schema of table %s", table)
 	}
 	if len(defs) == 0 {
 		return nil, fmt.Errorf("libsql: no table named %s", table)
 	}
 	def, err := ddl.ParseTable(defs[0])
 	if err != nil {
-		return nil, fmt.Errorf("libsql: parsing the schema of table %s: %w", table, err)
+		return nil, errmsg.Wrap(err, "libsql: parsing the schema of table %s", table)
 	}
 	return def, nil
 }
@@ -51,7 +52,7 @@ func (m Migrator) applyColumn(table string, def *ddl.Table, old, want *ddl.Colum
 			def.ReplaceColumn(old, want)
 			return m.rebuild(table, def, "")
 		}
-		return fmt.Errorf("libsql: altering column %s.%s: %w", table, old.Name, err)
+		return errmsg.Wrap(err, "libsql: altering column %s.%s", table, old.Name)
 	}
 	qt, qc := quoteIdent(table), quoteIdent(old.Name)
 	if _, had := old.Clause("NOT NULL"); !had {
@@ -73,7 +74,7 @@ func (m Migrator) applyColumn(table string, def *ddl.Table, old, want *ddl.Colum
 		}
 		var n int64
 		if err := m.DB.Raw("SELECT count(*) FROM " + qt + " WHERE NOT " + chk.Body).Row().Scan(&n); err != nil {
-			return fmt.Errorf("libsql: checking %s on table %s: %w", chk.Text, table, err)
+			return errmsg.Wrap(err, "libsql: checking %s on table %s", chk.Text, table)
 		}
 		if n > 0 {
 			return fmt.Errorf("libsql: cannot add %s to %s.%s: %d rows violate it", chk.Text, table, old.Name, n)
@@ -84,7 +85,7 @@ func (m Migrator) applyColumn(table string, def *ddl.Table, old, want *ddl.Colum
 	}
 	if !ddl.SameClauses(old, want, "COLLATE") {
 		if err := m.DB.Exec("REINDEX " + qt).Error; err != nil {
-			return fmt.Errorf("libsql: reindexing table %s after a collation change: %w", table, err)
+			return errmsg.Wrap(err, "libsql: reindexing table %s after a collation change", table)
 		}
 	}
 	if from, to := sqlite.AffinityOf(old.Type), sqlite.AffinityOf(want.Type); from != to {
@@ -123,7 +124,7 @@ func (m Migrator) applyColumn(table string, def *ddl.Table, old, want *ddl.Colum
 // legacy_alter_table, is refused by sqld.)
 func (m Migrator) rebuild(table string, def *ddl.Table, dropped string) error {
 	s := sessionOf(m.DB)
-	fail := func(err error) error { return fmt.Errorf("libsql: rebuilding table %s: %w", table, err) }
+	fail := func(err error) error { return errmsg.Wrap(err, "libsql: rebuilding table %s", table) }
 	children, err := m.referencing(table, true)
 	if err != nil {
 		return fail(err)
@@ -237,7 +238,7 @@ func (m Migrator) requireForeignKeysOff(table, verb string, children []string) e
 	// cannot change connection, so asking inside it is final.
 	on, err := pragmaInt(m.DB, "foreign_keys")
 	if err != nil {
-		return fmt.Errorf("libsql: table %s: reading foreign_keys: %w", table, err)
+		return errmsg.Wrap(err, "libsql: table %s: reading foreign_keys", table)
 	}
 	if on != 0 {
 		return fmt.Errorf("libsql: table %s must be %s, and tables %s reference it, but foreign keys are on on the connection running the migration (the server replaced it); dropping the table would fire their ON DELETE actions, so nothing was changed: run the migration again",

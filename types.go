@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"gorm.io/gorm/clause"
 )
@@ -103,7 +104,7 @@ func ParseVector32(s string) (Vector32, error) {
 	for i, p := range parts {
 		f, err := strconv.ParseFloat(strings.TrimSpace(p), 32)
 		if err != nil {
-			return nil, fmt.Errorf("libsql: vector element %d: %w", i, err)
+			return nil, errmsg.Wrap(err, "libsql: vector element %d", i)
 		}
 		out[i] = float32(f)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/gorm-libsql/libsql"
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"gorm.io/gorm"
 )
 
@@ -98,14 +99,14 @@ func (l *LocalFiles) Create(_ context.Context, tenant string) error {
 		return err
 	}
 	if err := os.MkdirAll(l.dir, 0o755); err != nil {
-		return fmt.Errorf("tenants: create tenant %s: %w", tenant, err)
+		return errmsg.Wrap(err, "tenants: create tenant %s", tenant)
 	}
 	f, err := os.OpenFile(l.Path(tenant), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%w: %s", ErrExists, tenant)
 	}
 	if err != nil {
-		return fmt.Errorf("tenants: create tenant %s: %w", tenant, err)
+		return errmsg.Wrap(err, "tenants: create tenant %s", tenant)
 	}
 	return f.Close()
 }
@@ -120,11 +121,11 @@ func (l *LocalFiles) Drop(_ context.Context, tenant string) error {
 		if errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("%w: %s", ErrNotFound, tenant)
 		}
-		return fmt.Errorf("tenants: drop tenant %s: %w", tenant, err)
+		return errmsg.Wrap(err, "tenants: drop tenant %s", tenant)
 	}
 	for _, suffix := range []string{"-wal", "-shm", "-journal"} {
 		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("tenants: drop tenant %s: %w", tenant, err)
+			return errmsg.Wrap(err, "tenants: drop tenant %s", tenant)
 		}
 	}
 	return nil
@@ -154,7 +155,7 @@ func (l *LocalFiles) List(_ context.Context) ([]string, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("tenants: list tenants: %w", err)
+		return nil, errmsg.Wrap(err, "tenants: list tenants")
 	}
 	var names []string
 	for _, e := range entries {

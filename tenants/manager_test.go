@@ -413,3 +413,11 @@ func TestConcurrency(t *testing.T) {
 	assert.Equal(t, 1, most, "a tenant never has two pools open")
 	assert.Zero(t, store.lost())
 }
+
+// An error that wraps another of ours names the package once.
+func TestErrorsNameThePackageOnce(t *testing.T) {
+	m := newTestManager(t, newFakeStore("acme"), Config{}, nil)
+	_, err := m.DB(context.Background(), "ghost")
+	require.ErrorIs(t, err, ErrNotFound)
+	assert.Equal(t, "tenants: open tenant ghost: tenant not found: ghost", err.Error(), "the fake store names the tenant too")
+}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"github.com/gorm-libsql/libsql/internal/sqltext"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -136,7 +137,7 @@ feed:
 	close(jobs)
 	wg.Wait()
 	for i := started; i < len(tenants); i++ {
-		report.Tenants[i] = MigrationResult{Tenant: tenants[i], Err: fmt.Errorf("tenants: not migrated: %w", ctx.Err())}
+		report.Tenants[i] = MigrationResult{Tenant: tenants[i], Err: errmsg.Wrap(ctx.Err(), "tenants: not migrated")}
 	}
 	if started < len(tenants) {
 		return report, ctx.Err()
@@ -157,7 +158,7 @@ func (t *Manager) progress(ctx context.Context, res MigrationResult, done, total
 		log = logger.Default
 	}
 	if res.Err != nil {
-		log.Error(ctx, "tenants: migrated %d/%d tenants: %s failed: %v", done, total, res.Tenant, res.Err)
+		log.Error(ctx, "tenants: migrated %d/%d tenants: %s failed: %s", done, total, res.Tenant, errmsg.Trim(res.Err.Error()))
 		return
 	}
 	log.Info(ctx, "tenants: migrated %d/%d tenants: %s ok, %d DDL statements", done, total, res.Tenant, len(res.DDL))
@@ -169,7 +170,7 @@ func (t *Manager) migrateTenant(ctx context.Context, tenant string, models []any
 	res := MigrationResult{Tenant: tenant}
 	defer func() { res.Duration = time.Since(start) }()
 	if err := ValidateName(tenant); err != nil {
-		res.Err = fmt.Errorf("tenants: the store listed a tenant it cannot serve: %w", err)
+		res.Err = errmsg.Wrap(err, "tenants: the store listed a tenant it cannot serve")
 		return res
 	}
 	db, p, err := t.acquire(ctx, tenant, true, false)
@@ -188,7 +189,7 @@ func (t *Manager) migrateTenant(ctx context.Context, tenant string, models []any
 	res.Err = db.Session(&gorm.Session{Context: ctx, Logger: rec}).AutoMigrate(models...)
 	res.DDL = rec.statements()
 	if res.Err != nil {
-		res.Err = fmt.Errorf("tenants: migrate tenant %s: %w", tenant, res.Err)
+		res.Err = errmsg.Wrap(res.Err, "tenants: migrate tenant %s", tenant)
 	}
 	return res
 }

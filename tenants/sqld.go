@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gorm-libsql/libsql"
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"github.com/gorm-libsql/libsql/internal/hrana"
 	"github.com/gorm-libsql/libsql/internal/replica"
 	"gorm.io/gorm"
@@ -52,7 +53,8 @@ type SQLDConfig struct {
 	ReplicaDir string
 	// Template is what every tenant opens with: TxLock,
 	// KeepDefaultTransactions and the network limits apply (the admin API
-	// requests are bounded by its ConnectTimeout and RequestTimeout too),
+	// requests are bounded by its ConnectTimeout and RequestTimeout too,
+	// and use its TLSConfig),
 	// and with ReplicaDir the replica's settings (SyncInterval,
 	// ReadYourWrites, EncryptionKey, BusyTimeout...); Database, URL,
 	// Namespace and Conn must be empty.
@@ -115,24 +117,24 @@ func NewSQLDNamespaces(cfg SQLDConfig) (*SQLDNamespaces, error) {
 		probe.Database = filepath.Join(cfg.ReplicaDir, DefaultCatalog+fileExt)
 	}
 	if err := probe.Validate(); err != nil {
-		return nil, fmt.Errorf("tenants: SQLDConfig: %w", err)
+		return nil, errmsg.Wrap(err, "tenants: SQLDConfig")
 	}
 	admin, err := hrana.BaseURL(cfg.AdminURL)
 	if err != nil {
-		return nil, fmt.Errorf("tenants: SQLDConfig.AdminURL: %w", err)
+		return nil, errmsg.Wrap(err, "tenants: SQLDConfig.AdminURL")
 	}
 	cfg.AdminURL = admin
 	if cfg.Catalog == "" {
 		cfg.Catalog = DefaultCatalog
 	}
 	if err := ValidateName(cfg.Catalog); err != nil {
-		return nil, fmt.Errorf("tenants: SQLDConfig.Catalog: %w", err)
+		return nil, errmsg.Wrap(err, "tenants: SQLDConfig.Catalog")
 	}
 	if cfg.AdminTimeout <= 0 {
 		cfg.AdminTimeout = DefaultAdminTimeout
 	}
 	cfg.Template.Pragmas = append([]string(nil), tpl.Pragmas...)
-	limits := hrana.Limits{ConnectTimeout: tpl.ConnectTimeout, RequestTimeout: tpl.RequestTimeout, MaxResponseBytes: tpl.MaxResponseBytes}.WithDefaults()
+	limits := hrana.Limits{ConnectTimeout: tpl.ConnectTimeout, RequestTimeout: tpl.RequestTimeout, MaxResponseBytes: tpl.MaxResponseBytes, TLSConfig: tpl.TLSConfig}.WithDefaults()
 	return &SQLDNamespaces{
 		cfg:    cfg,
 		limits: limits,
@@ -181,7 +183,7 @@ func (s *SQLDNamespaces) Open(ctx context.Context, tenant string, cfg *gorm.Conf
 	c.URL, c.AuthToken, c.Namespace = s.cfg.URL, s.token(tenant), tenant
 	if s.cfg.ReplicaDir != "" {
 		if err := os.MkdirAll(s.cfg.ReplicaDir, 0o755); err != nil {
-			return nil, fmt.Errorf("tenants: tenant %s: %w", tenant, err)
+			return nil, errmsg.Wrap(err, "tenants: tenant %s", tenant)
 		}
 		c.Database = s.ReplicaPath(tenant)
 	}
@@ -301,12 +303,12 @@ func (s *SQLDNamespaces) adminCall(ctx context.Context, method, path string, bod
 		if cause := context.Cause(ctx); cause != nil {
 			err = fmt.Errorf("%w (%w)", err, cause)
 		}
-		return adminReply{}, fmt.Errorf("tenants: sqld admin API: %w", err)
+		return adminReply{}, errmsg.Wrap(err, "tenants: sqld admin API")
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAdminReply))
 	if err != nil {
-		return adminReply{}, fmt.Errorf("tenants: sqld admin API: %w", err)
+		return adminReply{}, errmsg.Wrap(err, "tenants: sqld admin API")
 	}
 	return adminReply{status: resp.StatusCode, body: data}, nil
 }
@@ -356,7 +358,7 @@ func (s *SQLDNamespaces) catalogDB(ctx context.Context) (*sql.DB, error) {
 	}
 	gdb, err := openGORM(libsql.New(c), &gorm.Config{Logger: logger.Discard, DisableAutomaticPing: true})
 	if err != nil {
-		return nil, fmt.Errorf("tenants: tenant catalog %s: %w", s.cfg.Catalog, err)
+		return nil, errmsg.Wrap(err, "tenants: tenant catalog %s", s.cfg.Catalog)
 	}
 	db, err := gdb.DB()
 	if err != nil {
@@ -364,7 +366,7 @@ func (s *SQLDNamespaces) catalogDB(ctx context.Context) (*sql.DB, error) {
 	}
 	if _, err := db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS tenants (name TEXT PRIMARY KEY) WITHOUT ROWID"); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("tenants: tenant catalog %s: %w", s.cfg.Catalog, err)
+		return nil, errmsg.Wrap(err, "tenants: tenant catalog %s", s.cfg.Catalog)
 	}
 	s.catalog = db
 	return db, nil
@@ -403,7 +405,7 @@ func (s *SQLDNamespaces) Create(ctx context.Context, tenant string) error {
 	defer cancel()
 	res, err := cat.ExecContext(ctx, "INSERT OR IGNORE INTO tenants (name) VALUES (?)", tenant)
 	if err != nil {
-		return fmt.Errorf("tenants: create tenant %s: listing it in the catalog: %w", tenant, err)
+		return errmsg.Wrap(err, "tenants: create tenant %s: listing it in the catalog", tenant)
 	}
 	added, _ := res.RowsAffected()
 	var jwtKey string
@@ -427,7 +429,7 @@ func (s *SQLDNamespaces) Create(ctx context.Context, tenant string) error {
 		// by other means than Drop) would be taken for this one's:
 		// libSQL syncs it from the new namespace without noticing.
 		if err := replica.RemoveFiles(s.ReplicaPath(tenant)); err != nil {
-			return fmt.Errorf("tenants: create tenant %s: its namespace is created, but removing an old replica of that name failed: %w", tenant, err)
+			return errmsg.Wrap(err, "tenants: create tenant %s: its namespace is created, but removing an old replica of that name failed", tenant)
 		}
 	}
 	return nil
@@ -455,12 +457,12 @@ func (s *SQLDNamespaces) Drop(ctx context.Context, tenant string) error {
 	}
 	if s.cfg.ReplicaDir != "" {
 		if err := replica.RemoveFiles(s.ReplicaPath(tenant)); err != nil {
-			return fmt.Errorf("tenants: drop tenant %s: its namespace is deleted, but removing its replica failed (Drop again to finish): %w", tenant, err)
+			return errmsg.Wrap(err, "tenants: drop tenant %s: its namespace is deleted, but removing its replica failed (Drop again to finish)", tenant)
 		}
 	}
 	res, err := cat.ExecContext(ctx, "DELETE FROM tenants WHERE name = ?", tenant)
 	if err != nil {
-		return fmt.Errorf("tenants: drop tenant %s: its namespace is deleted, but removing it from the catalog failed (Drop again to finish): %w", tenant, err)
+		return errmsg.Wrap(err, "tenants: drop tenant %s: its namespace is deleted, but removing it from the catalog failed (Drop again to finish)", tenant)
 	}
 	if n, _ := res.RowsAffected(); missing && n == 0 {
 		return fmt.Errorf("%w: %s", ErrNotFound, tenant)
@@ -509,7 +511,7 @@ func (s *SQLDNamespaces) List(ctx context.Context) ([]string, error) {
 	}
 	rows, err := cat.QueryContext(ctx, "SELECT name FROM tenants ORDER BY name")
 	if err != nil {
-		return nil, fmt.Errorf("tenants: list tenants: %w", err)
+		return nil, errmsg.Wrap(err, "tenants: list tenants")
 	}
 	defer rows.Close()
 	var names []string

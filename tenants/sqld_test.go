@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gorm-libsql/libsql"
+	"github.com/gorm-libsql/libsql/internal/hranatest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -90,15 +91,15 @@ func TestNewSQLDNamespaces(t *testing.T) {
 	srv := adminServer(t, 404, "")
 	t.Run("Refused", func(t *testing.T) {
 		for want, cfg := range map[string]SQLDConfig{
-			"AdminURL is empty":                               {URL: srv.URL},
-			"unknown URL scheme":                              {URL: "ftp://x", AdminURL: srv.URL},
-			"must not set Database":                           {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{Database: "x.db"}},
-			"must not set Database, URL, Namespace":           {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{Namespace: "x"}},
-			"invalid tenant name":                             {URL: srv.URL, AdminURL: srv.URL, Catalog: "Bad_Catalog"},
-			"set ReplicaDir too":                              {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{SyncInterval: time.Second}},
-			"BusyTimeout applies":                             {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{BusyTimeout: time.Second}},
-			"ConnectTimeout":                                  {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{ConnectTimeout: -1}},
-			"SQLDConfig.AdminURL: libsql: unknown URL scheme": {URL: srv.URL, AdminURL: "ftp://127.0.0.1:9090"},
+			"AdminURL is empty":                       {URL: srv.URL},
+			"unknown URL scheme":                      {URL: "ftp://x", AdminURL: srv.URL},
+			"must not set Database":                   {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{Database: "x.db"}},
+			"must not set Database, URL, Namespace":   {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{Namespace: "x"}},
+			"invalid tenant name":                     {URL: srv.URL, AdminURL: srv.URL, Catalog: "Bad_Catalog"},
+			"set ReplicaDir too":                      {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{SyncInterval: time.Second}},
+			"BusyTimeout applies":                     {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{BusyTimeout: time.Second}},
+			"ConnectTimeout":                          {URL: srv.URL, AdminURL: srv.URL, Template: libsql.Config{ConnectTimeout: -1}},
+			"SQLDConfig.AdminURL: unknown URL scheme": {URL: srv.URL, AdminURL: "ftp://127.0.0.1:9090"},
 		} {
 			_, err := NewSQLDNamespaces(cfg)
 			assert.ErrorContains(t, err, want)
@@ -133,4 +134,30 @@ func TestNewSQLDNamespaces(t *testing.T) {
 		assert.ErrorIs(t, err, ErrNotFound)
 		assert.Equal(t, gorm.Config{}, *cfg, "Open copies the caller's gorm.Config")
 	})
+}
+
+// The admin API client uses the template's TLSConfig: a server trusted
+// only through it, which asks for a client certificate.
+func TestSQLDAdminTLSConfig(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`{"block_reads":false,"block_writes":false,"block_reason":null,"jwt_key":null}`))
+	}))
+	defer srv.Close()
+	trusted := hranatest.StartTLS(t, srv, true)
+	ok, err := sqldStore(t, srv.URL, libsql.Config{TLSConfig: trusted}).Exists(context.Background(), "acme")
+	require.NoError(t, err)
+	assert.True(t, ok)
+
+	noCert := trusted.Clone()
+	noCert.Certificates = nil
+	for name, tpl := range map[string]libsql.Config{"no client certificate": {TLSConfig: noCert}, "no TLSConfig": {}} {
+		_, err = sqldStore(t, srv.URL, tpl).Exists(context.Background(), "acme")
+		assert.Error(t, err, name)
+	}
+}
+
+func TestSQLDConfigErrorNamesThePackageOnce(t *testing.T) {
+	_, err := NewSQLDNamespaces(SQLDConfig{URL: "http://127.0.0.1:1", AdminURL: "http://127.0.0.1:2", Template: libsql.Config{ConnectTimeout: -1}})
+	require.Error(t, err)
+	assert.Equal(t, "tenants: SQLDConfig: ConnectTimeout -1ns is negative", err.Error())
 }

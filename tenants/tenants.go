@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"gorm.io/gorm"
 )
 
@@ -289,7 +290,7 @@ func (t *Manager) acquire(ctx context.Context, tenant string, pin, cache bool) (
 	p.db, p.err = t.store.Open(openCtx, tenant, t.gormConfig())
 	cancel()
 	if p.err != nil {
-		p.err = fmt.Errorf("tenants: open tenant %s: %w", tenant, p.err)
+		p.err = errmsg.Wrap(p.err, "tenants: open tenant %s", tenant)
 		t.mu.Lock()
 		if t.pools[tenant] == p {
 			t.removeLocked(p)
@@ -309,9 +310,9 @@ func (t *Manager) awaitClose(ctx context.Context, tenant string, closed <-chan s
 	case <-closed:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("tenants: open tenant %s: waiting for its previous pool to close: %w", tenant, ctx.Err())
+		return errmsg.Wrap(ctx.Err(), "tenants: open tenant %s: waiting for its previous pool to close", tenant)
 	case <-timer.C:
-		return fmt.Errorf("tenants: open tenant %s: its previous pool was still closing after OpenTimeout (%s): %w", tenant, t.openTimeout, context.DeadlineExceeded)
+		return errmsg.Wrap(context.DeadlineExceeded, "tenants: open tenant %s: its previous pool was still closing after OpenTimeout (%s)", tenant, t.openTimeout)
 	}
 }
 
@@ -540,10 +541,10 @@ func (t *Manager) Drop(ctx context.Context, tenant string) error {
 		select {
 		case <-p.closed:
 		case <-ctx.Done():
-			return fmt.Errorf("tenants: drop tenant %s: nothing deleted: waiting for the work in progress on its pool: %w", tenant, ctx.Err())
+			return errmsg.Wrap(ctx.Err(), "tenants: drop tenant %s: nothing deleted: waiting for the work in progress on its pool", tenant)
 		}
 		if p.closeErr != nil {
-			return fmt.Errorf("tenants: drop tenant %s: closing its pool: %w", tenant, p.closeErr)
+			return errmsg.Wrap(p.closeErr, "tenants: drop tenant %s: closing its pool", tenant)
 		}
 	}
 	return t.store.Drop(ctx, tenant)

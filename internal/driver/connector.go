@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"github.com/gorm-libsql/libsql/sqlerr"
 )
@@ -108,7 +109,7 @@ func (c *Connector) open(ctx context.Context) (*conn, error) {
 	}
 	h, err := openHandle(c.path, c.flags, int(c.opts.BusyTimeout/time.Millisecond))
 	if err != nil {
-		return nil, fmt.Errorf("libsql: open %s: %w", c.opts.Path, err)
+		return nil, errmsg.Wrap(err, "libsql: open %s", c.opts.Path)
 	}
 	if c.gate == nil && !c.opts.ReadOnly {
 		// Only the first connection, in NewConnector, gets here: the name
@@ -130,7 +131,7 @@ func (c *Connector) open(ctx context.Context) (*conn, error) {
 	if c.opts.EncryptionKey != "" {
 		if err := h.key(c.opts.EncryptionKey); err != nil {
 			cn.Close()
-			return nil, fmt.Errorf("libsql: apply encryption key: %w", err)
+			return nil, errmsg.Wrap(err, "libsql: apply encryption key")
 		}
 	}
 	// Reading the schema proves the file is a database this key opens.
@@ -139,16 +140,16 @@ func (c *Connector) open(ctx context.Context) (*conn, error) {
 		var e *sqlerr.Error
 		if errors.As(err, &e) && e.Primary() == sqlerr.CodeNotADB {
 			if c.opts.EncryptionKey != "" {
-				return nil, fmt.Errorf("libsql: open %s: the encryption key is wrong or the file is not a database: %w", c.opts.Path, err)
+				return nil, errmsg.Wrap(err, "libsql: open %s: the encryption key is wrong or the file is not a database", c.opts.Path)
 			}
-			return nil, fmt.Errorf("libsql: open %s: the file is encrypted or is not a database: %w", c.opts.Path, err)
+			return nil, errmsg.Wrap(err, "libsql: open %s: the file is encrypted or is not a database", c.opts.Path)
 		}
-		return nil, fmt.Errorf("libsql: open %s: %w", c.opts.Path, err)
+		return nil, errmsg.Wrap(err, "libsql: open %s", c.opts.Path)
 	}
 	for _, s := range c.init {
 		if _, err := cn.exec(ctx, s, nil); err != nil {
 			cn.Close()
-			return nil, fmt.Errorf("libsql: %s: %w", s, err)
+			return nil, errmsg.Wrap(err, "libsql: %s", s)
 		}
 	}
 	return cn, nil

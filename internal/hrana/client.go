@@ -3,6 +3,7 @@ package hrana
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 )
 
 // ErrAuth is matched (errors.Is) by every error caused by the server
@@ -93,7 +96,7 @@ func (c *client) send(ctx context.Context, base string, req *pipelineRequest) (*
 func (c *client) post(ctx context.Context, base, path string, body any) (*http.Response, error) {
 	data, err := json.Marshal(body)
 	if err != nil {
-		return nil, fmt.Errorf("libsql: encode request: %w", err)
+		return nil, errmsg.Wrap(err, "libsql: encode request")
 	}
 	if base == "" {
 		base = c.base
@@ -213,13 +216,28 @@ func (c *client) transportError(ctx context.Context, err error) error {
 		return &unreachableError{msg: timeout.Error(), err: context.DeadlineExceeded}
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return fmt.Errorf("libsql: request to the server abandoned: %w", ctxErr)
+		return errmsg.Wrap(ctxErr, "libsql: request to the server abandoned")
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		return &unreachableError{msg: "the server did not answer in time", err: ne}
 	}
-	return &unreachableError{msg: "cannot reach the server: " + c.redact(innermost(err).Error()), err: err}
+	return &unreachableError{msg: "cannot reach the server: " + c.redact(innermost(err).Error()) + tlsHint(err), err: err}
+}
+
+// tlsHint says which setting a failed TLS handshake calls for, or "".
+func tlsHint(err error) string {
+	var unknown x509.UnknownAuthorityError
+	if errors.As(err, &unknown) {
+		return "; this machine does not trust the authority that signed the server's certificate: give its CA in Config.TLSConfig.RootCAs"
+	}
+	// The server's alert (TLS 1.3 certificate_required, 1.2
+	// bad_certificate) reaches the client as a bare "remote error".
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "remote error" && strings.Contains(op.Err.Error(), "certificate") {
+		return "; the server refused the TLS handshake over the client certificate: give the one it accepts in Config.TLSConfig.Certificates"
+	}
+	return ""
 }
 
 // unsentError is the transport error of a request that never left: no

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"github.com/gorm-libsql/libsql/internal/sqlite"
 	"github.com/gorm-libsql/libsql/internal/sqltext"
 	"github.com/gorm-libsql/libsql/sqlerr"
@@ -297,7 +298,7 @@ func (c *Conn) runStmt(ctx context.Context, st statement) (res *stmtResult, err 
 	}
 	for i := range c.begin {
 		if e := br.StepErrors[i]; e != nil {
-			return nil, fmt.Errorf("libsql: begin transaction: %w", serverError(e.Code, e.Message))
+			return nil, errmsg.Wrap(serverError(e.Code, e.Message), "libsql: begin transaction")
 		}
 	}
 	c.begin = nil
@@ -388,7 +389,7 @@ func (c *Conn) flushBegin(ctx context.Context) error {
 	}
 	for _, e := range br.StepErrors {
 		if e != nil {
-			return fmt.Errorf("libsql: begin transaction: %w", serverError(e.Code, e.Message))
+			return errmsg.Wrap(serverError(e.Code, e.Message), "libsql: begin transaction")
 		}
 	}
 	c.begin = nil
@@ -439,7 +440,7 @@ func (c *Conn) makeStatement(query string, args []driver.NamedValue, wantRows bo
 			v, err = encodeValue(a.Value)
 		}
 		if err != nil {
-			return st, fmt.Errorf("libsql: argument %d: %w", a.Ordinal, err)
+			return st, errmsg.Wrap(err, "libsql: argument %d", a.Ordinal)
 		}
 		st.Args[at[i]-1] = v
 	}

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"github.com/gorm-libsql/libsql/internal/sqlite"
 )
 
@@ -95,7 +96,7 @@ func BaseURL(raw string) (string, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return "", fmt.Errorf("libsql: URL is not valid: %w", err)
+		return "", errmsg.Wrap(err, "libsql: URL is not valid")
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "libsql", "https", "wss":

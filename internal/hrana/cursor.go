@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 )
 
 // Rows read as they stream in. A statement that only reads runs as a batch
@@ -295,7 +297,7 @@ func (c *Conn) openCursor(ctx context.Context, st statement) (*rows, error) {
 				c.lose()
 				return nil, err
 			case e.Type == "step_error" && k.seen < target:
-				err = fmt.Errorf("libsql: begin transaction: %w", err)
+				err = errmsg.Wrap(err, "libsql: begin transaction")
 			}
 			if terr := k.trailer(); terr != nil {
 				c.failCursor(k, terr)

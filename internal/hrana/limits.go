@@ -2,6 +2,7 @@ package hrana
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -32,6 +33,11 @@ type Limits struct {
 	ConnectTimeout   time.Duration
 	RequestTimeout   time.Duration
 	MaxResponseBytes int64
+	// TLSConfig, when set, is the TLS configuration of every connection
+	// to the server (its root CAs, a client certificate). It travels with
+	// the limits because every transport to the server is built from them
+	// (Transport), so none can miss it; each transport gets its own clone.
+	TLSConfig *tls.Config
 }
 
 // WithDefaults fills the unset limits with the defaults above.
@@ -105,9 +111,11 @@ func (e *tooLargeError) Is(target error) bool { return target == ErrResponseTooL
 // Transport returns a keep-alive transport sized for a connection pool,
 // whose connect (and TLS handshake) is bounded by l.ConnectTimeout. It
 // honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY, as Go's default transport
-// does.
+// does. Its TLS configuration is a clone of l.TLSConfig: the transport
+// adds its protocols to the one it holds, which must not be the caller's.
 func (l Limits) Transport() *http.Transport {
 	return &http.Transport{
+		TLSClientConfig:     l.TLSConfig.Clone(),
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         (&net.Dialer{Timeout: l.ConnectTimeout, KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout: l.ConnectTimeout,

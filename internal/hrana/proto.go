@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"github.com/gorm-libsql/libsql/internal/sqlite"
 )
 
@@ -187,11 +188,11 @@ func (v *value) decode(timeCol bool) (driver.Value, error) {
 	case "integer":
 		var s string
 		if err := json.Unmarshal(v.Value, &s); err != nil {
-			return nil, fmt.Errorf("libsql: bad integer from server: %w", err)
+			return nil, errmsg.Wrap(err, "libsql: bad integer from server")
 		}
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("libsql: bad integer from server: %w", err)
+			return nil, errmsg.Wrap(err, "libsql: bad integer from server")
 		}
 		if timeCol {
 			return sqlite.UnixTime(n), nil
@@ -204,13 +205,13 @@ func (v *value) decode(timeCol bool) (driver.Value, error) {
 		}
 		var f float64
 		if err := json.Unmarshal(v.Value, &f); err != nil {
-			return nil, fmt.Errorf("libsql: bad float from server: %w", err)
+			return nil, errmsg.Wrap(err, "libsql: bad float from server")
 		}
 		return f, nil
 	case "text":
 		var s string
 		if err := json.Unmarshal(v.Value, &s); err != nil {
-			return nil, fmt.Errorf("libsql: bad text from server: %w", err)
+			return nil, errmsg.Wrap(err, "libsql: bad text from server")
 		}
 		if timeCol {
 			if t, ok := sqlite.ParseTime(s); ok {
@@ -224,7 +225,7 @@ func (v *value) decode(timeCol bool) (driver.Value, error) {
 		}
 		b, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(*v.Base64, "="))
 		if err != nil {
-			return nil, fmt.Errorf("libsql: bad blob from server: %w", err)
+			return nil, errmsg.Wrap(err, "libsql: bad blob from server")
 		}
 		return b, nil
 	}

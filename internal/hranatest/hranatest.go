@@ -5,9 +5,17 @@
 package hranatest
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -129,10 +137,76 @@ type Server struct {
 
 // New starts a server answering with respond, closed when the test ends.
 func New(t testing.TB, respond Responder) *Server {
-	s := &Server{respond: respond, closing: make(chan struct{})}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	s := newServer(respond)
+	s.Start()
 	t.Cleanup(s.Close)
 	return s
+}
+
+// NewTLS is New over HTTPS; it returns the client configuration that
+// reaches the server (see StartTLS).
+func NewTLS(t testing.TB, respond Responder, requireClientCert bool) (*Server, *tls.Config) {
+	s := newServer(respond)
+	client := StartTLS(t, s.Server, requireClientCert)
+	t.Cleanup(s.Close)
+	return s, client
+}
+
+func newServer(respond Responder) *Server {
+	s := &Server{respond: respond, closing: make(chan struct{})}
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// StartTLS starts srv over HTTPS, with HTTP/2 as servers offer it, and
+// returns a client configuration whose RootCAs alone trust srv's
+// certificate. With requireClientCert, srv accepts only connections
+// presenting a certificate it verifies (tls.RequireAndVerifyClientCert),
+// and the returned configuration holds one in Certificates.
+func StartTLS(t testing.TB, srv *httptest.Server, requireClientCert bool) *tls.Config {
+	client := &tls.Config{}
+	if requireClientCert {
+		cert, pool := clientCertificate(t)
+		srv.TLS = &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool}
+		client.Certificates = []tls.Certificate{cert}
+	}
+	srv.EnableHTTP2 = true
+	// Handshakes the tests make fail on purpose would be logged.
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	client.RootCAs = x509.NewCertPool()
+	client.RootCAs.AddCert(srv.Certificate())
+	return client
+}
+
+// clientCertificate makes a self-signed client certificate and the pool
+// that verifies it.
+func clientCertificate(t testing.TB) (tls.Certificate, *x509.CertPool) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "hranatest client"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }
 
 // Close unblocks hanging replies and stops the server.

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	local "github.com/gorm-libsql/libsql/internal/driver"
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"github.com/gorm-libsql/libsql/internal/hrana"
 	"github.com/gorm-libsql/libsql/internal/syncforward"
 )
@@ -142,6 +143,7 @@ func Open(opts Options) (*Replica, error) {
 		Namespace:      opts.Namespace,
 		ConnectTimeout: limits.ConnectTimeout,
 		RequestTimeout: limits.RequestTimeout,
+		TLSConfig:      limits.TLSConfig,
 	})
 	if err != nil {
 		return nil, err
@@ -162,14 +164,14 @@ func Open(opts Options) (*Replica, error) {
 		return nil, err
 	case err != nil && !existed:
 		r.Close()
-		return nil, fmt.Errorf("libsql: cannot create the replica %s: the primary must be reachable for its first sync: %w", opts.Local.Path, err)
+		return nil, errmsg.Wrap(err, "libsql: cannot create the replica %s: the primary must be reachable for its first sync", opts.Local.Path)
 	case err == nil:
 		ctx, cancel := opts.Limits.Bound(context.Background())
 		_, err = r.Sync(ctx)
 		cancel()
 		if err != nil && (errors.Is(err, hrana.ErrAuth) || !existed) {
 			r.Close()
-			return nil, fmt.Errorf("libsql: open replica %s: %w", opts.Local.Path, err)
+			return nil, errmsg.Wrap(err, "libsql: open replica %s", opts.Local.Path)
 		}
 	}
 	readerOpts := opts.Local
@@ -275,7 +277,7 @@ func (r *Replica) pull(ctx context.Context, afterWrite bool) (Synced, error) {
 	select {
 	case r.slot <- struct{}{}:
 	case <-ctx.Done():
-		return Synced{}, fmt.Errorf("libsql: sync abandoned while an earlier sync was still running (the primary is slow or unreachable): %w", context.Cause(ctx))
+		return Synced{}, errmsg.Wrap(context.Cause(ctx), "libsql: sync abandoned while an earlier sync was still running (the primary is slow or unreachable)")
 	}
 	r.mu.Lock()
 	closed, served := r.closed, afterWrite && r.pulled > ended
@@ -314,7 +316,7 @@ func (r *Replica) pull(ctx context.Context, afterWrite bool) (Synced, error) {
 	case <-ctx.Done():
 		cause := context.Cause(ctx)
 		session.Cut(fmt.Errorf("the sync was abandoned: %w", cause))
-		return Synced{}, fmt.Errorf("libsql: sync abandoned: %w", cause)
+		return Synced{}, errmsg.Wrap(cause, "libsql: sync abandoned")
 	}
 }
 
@@ -389,7 +391,7 @@ func (r *Replica) release() {
 // refused token or an unreachable primary.
 func (r *Replica) explain(err, cut error) error {
 	if cut != nil {
-		return fmt.Errorf("libsql: sync with the primary failed: %w", cut)
+		return errmsg.Wrap(cut, "libsql: sync with the primary failed")
 	}
 	if c := classify(err); c != err {
 		return c
@@ -400,9 +402,9 @@ func (r *Replica) explain(err, cut error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
 	defer cancel()
 	if cause := hrana.Check(ctx, r.primary); cause != nil {
-		return fmt.Errorf("libsql: sync with the primary failed: %w (%s)", cause, err)
+		return errmsg.Wrap(cause, "libsql: sync with the primary failed (%s)", err)
 	}
-	return fmt.Errorf("libsql: sync with the primary failed: %w", err)
+	return errmsg.Wrap(err, "libsql: sync with the primary failed")
 }
 
 // checkTimeout bounds the request that diagnoses a failed sync.

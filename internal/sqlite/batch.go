@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 )
 
 // A batch is a list of statements run as one transaction: all of them are
@@ -77,7 +79,7 @@ func CheckArgs(args []any) ([]driver.NamedValue, error) {
 		if err := CheckNamedValue(&nv); errors.Is(err, driver.ErrSkip) {
 			v, err := driver.DefaultParameterConverter.ConvertValue(nv.Value)
 			if err != nil {
-				return nil, fmt.Errorf("libsql: argument %d: %w", i+1, err)
+				return nil, errmsg.Wrap(err, "libsql: argument %d", i+1)
 			}
 			nv.Value = v
 			if err := CheckNamedValue(&nv); err != nil {
@@ -94,7 +96,7 @@ func CheckArgs(args []any) ([]driver.NamedValue, error) {
 // CommitFailed is the error of a batch whose COMMIT failed (a deferred
 // foreign key violation): the transaction was rolled back.
 func CommitFailed(err error) error {
-	return fmt.Errorf("libsql: batch commit failed, so none of its statements was applied: %w", err)
+	return errmsg.Wrap(err, "libsql: batch commit failed, so none of its statements was applied")
 }
 
 // HeldRows are rows read whole, to be scanned after the statement that

@@ -32,6 +32,7 @@ package syncforward
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -46,6 +47,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"github.com/gorm-libsql/libsql/internal/hrana"
 )
 
@@ -69,6 +71,9 @@ type Options struct {
 	// ConnectTimeout bounds connecting to the server (and the TLS
 	// handshake).
 	ConnectTimeout time.Duration
+	// TLSConfig, when set, is the TLS configuration of the connections to
+	// the server (see hrana.Limits.TLSConfig).
+	TLSConfig *tls.Config
 	// RequestTimeout bounds each forwarded call's silences: the wait from
 	// receiving it to the server's reply, and each wait for more of the
 	// reply, so that a long reply that keeps coming (a large snapshot) is
@@ -126,9 +131,9 @@ func Start(opts Options) (*Forwarder, error) {
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("libsql: sync forwarder: %w", err)
+		return nil, errmsg.Wrap(err, "libsql: sync forwarder")
 	}
-	transport := hrana.Limits{ConnectTimeout: opts.ConnectTimeout}.Transport()
+	transport := hrana.Limits{ConnectTimeout: opts.ConnectTimeout, TLSConfig: opts.TLSConfig}.Transport()
 	// Never through an environment proxy: the calls carry the token and
 	// must reach the configured server only.
 	transport.Proxy = nil

@@ -2,6 +2,7 @@ package syncforward
 
 import (
 	"bufio"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gorm-libsql/libsql/internal/hrana"
+	"github.com/gorm-libsql/libsql/internal/hranatest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -227,10 +229,9 @@ func TestCutEndsTheSession(t *testing.T) {
 				up.Start()
 			}
 			defer up.Close()
-			f, err := Start(Options{Target: up.URL, ConnectTimeout: time.Second})
+			f, err := Start(Options{Target: up.URL, ConnectTimeout: time.Second, TLSConfig: up.Client().Transport.(*http.Transport).TLSClientConfig})
 			require.NoError(t, err)
 			defer f.Close()
-			f.transport.TLSClientConfig = up.Client().Transport.(*http.Transport).TLSClientConfig
 
 			session := f.Begin()
 			assert.Equal(t, http.StatusOK, post(t, f, ReplicationPrefix+"Hello", nil).StatusCode, "an idle upstream connection")
@@ -469,4 +470,39 @@ func TestStaleConnectionsNotReused(t *testing.T) {
 	oneSync()
 	require.Eventually(t, func() bool { return counts() == [2]int{2, 1} }, 2*time.Second, 10*time.Millisecond,
 		"a stale connection is dropped and a new one dialed: %v", counts())
+}
+
+// The forwarder reaches a server trusted only through TLSConfig, which
+// asks for a client certificate, and only with it.
+func TestTLSConfig(t *testing.T) {
+	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "reply to "+r.URL.Path)
+	}))
+	defer up.Close()
+	trusted := hranatest.StartTLS(t, up, true)
+	noCert := trusted.Clone()
+	noCert.Certificates = nil
+	for name, c := range map[string]struct {
+		tls    *tls.Config
+		status int
+	}{
+		"trusted, with the client certificate": {trusted, http.StatusOK},
+		"without the client certificate":       {noCert, http.StatusBadGateway},
+		"without TLSConfig":                    {nil, http.StatusBadGateway},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f, err := Start(Options{Target: up.URL, ConnectTimeout: time.Second, TLSConfig: c.tls})
+			require.NoError(t, err)
+			defer f.Close()
+			f.Begin()
+			resp := post(t, f, ReplicationPrefix+"Hello", nil)
+			body, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			require.Equal(t, c.status, resp.StatusCode, string(body))
+			if c.status == http.StatusOK {
+				assert.Equal(t, "reply to "+ReplicationPrefix+"Hello", string(body))
+			}
+		})
+	}
+	assert.Empty(t, trusted.NextProtos, "the caller's config is not changed")
 }

@@ -36,6 +36,7 @@ var importPaths = map[string]string{
 	"errors":  "errors",
 	"fmt":     "fmt",
 	"time":    "time",
+	"sql":     "database/sql",
 }
 
 // snippet is one ```go block of a Markdown file.

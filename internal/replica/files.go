@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/gorm-libsql/libsql/internal/hrana"
@@ -74,11 +75,13 @@ func exists(path string) bool {
 }
 
 // classify marks libSQL's error text with the dialect's sentinels: a
-// refused token, or a primary that cannot be reached.
+// refused token, or a primary that cannot be reached. The paths and URLs
+// libSQL quotes are left out of the reading: a port such as 40343 or a
+// directory named "author" says nothing about the token.
 func classify(err error) error {
-	msg := strings.ToLower(err.Error())
+	msg := strings.ToLower(quotedLocations.ReplaceAllString(err.Error(), " "))
 	switch {
-	case strings.Contains(msg, "401") || strings.Contains(msg, "403") ||
+	case authStatus.MatchString(msg) ||
 		strings.Contains(msg, "unauthorized") || strings.Contains(msg, "unauthenticated") ||
 		strings.Contains(msg, "jwt") || strings.Contains(msg, "auth"):
 		return &sentinelError{err: err, is: hrana.ErrAuth, prefix: "libsql: authentication failed: "}
@@ -89,6 +92,13 @@ func classify(err error) error {
 	}
 	return err
 }
+
+// quotedLocations are the paths and URLs in an error's text; authStatus
+// an HTTP status that refuses a token, as a number of its own.
+var (
+	quotedLocations = regexp.MustCompile(`\S*[/\\]\S*`)
+	authStatus      = regexp.MustCompile(`(^|[^0-9])40[13]([^0-9]|$)`)
+)
 
 type sentinelError struct {
 	err    error

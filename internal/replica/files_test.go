@@ -45,3 +45,18 @@ func TestNotReplicaDirectory(t *testing.T) {
 	_, err := notReplica(dir)
 	assert.ErrorContains(t, err, "libsql: the embedded replica's file "+dir+" is a directory")
 }
+
+// TestClassifyReadsNoPathOrPort: the numbers and words of the paths and
+// URLs libSQL quotes are not read as a refused token.
+func TestClassifyReadsNoPathOrPort(t *testing.T) {
+	for _, msg := range []string{
+		"Error opening db path /tmp/x/missing/r.db, primary url http://127.0.0.1:40343: Failed to connect to database: `IO error: No such file or directory (os error 2)`",
+		"Error opening db path /srv/author/401/r.db, primary url http://127.0.0.1:8080: disk full",
+	} {
+		err := errors.New(msg)
+		assert.Same(t, err, classify(err), msg)
+	}
+	for _, msg := range []string{"status: 401 Unauthorized", "handshake failed: 403", "The JWT is invalid"} {
+		assert.ErrorIs(t, classify(errors.New(msg)), hrana.ErrAuth, msg)
+	}
+}

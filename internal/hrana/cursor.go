@@ -21,9 +21,9 @@ import (
 // MaxResponseBytes bounds one line. sqld hands the stream back with that
 // first line, but runs nothing else on it until the cursor ends: another
 // request on it first reads the rest of the rows into memory (see drain).
-// Rows closed before their end close the reply; sqld then finishes the
-// statement on its own, and the stream, with any transaction open on it,
-// stays usable.
+// Rows closed before their end inside a transaction are read to it, so
+// that the stream lives on; outside one their reply is cut and the stream
+// given up (see rows.Close and abandon).
 
 type cursorRequest struct {
 	Baton *string `json:"baton"`

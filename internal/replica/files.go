@@ -47,7 +47,7 @@ func notReplica(path string) (bool, error) {
 // token): the file could not be opened as a replica of this primary.
 func explainOpen(path string, err error) error {
 	msg := err.Error()
-	if !strings.Contains(msg, "Error opening db path") || classify(err) != err {
+	if !strings.Contains(msg, "Error opening db path") || classify(err, path) != err {
 		return err
 	}
 	reason := msg
@@ -75,11 +75,15 @@ func exists(path string) bool {
 }
 
 // classify marks libSQL's error text with the dialect's sentinels: a
-// refused token, or a primary that cannot be reached. The paths and URLs
-// libSQL quotes are left out of the reading: a port such as 40343 or a
-// directory named "author" says nothing about the token.
-func classify(err error) error {
-	msg := strings.ToLower(quotedLocations.ReplaceAllString(err.Error(), " "))
+// refused token, or a primary that cannot be reached. The replica's path
+// and the paths and URLs libSQL quotes are left out of the reading: a port
+// such as 40343 or a file named authors.db says nothing about the token.
+func classify(err error, path string) error {
+	msg := err.Error()
+	if path != "" {
+		msg = strings.ReplaceAll(msg, path, " ")
+	}
+	msg = strings.ToLower(quotedLocations.ReplaceAllString(msg, " "))
 	switch {
 	case authStatus.MatchString(msg) ||
 		strings.Contains(msg, "unauthorized") || strings.Contains(msg, "unauthenticated") ||

@@ -33,7 +33,7 @@ func TestExplainOpen(t *testing.T) {
 
 	refused := libsqlSays(path, "error trying to connect: tcp connect error: Connection refused")
 	assert.Equal(t, refused, explainOpen(path, refused))
-	assert.ErrorIs(t, classify(explainOpen(path, refused)), hrana.ErrUnreachable)
+	assert.ErrorIs(t, classify(explainOpen(path, refused), path), hrana.ErrUnreachable)
 	other := errors.New("sync failed")
 	assert.Equal(t, other, explainOpen(path, other))
 }
@@ -54,9 +54,12 @@ func TestClassifyReadsNoPathOrPort(t *testing.T) {
 		"Error opening db path /srv/author/401/r.db, primary url http://127.0.0.1:8080: disk full",
 	} {
 		err := errors.New(msg)
-		assert.Same(t, err, classify(err), msg)
+		assert.Same(t, err, classify(err, ""), msg)
 	}
+	relative := errors.New("Error opening db path authors.db, primary url http://127.0.0.1:8080: disk full")
+	assert.Same(t, relative, classify(relative, "authors.db"), "the replica's own relative path")
+	assert.IsType(t, &fileError{}, explainOpen("authors.db", relative))
 	for _, msg := range []string{"status: 401 Unauthorized", "handshake failed: 403", "The JWT is invalid"} {
-		assert.ErrorIs(t, classify(errors.New(msg)), hrana.ErrAuth, msg)
+		assert.ErrorIs(t, classify(errors.New(msg), "r.db"), hrana.ErrAuth, msg)
 	}
 }

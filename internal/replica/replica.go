@@ -126,16 +126,18 @@ func Open(opts Options) (*Replica, error) {
 	}
 	writeOpts := primary
 	writeOpts.TxLock, writeOpts.CastValues = opts.Local.TxLock, true
-	writer, err := hrana.NewConnector(writeOpts)
-	if err != nil {
-		return nil, err
-	}
 	foreign, err := notReplica(opts.Local.Path)
 	if err != nil {
 		return nil, err
 	}
 	if foreign {
 		return nil, fmt.Errorf("libsql: %s holds a database that is not an embedded replica (a plain SQLite file); use another path for the replica, or open this file on its own (Database without URL)", opts.Local.Path)
+	}
+	// The writer sends nothing until used, so a failure below leaves it
+	// nothing to close.
+	writer, err := hrana.NewConnector(writeOpts)
+	if err != nil {
+		return nil, err
 	}
 	limits := opts.Limits.WithDefaults()
 	forwarder, err := syncforward.Start(syncforward.Options{
@@ -296,7 +298,13 @@ func (r *Replica) pull(ctx context.Context, afterWrite bool) (Synced, error) {
 	session := r.forwarder.Begin()
 	ch := make(chan outcome, 1)
 	go func() {
-		frame, n, err := r.syncOnce()
+		// Close may have run since the check above: a sync begun after it
+		// would only be refused, and libSQL retries a refused connection.
+		var frame, n int
+		err := session.Err()
+		if err == nil {
+			frame, n, err = r.syncOnce()
+		}
 		cut := session.End()
 		if err == nil {
 			r.record(seq, frame, nil)
@@ -393,11 +401,11 @@ func (r *Replica) explain(err, cut error) error {
 	if cut != nil {
 		return errmsg.Wrap(cut, "libsql: sync with the primary failed")
 	}
-	if c := classify(err); c != err {
-		return c
-	}
 	if fe := (*fileError)(nil); errors.As(err, &fe) {
 		return err
+	}
+	if c := classify(err, r.opts.Local.Path); c != err {
+		return c
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
 	defer cancel()

@@ -51,10 +51,10 @@ import (
 	"github.com/gorm-libsql/libsql/internal/hrana"
 )
 
-// ReplicationPrefix is the path of the replication service, under which
+// replicationPrefix is the path of the replication service, under which
 // libSQL's sync sends every call (Hello, LogEntries, BatchLogEntries,
 // Snapshot).
-const ReplicationPrefix = "/wal_log.ReplicationLog/"
+const replicationPrefix = "/wal_log.ReplicationLog/"
 
 // namespaceHeader is the gRPC metadata, binary (base64, unpadded), that
 // sqld's replication service reads the namespace from.
@@ -98,6 +98,8 @@ type Forwarder struct {
 	session uint64
 	open    bool
 	cause   error
+	// closed is set by Close: no session opens after it.
+	closed bool
 	// calls are the calls in flight, each with its session.
 	calls map[*call]uint64
 	// upstream are the open connections to the server.
@@ -126,8 +128,10 @@ func Start(opts Options) (*Forwarder, error) {
 	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
 		return nil, fmt.Errorf("libsql: sync forwarder: bad target URL %q", opts.Target)
 	}
-	if strings.ContainsAny(opts.Namespace, ".:/ ") {
-		return nil, fmt.Errorf("libsql: sync forwarder: bad namespace %q", opts.Namespace)
+	if opts.Namespace != "" {
+		if err := hrana.CheckNamespace(opts.Namespace); err != nil {
+			return nil, fmt.Errorf("libsql: sync forwarder: namespace %q: %w", opts.Namespace, err)
+		}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -220,7 +224,7 @@ const maxCallBytes = 1 << 20
 func (f *Forwarder) handler(next http.Handler, timeout time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || !replicationCall(r.URL) {
-			http.Error(w, "libsql sync forwarder: only replication calls (POST "+ReplicationPrefix+"...) are forwarded", http.StatusNotFound)
+			http.Error(w, "libsql sync forwarder: only replication calls (POST "+replicationPrefix+"...) are forwarded", http.StatusNotFound)
 			return
 		}
 		// The call goes on from memory: Go's server closes a request's
@@ -347,7 +351,12 @@ type Session struct {
 func (f *Forwarder) Begin() Session {
 	f.mu.Lock()
 	f.session++
-	f.open, f.cause = true, nil
+	// A session begun after Close forwards nothing: its calls get the
+	// reply that ends libSQL's sync at once, and End reports errClosed.
+	f.open, f.cause = !f.closed, nil
+	if f.closed {
+		f.cause = errClosed
+	}
 	s := Session{f: f, n: f.session}
 	stale := false
 	for u := range f.upstream {
@@ -396,6 +405,18 @@ func (s Session) Cut(cause error) {
 	for _, u := range conns {
 		u.Close()
 	}
+}
+
+// Err is why the session was cut so far, or nil: a session begun after
+// Close is cut from its start, and a sync need not run in it.
+func (s Session) Err() error {
+	f := s.f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.session != s.n {
+		return nil
+	}
+	return f.cause
 }
 
 // End closes the session and reports why it was cut, nil if it was not.
@@ -451,7 +472,7 @@ func (b *watchedBody) Read(p []byte) (int, error) {
 // with no escapes. A path that only starts so (dot segments, an escaped
 // slash) could reach another endpoint of the server.
 func replicationCall(u *url.URL) bool {
-	method, ok := strings.CutPrefix(u.Path, ReplicationPrefix)
+	method, ok := strings.CutPrefix(u.Path, replicationPrefix)
 	if !ok || method == "" || u.RawPath != "" {
 		return false
 	}
@@ -472,6 +493,7 @@ func (f *Forwarder) URL() string { return f.url }
 func (f *Forwarder) Close() error {
 	f.closeOnce.Do(func() {
 		f.mu.Lock()
+		f.closed = true
 		running := Session{f: f, n: f.session}
 		f.mu.Unlock()
 		running.Cut(errClosed)

@@ -90,14 +90,14 @@ func TestForwardsReplicationCallsToTheNamespace(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "127.0.0.1", u.Hostname())
 
-	resp := post(t, f, ReplicationPrefix+"Hello", http.Header{
+	resp := post(t, f, replicationPrefix+"Hello", http.Header{
 		"X-Namespace-Bin": {base64.RawStdEncoding.EncodeToString([]byte("127"))},
 		"X-Authorization": {"Bearer token"},
 	})
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Equal(t, "reply to "+ReplicationPrefix+"Hello", string(body))
+	assert.Equal(t, "reply to "+replicationPrefix+"Hello", string(body))
 	reqs := up.requests()
 	require.Len(t, reqs, 1)
 	target, _ := url.Parse(up.URL)
@@ -115,7 +115,7 @@ func TestRefusesEverythingElse(t *testing.T) {
 		resp := post(t, f, path, nil)
 		assert.Equal(t, http.StatusNotFound, resp.StatusCode, path)
 	}
-	resp, err := http.Get(f.URL() + ReplicationPrefix + "Hello")
+	resp, err := http.Get(f.URL() + replicationPrefix + "Hello")
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "GET")
@@ -135,7 +135,7 @@ func TestOnlyToTheTarget(t *testing.T) {
 	conn, err := net.Dial("tcp", strings.TrimPrefix(f.URL(), "http://"))
 	require.NoError(t, err)
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST %s%sHello HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\n\r\n", elsewhere.URL, ReplicationPrefix, strings.TrimPrefix(elsewhere.URL, "http://"))
+	fmt.Fprintf(conn, "POST %s%sHello HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\n\r\n", elsewhere.URL, replicationPrefix, strings.TrimPrefix(elsewhere.URL, "http://"))
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	require.NoError(t, err)
 	resp.Body.Close()
@@ -154,10 +154,10 @@ func TestSilentServerCutsTheSync(t *testing.T) {
 	const limit = 200 * time.Millisecond
 	f, session := start(t, up.URL, limit)
 	began := time.Now()
-	resp := post(t, f, ReplicationPrefix+"Hello", nil)
+	resp := post(t, f, replicationPrefix+"Hello", nil)
 	assert.True(t, givenUp(resp), "status %d, headers %v", resp.StatusCode, resp.Header)
 	assert.Less(t, time.Since(began), 10*limit)
-	assert.True(t, givenUp(post(t, f, ReplicationPrefix+"Hello", nil)), "the session's next call")
+	assert.True(t, givenUp(post(t, f, replicationPrefix+"Hello", nil)), "the session's next call")
 	assert.Len(t, up.requests(), 1, "a call of a cut session does not reach the server")
 	err := session.End()
 	require.Error(t, err)
@@ -172,12 +172,12 @@ func TestOnlyDuringASession(t *testing.T) {
 	f, err := Start(Options{Target: up.URL, ConnectTimeout: time.Second})
 	require.NoError(t, err)
 	defer f.Close()
-	assert.True(t, givenUp(post(t, f, ReplicationPrefix+"Hello", nil)), "before any session")
+	assert.True(t, givenUp(post(t, f, replicationPrefix+"Hello", nil)), "before any session")
 	session := f.Begin()
-	assert.Equal(t, http.StatusOK, post(t, f, ReplicationPrefix+"Hello", nil).StatusCode)
+	assert.Equal(t, http.StatusOK, post(t, f, replicationPrefix+"Hello", nil).StatusCode)
 	assert.Len(t, up.requests(), 1)
 	require.NoError(t, session.End())
-	assert.True(t, givenUp(post(t, f, ReplicationPrefix+"Hello", nil)), "after it ended")
+	assert.True(t, givenUp(post(t, f, replicationPrefix+"Hello", nil)), "after it ended")
 	assert.Len(t, up.requests(), 1)
 }
 
@@ -234,17 +234,17 @@ func TestCutEndsTheSession(t *testing.T) {
 			defer f.Close()
 
 			session := f.Begin()
-			assert.Equal(t, http.StatusOK, post(t, f, ReplicationPrefix+"Hello", nil).StatusCode, "an idle upstream connection")
+			assert.Equal(t, http.StatusOK, post(t, f, replicationPrefix+"Hello", nil).StatusCode, "an idle upstream connection")
 			held := make(chan *http.Response, 1)
 			go func() {
-				req, _ := http.NewRequest(http.MethodPost, f.URL()+ReplicationPrefix+"Hold", nil)
+				req, _ := http.NewRequest(http.MethodPost, f.URL()+replicationPrefix+"Hold", nil)
 				resp, err := http.DefaultTransport.RoundTrip(req)
 				if err == nil {
 					resp.Body.Close()
 				}
 				held <- resp
 			}()
-			stalled := post(t, f, ReplicationPrefix+"Stall", nil)
+			stalled := post(t, f, replicationPrefix+"Stall", nil)
 			buf := make([]byte, 6)
 			_, err = io.ReadFull(stalled.Body, buf)
 			require.NoError(t, err)
@@ -267,7 +267,7 @@ func TestCutEndsTheSession(t *testing.T) {
 			_, err = io.ReadAll(stalled.Body)
 			assert.Error(t, err, "a reply under way breaks")
 			assert.Less(t, time.Since(began), time.Second)
-			assert.True(t, givenUp(post(t, f, ReplicationPrefix+"Hello", nil)), "a later call of the cut session")
+			assert.True(t, givenUp(post(t, f, replicationPrefix+"Hello", nil)), "a later call of the cut session")
 			require.Eventually(t, func() bool {
 				mu.Lock()
 				defer mu.Unlock()
@@ -281,7 +281,7 @@ func TestCutEndsTheSession(t *testing.T) {
 
 			next := f.Begin()
 			session.Cut(errors.New("late"))
-			assert.Equal(t, http.StatusOK, post(t, f, ReplicationPrefix+"Hello", nil).StatusCode, "the next session forwards")
+			assert.Equal(t, http.StatusOK, post(t, f, replicationPrefix+"Hello", nil).StatusCode, "the next session forwards")
 			assert.NoError(t, next.End(), "a cut of an earlier session does not touch it")
 		})
 	}
@@ -299,7 +299,7 @@ func TestNamespaceWithout(t *testing.T) {
 	} {
 		target, err := url.Parse("https://" + host)
 		require.NoError(t, err)
-		in := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:1"+ReplicationPrefix+"Hello", nil)
+		in := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:1"+replicationPrefix+"Hello", nil)
 		in.Header.Set("X-Namespace-Bin", base64.RawStdEncoding.EncodeToString([]byte("127")))
 		pr := &httputil.ProxyRequest{In: in, Out: in.Clone(in.Context())}
 		rewrite(target, "")(pr)
@@ -320,10 +320,10 @@ func TestCloseStopsEverything(t *testing.T) {
 	f, err := Start(Options{Target: up.URL, Namespace: "acme", ConnectTimeout: time.Second})
 	require.NoError(t, err)
 	session := f.Begin()
-	post(t, f, ReplicationPrefix+"Hello", nil).Body.Close()
+	post(t, f, replicationPrefix+"Hello", nil).Body.Close()
 	inFlight := make(chan *http.Response, 1)
 	go func() {
-		req, _ := http.NewRequest(http.MethodPost, f.URL()+ReplicationPrefix+"Snapshot", nil)
+		req, _ := http.NewRequest(http.MethodPost, f.URL()+replicationPrefix+"Snapshot", nil)
 		resp, err := http.DefaultTransport.RoundTrip(req)
 		if err == nil {
 			resp.Body.Close()
@@ -370,13 +370,13 @@ func TestRefusesPathTricks(t *testing.T) {
 	up := newRecorder(t, nil)
 	f, _ := start(t, up.URL, 5*time.Second)
 	for _, path := range []string{
-		ReplicationPrefix + "../v2/pipeline",
-		ReplicationPrefix + "%2e%2e/v2/pipeline",
-		ReplicationPrefix + "..%2fv2%2fpipeline",
-		ReplicationPrefix + "Hello/../../v2/pipeline",
-		ReplicationPrefix + "./Hello",
-		ReplicationPrefix + "Hello%2f..%2f..%2fv2",
-		ReplicationPrefix,
+		replicationPrefix + "../v2/pipeline",
+		replicationPrefix + "%2e%2e/v2/pipeline",
+		replicationPrefix + "..%2fv2%2fpipeline",
+		replicationPrefix + "Hello/../../v2/pipeline",
+		replicationPrefix + "./Hello",
+		replicationPrefix + "Hello%2f..%2f..%2fv2",
+		replicationPrefix,
 	} {
 		conn, err := net.Dial("tcp", strings.TrimPrefix(f.URL(), "http://"))
 		require.NoError(t, err)
@@ -410,13 +410,13 @@ func TestSlowReplyWithProgressNotCut(t *testing.T) {
 	})
 	f, session := start(t, up.URL, limit)
 	began := time.Now()
-	body, err := io.ReadAll(post(t, f, ReplicationPrefix+"Snapshot", nil).Body)
+	body, err := io.ReadAll(post(t, f, replicationPrefix+"Snapshot", nil).Body)
 	require.NoError(t, err)
 	assert.Equal(t, strings.Repeat("frame;", 8), string(body))
 	assert.Greater(t, time.Since(began), 2*limit, "the reply took longer than RequestTimeout")
 
 	began = time.Now()
-	body, err = io.ReadAll(post(t, f, ReplicationPrefix+"Stall", nil).Body)
+	body, err = io.ReadAll(post(t, f, replicationPrefix+"Stall", nil).Body)
 	assert.Error(t, err, "a reply that stalls is cut")
 	assert.Equal(t, strings.Repeat("frame;", 8), string(body))
 	assert.Less(t, time.Since(began), 8*limit/3+5*limit)
@@ -456,7 +456,7 @@ func TestStaleConnectionsNotReused(t *testing.T) {
 	oneSync := func() {
 		t.Helper()
 		s := f.Begin()
-		resp := post(t, f, ReplicationPrefix+"Hello", nil)
+		resp := post(t, f, replicationPrefix+"Hello", nil)
 		_, err := io.ReadAll(resp.Body)
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, resp.StatusCode)
@@ -495,14 +495,25 @@ func TestTLSConfig(t *testing.T) {
 			require.NoError(t, err)
 			defer f.Close()
 			f.Begin()
-			resp := post(t, f, ReplicationPrefix+"Hello", nil)
+			resp := post(t, f, replicationPrefix+"Hello", nil)
 			body, err := io.ReadAll(resp.Body)
 			require.NoError(t, err)
 			require.Equal(t, c.status, resp.StatusCode, string(body))
 			if c.status == http.StatusOK {
-				assert.Equal(t, "reply to "+ReplicationPrefix+"Hello", string(body))
+				assert.Equal(t, "reply to "+replicationPrefix+"Hello", string(body))
 			}
 		})
 	}
 	assert.Empty(t, trusted.NextProtos, "the caller's config is not changed")
+}
+
+// TestBeginAfterClose: a session begun after Close is cut from its start
+// and forwards nothing, so a sync that raced Close need not run.
+func TestBeginAfterClose(t *testing.T) {
+	f, err := Start(Options{Target: "http://127.0.0.1:1", ConnectTimeout: time.Second, RequestTimeout: time.Second})
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	s := f.Begin()
+	require.ErrorIs(t, s.Err(), errClosed)
+	assert.ErrorIs(t, s.End(), errClosed)
 }

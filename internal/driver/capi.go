@@ -310,9 +310,9 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/gorm-libsql/libsql/sqlerr"
 	// go-libsql brings the static libSQL library and its link flags; the
 	// driver calls the SQLite C API inside it directly.
-	"github.com/gorm-libsql/libsql/sqlerr"
 	_ "github.com/tursodatabase/go-libsql"
 )
 

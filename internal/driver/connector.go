@@ -111,10 +111,11 @@ func (c *Connector) open(ctx context.Context) (*conn, error) {
 	if err != nil {
 		return nil, errmsg.Wrap(err, "libsql: open %s", c.opts.Path)
 	}
+	file := h.filename()
 	if c.gate == nil && !c.opts.ReadOnly {
 		// Only the first connection, in NewConnector, gets here: the name
 		// SQLite resolved is the same file whatever path or URI led to it.
-		key := h.filename()
+		key := file
 		if key == "" {
 			key = c.path
 		}
@@ -122,7 +123,7 @@ func (c *Connector) open(ctx context.Context) (*conn, error) {
 	}
 	cn := newConn(h, &c.opts)
 	cn.gate = c.gate
-	if file := h.filename(); file != "" && !IsMemory(c.opts.Path) {
+	if file != "" && !IsMemory(c.opts.Path) {
 		if err := c.checkLinks(file); err != nil {
 			cn.Close()
 			return nil, err

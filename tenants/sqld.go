@@ -134,7 +134,8 @@ func NewSQLDNamespaces(cfg SQLDConfig) (*SQLDNamespaces, error) {
 		cfg.AdminTimeout = DefaultAdminTimeout
 	}
 	cfg.Template.Pragmas = append([]string(nil), tpl.Pragmas...)
-	limits := hrana.Limits{ConnectTimeout: tpl.ConnectTimeout, RequestTimeout: tpl.RequestTimeout, MaxResponseBytes: tpl.MaxResponseBytes, TLSConfig: tpl.TLSConfig}.WithDefaults()
+	settings := network(tpl)
+	limits := hrana.Limits{ConnectTimeout: settings.ConnectTimeout, RequestTimeout: settings.RequestTimeout, MaxResponseBytes: settings.MaxResponseBytes, TLSConfig: settings.TLSConfig}.WithDefaults()
 	return &SQLDNamespaces{
 		cfg:    cfg,
 		limits: limits,
@@ -351,11 +352,8 @@ func (s *SQLDNamespaces) catalogDB(ctx context.Context) (*sql.DB, error) {
 	}
 	// The catalog is always remote (a replica's syncs would only slow its
 	// few statements), within the template's network limits.
-	tpl := s.cfg.Template
-	c := libsql.Config{
-		URL: s.cfg.URL, AuthToken: s.cfg.AuthToken, Namespace: s.cfg.Catalog,
-		ConnectTimeout: tpl.ConnectTimeout, RequestTimeout: tpl.RequestTimeout, MaxResponseBytes: tpl.MaxResponseBytes,
-	}
+	c := network(s.cfg.Template)
+	c.URL, c.AuthToken, c.Namespace = s.cfg.URL, s.cfg.AuthToken, s.cfg.Catalog
 	gdb, err := openGORM(libsql.New(c), &gorm.Config{Logger: logger.Discard, DisableAutomaticPing: true})
 	if err != nil {
 		return nil, errmsg.Wrap(err, "tenants: tenant catalog %s", s.cfg.Catalog)
@@ -536,4 +534,11 @@ func (s *SQLDNamespaces) Close() error {
 	err := s.catalog.Close()
 	s.catalog = nil
 	return err
+}
+
+// network is what every connection of the store takes from the template,
+// whatever it reaches (a tenant, the catalog, the admin API): the network
+// limits and TLS.
+func network(tpl libsql.Config) libsql.Config {
+	return libsql.Config{ConnectTimeout: tpl.ConnectTimeout, RequestTimeout: tpl.RequestTimeout, MaxResponseBytes: tpl.MaxResponseBytes, TLSConfig: tpl.TLSConfig}
 }

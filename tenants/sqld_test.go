@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,4 +161,24 @@ func TestSQLDConfigErrorNamesThePackageOnce(t *testing.T) {
 	_, err := NewSQLDNamespaces(SQLDConfig{URL: "http://127.0.0.1:1", AdminURL: "http://127.0.0.1:2", Template: libsql.Config{ConnectTimeout: -1}})
 	require.Error(t, err)
 	assert.Equal(t, "tenants: SQLDConfig: ConnectTimeout -1ns is negative", err.Error())
+}
+
+// The tenant catalog, a namespace reached like a tenant, goes with the
+// template's TLSConfig too.
+func TestSQLDCatalogTLSConfig(t *testing.T) {
+	hrana := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply { return hranatest.OK(p, hranatest.Baton("b"), "") })
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v1/namespaces/") {
+			return // created: sqld answers an empty 200
+		}
+		hrana.Config.Handler.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	trusted := hranatest.StartTLS(t, srv, false)
+	s := sqldStore(t, srv.URL, libsql.Config{TLSConfig: trusted})
+	defer s.Close()
+	db, err := s.catalogDB(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, db.PingContext(context.Background()))
+	assert.NotEmpty(t, hrana.Pipelines(), "the catalog's statements reached the server over TLS")
 }

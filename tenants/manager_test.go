@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 )
 
 func TestValidateName(t *testing.T) {
@@ -420,4 +421,24 @@ func TestErrorsNameThePackageOnce(t *testing.T) {
 	_, err := m.DB(context.Background(), "ghost")
 	require.ErrorIs(t, err, ErrNotFound)
 	assert.Equal(t, "tenants: open tenant ghost: tenant not found: ghost", err.Error(), "the fake store names the tenant too")
+}
+
+// A connection the application never gives back holds Close only until
+// CloseTimeout, and the error names its tenant.
+func TestCloseTimeout(t *testing.T) {
+	store := newFakeStore("a", "b")
+	m, err := newManager(Config{Store: store, GORM: &gorm.Config{Logger: logger.Discard}, CloseTimeout: 100 * time.Millisecond}, realClock)
+	require.NoError(t, err)
+	mustDB(t, m, "a")
+	sqlDB, err := mustDB(t, m, "b").DB()
+	require.NoError(t, err)
+	held, err := sqlDB.Conn(context.Background())
+	require.NoError(t, err)
+	start := time.Now()
+	err = m.Close()
+	require.Error(t, err)
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Contains(t, err.Error(), "pools of b;")
+	require.NoError(t, held.Close())
+	assert.Eventually(t, func() bool { return store.pools() == 0 }, 10*time.Second, time.Millisecond, "b closes once its connection is back")
 }

@@ -16,6 +16,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -68,6 +70,11 @@ type Config struct {
 	// OpenTimeout bounds opening a tenant's database in DB, Do and Migrate
 	// (for a remote store, the request that checks it). Default 30s.
 	OpenTimeout time.Duration
+	// CloseTimeout bounds how long Close waits for the work in progress on
+	// the pools (statements, transactions, rows and connections taken out
+	// of a pool); past it Close returns an error naming the tenants still
+	// busy, and their pools close once that work ends. Default 30s.
+	CloseTimeout time.Duration
 	// MigrateConcurrency is how many tenants Migrate works on at once.
 	// Default 4.
 	MigrateConcurrency int
@@ -83,6 +90,7 @@ const (
 	DefaultMaxOpen            = 64
 	DefaultIdleTimeout        = 5 * time.Minute
 	DefaultOpenTimeout        = 30 * time.Second
+	DefaultCloseTimeout       = 30 * time.Second
 	DefaultMigrateConcurrency = 4
 )
 
@@ -106,9 +114,11 @@ type Manager struct {
 	maxOpen     int
 	idle        time.Duration
 	openTimeout time.Duration
-	concurrency int
-	onMigrate   func(MigrationResult, int, int)
-	clock       clock
+	// closeTimeout bounds Close's wait for the pools' work in progress.
+	closeTimeout time.Duration
+	concurrency  int
+	onMigrate    func(MigrationResult, int, int)
+	clock        clock
 
 	mu    sync.Mutex
 	pools map[string]*pool
@@ -166,21 +176,22 @@ func newManager(cfg Config, clk clock) (*Manager, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("tenants: Config.Store is required (NewLocalFiles, NewSQLDNamespaces or a Store of your own)")
 	}
-	if cfg.MaxOpen < 0 || cfg.MigrateConcurrency < 0 || cfg.OpenTimeout < 0 {
-		return nil, fmt.Errorf("tenants: Config.MaxOpen (%d), MigrateConcurrency (%d) and OpenTimeout (%s) must not be negative", cfg.MaxOpen, cfg.MigrateConcurrency, cfg.OpenTimeout)
+	if cfg.MaxOpen < 0 || cfg.MigrateConcurrency < 0 || cfg.OpenTimeout < 0 || cfg.CloseTimeout < 0 {
+		return nil, fmt.Errorf("tenants: Config.MaxOpen (%d), MigrateConcurrency (%d), OpenTimeout (%s) and CloseTimeout (%s) must not be negative", cfg.MaxOpen, cfg.MigrateConcurrency, cfg.OpenTimeout, cfg.CloseTimeout)
 	}
 	t := &Manager{
-		store:       cfg.Store,
-		maxOpen:     orDefault(cfg.MaxOpen, DefaultMaxOpen),
-		idle:        orDefault(cfg.IdleTimeout, DefaultIdleTimeout),
-		openTimeout: orDefault(cfg.OpenTimeout, DefaultOpenTimeout),
-		concurrency: orDefault(cfg.MigrateConcurrency, DefaultMigrateConcurrency),
-		onMigrate:   cfg.OnMigrate,
-		clock:       clk,
-		pools:       map[string]*pool{},
-		lru:         list.New(),
-		closing:     map[string]*pool{},
-		dropping:    map[string]bool{},
+		store:        cfg.Store,
+		maxOpen:      orDefault(cfg.MaxOpen, DefaultMaxOpen),
+		idle:         orDefault(cfg.IdleTimeout, DefaultIdleTimeout),
+		openTimeout:  orDefault(cfg.OpenTimeout, DefaultOpenTimeout),
+		closeTimeout: orDefault(cfg.CloseTimeout, DefaultCloseTimeout),
+		concurrency:  orDefault(cfg.MigrateConcurrency, DefaultMigrateConcurrency),
+		onMigrate:    cfg.OnMigrate,
+		clock:        clk,
+		pools:        map[string]*pool{},
+		lru:          list.New(),
+		closing:      map[string]*pool{},
+		dropping:     map[string]bool{},
 	}
 	if cfg.GORM != nil {
 		t.gcfg = *cfg.GORM
@@ -584,9 +595,10 @@ func (t *Manager) isClosed() bool {
 
 // Close closes every pool, once the Do functions and statements running on
 // it have finished (so do not call it from a Do function), waits for the
-// pools closing in the background, stops the idle check, and closes the
-// store if it has a Close method. It returns the first error closing a pool
-// or the store.
+// pools closing in the background, at most CloseTimeout, stops the idle
+// check, and closes the store if it has a Close method. It returns the
+// first error closing a pool or the store, or the tenants whose work
+// outlasted CloseTimeout.
 func (t *Manager) Close() error {
 	t.mu.Lock()
 	if t.closed {
@@ -604,11 +616,14 @@ func (t *Manager) Close() error {
 		close(t.stop)
 		<-t.done
 	}
-	t.closers.Wait()
-	var first error
+	first := t.awaitCloses()
 	for _, p := range retired {
-		if p.closeErr != nil && first == nil {
-			first = p.closeErr
+		select {
+		case <-p.closed:
+			if p.closeErr != nil && first == nil {
+				first = p.closeErr
+			}
+		default:
 		}
 	}
 	if closer, ok := t.store.(interface{ Close() error }); ok {
@@ -617,4 +632,28 @@ func (t *Manager) Close() error {
 		}
 	}
 	return first
+}
+
+// awaitCloses waits for the pools closing in the background, at most
+// CloseTimeout: a connection the application never gives back would
+// otherwise hold Close for good.
+func (t *Manager) awaitCloses() error {
+	closed := make(chan struct{})
+	go func() {
+		t.closers.Wait()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+		return nil
+	case <-time.After(t.closeTimeout):
+	}
+	t.mu.Lock()
+	busy := make([]string, 0, len(t.closing))
+	for tenant := range t.closing {
+		busy = append(busy, tenant)
+	}
+	t.mu.Unlock()
+	sort.Strings(busy)
+	return fmt.Errorf("tenants: close: after CloseTimeout (%s), work is still in progress on the pools of %s; they close once it ends", t.closeTimeout, strings.Join(busy, ", "))
 }

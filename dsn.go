@@ -324,7 +324,26 @@ func unknownDSNParam(key, rawValue string, f dsnForm) error {
 	if near := nearestDSNParam(key, f); near != "" {
 		return fmt.Errorf("libsql: unknown DSN parameter %q; did you mean %s?", key, near)
 	}
+	if !paramLike(key) {
+		// A token or key pasted without its name (or split by an &) is
+		// not repeated.
+		return errors.New("libsql: the DSN has a parameter with no known name, not repeated here as it may be a value such as a token (see ParseDSN for the names)")
+	}
 	return fmt.Errorf("libsql: unknown DSN parameter %q (see ParseDSN for the list)", key)
+}
+
+// paramLike reports whether key reads as a parameter name: at most 32
+// letters, digits and underscores, as every name of dsnParams is.
+func paramLike(key string) bool {
+	if len(key) > 32 {
+		return false
+	}
+	for _, c := range key {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // wrongFormDSNParam refuses a parameter of a mode that a DSN of form f

@@ -139,3 +139,14 @@ func TestConfigMode(t *testing.T) {
 	assert.Equal(t, "embedded replica", libsql.ModeEmbeddedReplica.String())
 	assert.Equal(t, "unknown", libsql.Mode(0).String())
 }
+
+// A token pasted without its name is not repeated in the error.
+func TestParseDSNUnknownValueNotRepeated(t *testing.T) {
+	const token = "eyJhbGciOiJFZERTQSJ9.eyJpYXQiOjE3MDAwMDAwMDB9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"
+	for _, dsn := range []string{"libsql://db.example.com?" + token, "libsql://db.example.com?authToken=x&" + token} {
+		_, err := libsql.ParseDSN(dsn)
+		require.Error(t, err)
+		assert.NotContains(t, err.Error(), "eyJ")
+		assert.Contains(t, err.Error(), "no known name")
+	}
+}

@@ -39,6 +39,12 @@ func NewLocalFiles(dir string, template libsql.Config) (*LocalFiles, error) {
 	if template.Database != "" || template.URL != "" || template.Namespace != "" || template.Conn != nil {
 		return nil, errors.New("tenants: NewLocalFiles: the template must not set Database, URL, Namespace or Conn: the store opens each tenant's file itself")
 	}
+	// The template is checked as every tenant will open with it.
+	probe := template
+	probe.Database = filepath.Join(dir, DefaultCatalog+fileExt)
+	if err := probe.Validate(); err != nil {
+		return nil, errmsg.Wrap(err, "tenants: NewLocalFiles")
+	}
 	template.Pragmas = append([]string(nil), template.Pragmas...)
 	return &LocalFiles{dir: dir, template: template}, nil
 }

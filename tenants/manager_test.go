@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorm-libsql/libsql"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -441,4 +442,12 @@ func TestCloseTimeout(t *testing.T) {
 	assert.Contains(t, err.Error(), "pools of b;")
 	require.NoError(t, held.Close())
 	assert.Eventually(t, func() bool { return store.pools() == 0 }, 10*time.Second, time.Millisecond, "b closes once its connection is back")
+}
+
+// NewLocalFiles checks its template as NewSQLDNamespaces does, before any
+// tenant opens with it.
+func TestNewLocalFilesChecksTemplate(t *testing.T) {
+	_, err := NewLocalFiles(t.TempDir(), libsql.Config{EncryptionKey: "short"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "tenants: NewLocalFiles: EncryptionKey")
 }

@@ -235,21 +235,10 @@ func (c Config) Validate() error {
 	return err
 }
 
-// encryptionKeyLenError refuses an EncryptionKey of another length than
-// the one libSQL uses, saying how to make a key of that length; why, if
-// not empty, follows the length.
-func (c Config) encryptionKeyLenError(why string) error {
-	return fmt.Errorf("libsql: EncryptionKey is %d bytes; it must be exactly %d bytes%s. `openssl rand -base64 24` prints a random key of %d characters",
-		len(c.EncryptionKey), MinEncryptionKeyLen, why, MinEncryptionKeyLen)
-}
-
 // validate refuses combinations of settings that cannot work in mode.
 func (c Config) validate(mode Mode) error {
 	if strings.IndexByte(c.Database, 0) >= 0 {
 		return errors.New("libsql: Database holds a NUL byte; SQLite would read the path only up to it and open another file")
-	}
-	if len(c.EncryptionKey) > MaxEncryptionKeyLen {
-		return c.encryptionKeyLenError(fmt.Sprintf(" (libSQL uses only the first %d, so keys that differ after them would open the same file, and a file written with this key opens with its first %d bytes)", MaxEncryptionKeyLen, MaxEncryptionKeyLen))
 	}
 	if mode == ModeRemote {
 		if field := c.localOnlyField(); field != "" {
@@ -260,8 +249,13 @@ func (c Config) validate(mode Mode) error {
 		if mode == ModeRemote {
 			return errors.New("libsql: EncryptionKey encrypts a local file, but this config names only a remote database; remove EncryptionKey, or set Database too for an encrypted embedded replica")
 		}
-		if len(c.EncryptionKey) < MinEncryptionKeyLen {
-			return c.encryptionKeyLenError("")
+		if n := len(c.EncryptionKey); n < MinEncryptionKeyLen || n > MaxEncryptionKeyLen {
+			why := ""
+			if n > MaxEncryptionKeyLen {
+				why = fmt.Sprintf(" (libSQL uses only the first %d, so keys that differ after them would open the same file, and a file written with this key opens with its first %d bytes)", MaxEncryptionKeyLen, MaxEncryptionKeyLen)
+			}
+			return fmt.Errorf("libsql: EncryptionKey is %d bytes; it must be exactly %d bytes%s. `openssl rand -base64 24` prints a random key of %d characters",
+				n, MinEncryptionKeyLen, why, MinEncryptionKeyLen)
 		}
 	}
 	if mode != ModeLocal {

@@ -42,7 +42,8 @@ const DialectName = "sqlite"
 // Dialector is the GORM dialector for libSQL.
 type Dialector struct {
 	Config
-	// dsnErr is a DSN parse error, reported by Initialize as GORM expects.
+	// dsnErr is why ParseDSN refused the DSN (its syntax or, through
+	// Config.Validate, its settings), reported by Initialize as GORM expects.
 	dsnErr error
 }
 

@@ -57,11 +57,11 @@ type cursor struct {
 	r    *bufio.Reader
 	// long puts together a line longer than r's buffer.
 	long []byte
-	// ctx bounds the reading (see Limits.watch); caller is the context the
-	// statement was run with.
-	ctx, caller context.Context
-	progress    func()
-	cancel      context.CancelFunc
+	// ctx bounds the reading, armed by wait before each read and
+	// disarmed by rest after it (see Limits.watch).
+	ctx        context.Context
+	wait, rest func()
+	cancel     context.CancelFunc
 	// read counts the bytes read so far.
 	read int64
 
@@ -77,14 +77,14 @@ type cursor struct {
 }
 
 // cursor posts req to the cursor endpoint under base and reads the
-// reply's first line. ctx bounds the whole reading and progress is told
-// of every line (see Limits.watch).
-func (c *client) cursor(ctx context.Context, progress func(), base string, req *cursorRequest) (*cursor, *cursorHead, error) {
+// reply's first line. ctx bounds the reading, with wait and rest (see
+// Limits.watch).
+func (c *client) cursor(ctx context.Context, wait, rest func(), base string, req *cursorRequest) (*cursor, *cursorHead, error) {
 	resp, err := c.post(ctx, base, cursorPath, req)
 	if err != nil {
 		return nil, nil, err
 	}
-	k := &cursor{cl: c, body: resp.Body, r: bufio.NewReaderSize(resp.Body, cursorBuffer), ctx: ctx, progress: progress,
+	k := &cursor{cl: c, body: resp.Body, r: bufio.NewReaderSize(resp.Body, cursorBuffer), ctx: ctx, wait: wait, rest: rest,
 		steps: len(req.Batch.Steps), seen: -1}
 	line, err := k.line()
 	if err == io.EOF {
@@ -108,12 +108,13 @@ func (c *client) cursor(ctx context.Context, progress func(), base string, req *
 func (k *cursor) line() ([]byte, error) {
 	limit := k.cl.limits.MaxResponseBytes
 	k.long = k.long[:0]
+	// The time the caller takes between rows is its own: only the waits
+	// for the server are bounded.
+	defer k.rest()
 	for {
+		k.wait()
 		chunk, err := k.r.ReadSlice('\n')
 		k.read += int64(len(chunk))
-		if len(chunk) > 0 {
-			k.progress()
-		}
 		if int64(len(k.long)+len(chunk)) > limit+1 {
 			return nil, &tooLargeError{limit: limit, entry: true}
 		}
@@ -259,13 +260,13 @@ func (c *Conn) openCursor(ctx context.Context, st statement) (*rows, error) {
 	err := c.exchange(ctx, c.commits([]request{{Type: "batch", Batch: &b}}), func(baton *string, base string) (*string, *string, error) {
 		// Each attempt is watched from when it is sent: rows read ahead
 		// before it (see exchange) take the time they take.
-		wctx, progress, cancel := c.cl.limits.watch(ctx)
-		sent, head, err := c.cl.cursor(wctx, progress, base, &cursorRequest{Baton: baton, Batch: b})
+		wctx, wait, rest, cancel := c.cl.limits.watch(ctx)
+		sent, head, err := c.cl.cursor(wctx, wait, rest, base, &cursorRequest{Baton: baton, Batch: b})
 		if err != nil {
 			cancel()
 			return nil, nil, err
 		}
-		sent.caller, sent.cancel, k = ctx, cancel, sent
+		sent.cancel, k = cancel, sent
 		return head.Baton, head.BaseURL, nil
 	})
 	if err != nil {

@@ -399,3 +399,22 @@ func TestQueriesSentWhole(t *testing.T) {
 	}
 	assert.Equal(t, []string{"/v3/pipeline", "/v3/pipeline", "/v3/pipeline", "/v3/pipeline", "/v3/cursor"}, paths)
 }
+
+// TestCursorSlowReader: RequestTimeout bounds the waits for the server,
+// not the time the caller takes between two rows.
+func TestCursorSlowReader(t *testing.T) {
+	rows := textRows(3000, 100)
+	srv := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply { return rowsReply(p, "b", "TEXT", rows) })
+	db := openFake(t, srv, Limits{RequestTimeout: 200 * time.Millisecond})
+	r, err := db.Query("SELECT v FROM t")
+	require.NoError(t, err)
+	defer r.Close()
+	n := 0
+	for r.Next() {
+		if n++; n == 1 {
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
+	require.NoError(t, r.Err())
+	assert.Equal(t, len(rows), n)
+}

@@ -18,8 +18,8 @@ const (
 	DefaultConnectTimeout = 10 * time.Second
 	// DefaultRequestTimeout bounds one request, from sending it to reading
 	// the whole reply, when the caller's context has no deadline of its
-	// own; for rows read as they stream in, each wait for the next of
-	// them (see Limits.watch). A context deadline replaces it, longer or shorter.
+	// own; for rows read as they stream in, each wait for the server to
+	// send more of them (see Limits.watch). A context deadline replaces it, longer or shorter.
 	DefaultRequestTimeout = 60 * time.Second
 	// DefaultMaxResponseBytes caps the size of one reply, and of one
 	// entry (a row) of rows read as they stream in.
@@ -65,20 +65,22 @@ func (l Limits) Bound(ctx context.Context) (context.Context, context.CancelFunc)
 }
 
 // watch bounds a reply read as it streams in: without a deadline in ctx,
-// each wait for the server (for the reply to begin, then between two of
-// its entries) is bounded by RequestTimeout, the reply as a whole not, so
-// that a long read that keeps coming is not cut. Call progress after each
-// entry, and cancel when done.
-func (l Limits) watch(ctx context.Context) (_ context.Context, progress func(), cancel context.CancelFunc) {
+// each wait for the server (for the reply to begin, then for each next
+// part of it) is bounded by RequestTimeout, the reply as a whole not, so
+// that a long read that keeps coming is not cut, nor one whose reader
+// takes its time between rows. The watch starts armed, for the reply's
+// beginning; wait arms it again before a read that may block, rest
+// disarms it once the read returned; cancel ends it.
+func (l Limits) watch(ctx context.Context) (_ context.Context, wait, rest func(), cancel context.CancelFunc) {
 	l = l.WithDefaults()
 	if _, ok := ctx.Deadline(); ok || l.RequestTimeout < 0 {
 		ctx, cancel := context.WithCancel(ctx)
-		return ctx, func() {}, cancel
+		return ctx, func() {}, func() {}, cancel
 	}
 	ctx, cancelCause := context.WithCancelCause(ctx)
 	d := l.RequestTimeout
 	timer := time.AfterFunc(d, func() { cancelCause(&requestTimeoutError{d}) })
-	return ctx, func() { timer.Reset(d) }, func() { timer.Stop(); cancelCause(context.Canceled) }
+	return ctx, func() { timer.Reset(d) }, func() { timer.Stop() }, func() { timer.Stop(); cancelCause(context.Canceled) }
 }
 
 // requestTimeoutError is the cause of a request cut by RequestTimeout.

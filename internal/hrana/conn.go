@@ -71,7 +71,7 @@ func streamLost(err error) bool {
 // do sends reqs on the connection's stream in one pipeline (see exchange).
 func (c *Conn) do(ctx context.Context, reqs []request) ([]pipelineResult, error) {
 	var resp *pipelineResponse
-	err := c.exchange(ctx, c.commits(reqs), func(baton *string, base string) (*string, *string, error) {
+	err := c.exchange(ctx, reqs, func(baton *string, base string) (*string, *string, error) {
 		r, err := c.cl.send(ctx, base, &pipelineRequest{Baton: baton, Requests: reqs})
 		if err != nil {
 			return nil, nil, err
@@ -87,14 +87,15 @@ func (c *Conn) do(ctx context.Context, reqs []request) ([]pipelineResult, error)
 
 // exchange sends one request on the connection's stream with send, which
 // posts it with the given baton and base URL and returns the reply's;
-// commits names what the request would commit (see commitsSQL). Rows still
+// reqs are what it carries, read only when it fails, for what they would
+// have committed (see commits). Rows still
 // streaming on the stream are read into memory first: the server runs
 // nothing else on it meanwhile. A lost stream is replaced and the request
 // resent when nothing of a transaction is on it: the server refused it
 // before running any of it. A transaction whose stream is gone (a failed
 // request, or a reply that closed the stream) is lost: nothing more is
 // sent for it, so that no statement of it runs outside it.
-func (c *Conn) exchange(ctx context.Context, commits string, send func(baton *string, base string) (*string, *string, error)) error {
+func (c *Conn) exchange(ctx context.Context, reqs []request, send func(baton *string, base string) (*string, *string, error)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -115,7 +116,7 @@ func (c *Conn) exchange(ctx context.Context, commits string, send func(baton *st
 	if err != nil {
 		// Whether the server ran the request is unknown and the next baton
 		// was not received: the stream cannot be used again.
-		inTx := c.txOnServer()
+		inTx, commits := c.txOnServer(), c.commits(reqs)
 		c.lose()
 		switch {
 		case commits != "" && outcomeUnknown(err):

@@ -257,7 +257,8 @@ func (c *Conn) openCursor(ctx context.Context, st statement) (*rows, error) {
 	b := batch{Steps: c.withBegin(&st)}
 	target := len(b.Steps) - 1
 	var k *cursor
-	err := c.exchange(ctx, c.commits([]request{{Type: "batch", Batch: &b}}), func(baton *string, base string) (*string, *string, error) {
+	// A cursor carries a read and maybe BEGIN: it commits nothing.
+	err := c.exchange(ctx, nil, func(baton *string, base string) (*string, *string, error) {
 		// Each attempt is watched from when it is sent: rows read ahead
 		// before it (see exchange) take the time they take.
 		wctx, wait, rest, cancel := c.cl.limits.watch(ctx)

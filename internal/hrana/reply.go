@@ -142,21 +142,18 @@ func checkBatch(br *batchResult, steps []batchStep) error {
 }
 
 // conditionHeld evaluates the condition of step from the outcomes of the
-// steps before it; known is false for a condition the reply cannot
-// decide (one on autocommit, or of a shape the client never sends).
+// steps before it, for the conditions the client sends ("ok" and "not");
+// known is false for any other.
 func conditionHeld(c *condition, br *batchResult, step int) (held, known bool) {
 	if c == nil {
 		return true, true
 	}
 	switch c.Type {
-	case "ok", "error":
+	case "ok":
 		if c.Step == nil || *c.Step < 0 || *c.Step >= step {
 			return false, false
 		}
-		if c.Type == "ok" {
-			return br.StepResults[*c.Step] != nil, true
-		}
-		return br.StepErrors[*c.Step] != nil, true
+		return br.StepResults[*c.Step] != nil, true
 	case "not":
 		if c.Cond == nil {
 			return false, false

@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -159,7 +158,7 @@ func Open(opts Options) (*Replica, error) {
 	err = hrana.Check(ctx, primary)
 	cancel()
 	switch {
-	case errors.Is(err, hrana.ErrAuth), opts.Namespace != "" && missingNamespace(err):
+	case errors.Is(err, hrana.ErrAuth), opts.Namespace != "" && hrana.IsMissingNamespace(err):
 		// A replica kept of a namespace that was deleted is no replica
 		// of anything: its reads are not served.
 		r.Close()
@@ -204,13 +203,6 @@ func primaryOptions(opts Options) (hrana.Options, error) {
 		}
 	}
 	return primary, nil
-}
-
-// missingNamespace reports whether sqld answered that the namespace does
-// not exist (HTTP 404, once the client's resends are spent).
-func missingNamespace(err error) bool {
-	var he *hrana.Error
-	return errors.As(err, &he) && he.Status == http.StatusNotFound
 }
 
 // hasData reports whether a file holds data from an earlier sync.

@@ -699,7 +699,10 @@ func (c *Conn) Ping(ctx context.Context) error {
 // does not keep it until it expires.
 func (c *Conn) Close() error {
 	if c.open != nil {
-		c.open.Close()
+		// The stream goes with the connection, so its rows are not read
+		// to their end: the reply is cut and the stream given up, which
+		// the server lets expire.
+		c.open.abandon()
 	}
 	if c.baton == nil {
 		return nil

@@ -133,7 +133,7 @@ func (k *cursor) line() ([]byte, error) {
 		case errors.Is(err, io.ErrUnexpectedEOF) && k.ctx.Err() == nil:
 			// sqld breaks off a cursor's reply when a row holds text
 			// it cannot encode.
-			return nil, &unreachableError{msg: "the server broke off the rows; if it is sqld, " + invalidUTF8, err: err}
+			return nil, &unreachableError{msg: "the connection broke before the end of the rows (the server restarted or a proxy cut it; or sqld found a row it cannot send: " + invalidUTF8 + ")", err: err}
 		default:
 			return nil, k.cl.transportError(k.ctx, err)
 		}
@@ -295,8 +295,7 @@ func (c *Conn) openCursor(ctx context.Context, st statement) (*rows, error) {
 			switch {
 			case e.Type == "error" && len(c.begin) > 0 && k.seen >= 0:
 				// Whether BEGIN ran is unknown: the transaction is lost.
-				k.close()
-				c.lose()
+				c.failCursor(k, err)
 				return nil, err
 			case e.Type == "step_error" && k.seen < target:
 				err = errmsg.Wrap(err, "libsql: begin transaction")
@@ -327,20 +326,17 @@ func (c *Conn) failCursor(k *cursor, err error) {
 func (r *rows) read() ([]value, bool) {
 	k := r.cur
 	e, err := k.entry()
-	if err != nil {
-		r.stop()
-		r.err = err
-		r.conn.failCursor(k, err)
-		return nil, false
-	}
-	if e.Type == "row" {
+	if err == nil && e.Type == "row" {
 		return e.Row, true
 	}
-	// check lets nothing else but the step's end come inside it.
-	if e.Type != "step_end" {
-		r.err = serverError(e.Error.Code, e.Error.Message)
+	if err == nil {
+		// check lets nothing else but the step's end come inside it.
+		if e.Type != "step_end" {
+			r.err = serverError(e.Error.Code, e.Error.Message)
+		}
+		err = k.trailer()
 	}
-	if err := k.trailer(); err != nil {
+	if err != nil {
 		r.stop()
 		r.err = err
 		r.conn.failCursor(k, err)

@@ -1,7 +1,6 @@
 package libsql
 
 import (
-	"context"
 	"crypto/tls"
 	sqldriver "database/sql/driver"
 	"errors"
@@ -298,27 +297,8 @@ func (c Config) validate(mode Mode) error {
 	return nil
 }
 
-// Connector checks c (Validate) and opens its database as a database/sql
-// connector, in any mode, for code that uses database/sql without GORM
-// (sqlc, hand-written queries): sql.OpenDB(connector). It is what the
-// dialector opens, with the same driver and behaviour (decoding, errors,
-// timeouts, a replica's routing and sync). It implements io.Closer, which
-// sql.DB.Close calls: that closes the local file, or the HTTP
-// connections, or the embedded replica with its background sync and sync
-// forwarder. Conn must be empty. With no GORM logger to use, the warning of
-// a token sent unencrypted and a replica's failed background syncs are
-// logged through GORM's default logger (logger.Default, standard output).
-// On a replica, ExecContext(ctx, "sync") syncs, as db.Exec("sync") does
-// with GORM.
-func (c Config) Connector() (sqldriver.Connector, error) {
-	if c.Conn != nil {
-		return nil, errors.New("libsql: Config.Conn is a pool already; Connector opens one from the other fields")
-	}
-	return c.connector(logger.Default)
-}
-
-// connector checks c and opens the connector of its mode; log gets its
-// warnings and a replica's failed background syncs.
+// connector checks c and opens the connector of its mode; log gets a
+// replica's failed background syncs.
 func (c Config) connector(log logger.Interface) (sqldriver.Connector, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -326,9 +306,6 @@ func (c Config) connector(log logger.Interface) (sqldriver.Connector, error) {
 	mode, err := c.Mode()
 	if err != nil {
 		return nil, err
-	}
-	if mode != ModeLocal {
-		c.warnCleartextToken(log)
 	}
 	switch mode {
 	case ModeRemote:
@@ -409,23 +386,24 @@ func (c Config) limits() (hrana.Limits, error) {
 	return hrana.Limits{ConnectTimeout: c.ConnectTimeout, RequestTimeout: c.RequestTimeout, MaxResponseBytes: c.MaxResponseBytes, TLSConfig: c.TLSConfig}, nil
 }
 
-// warnCleartextToken logs, once per Open, that the token would cross the
-// network unencrypted: http:// (or ws://) to a host that is not loopback.
-func (c Config) warnCleartextToken(log logger.Interface) {
-	if c.AuthToken == "" || log == nil {
-		return
+// cleartextTokenWarning is the warning to log once per Open when the token
+// would cross the network unencrypted: http:// (or ws://) to a host that is
+// not loopback. It is empty otherwise.
+func (c Config) cleartextTokenWarning() string {
+	if c.AuthToken == "" {
+		return ""
 	}
 	u, err := url.Parse(c.URL)
 	if err != nil {
-		return
+		return ""
 	}
 	scheme := strings.ToLower(u.Scheme)
 	if scheme != "http" && scheme != "ws" {
-		return
+		return ""
 	}
 	host := u.Hostname()
 	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
-		return
+		return ""
 	}
-	log.Warn(context.Background(), "libsql: the auth token is sent unencrypted over %s:// to %s; use libsql:// or https:// for a server that is not on this machine", scheme, host)
+	return fmt.Sprintf("libsql: the auth token is sent unencrypted over %s:// to %s; use libsql:// or https:// for a server that is not on this machine", scheme, host)
 }

@@ -75,9 +75,8 @@ func IsLibSQL(db *gorm.DB) bool {
 // Name implements gorm.Dialector; see DialectName.
 func (d Dialector) Name() string { return DialectName }
 
-// Initialize opens the pool and registers GORM's callbacks with the clauses
-// libSQL supports, RETURNING included.
-func (d *Dialector) Initialize(db *gorm.DB) error {
+// initialize opens the pool and registers GORM's callbacks; see Initialize.
+func (d *Dialector) initialize(db *gorm.DB) error {
 	if d.dsnErr != nil {
 		return d.dsnErr
 	}

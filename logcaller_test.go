@@ -5,10 +5,13 @@ package libsql
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"log"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -54,4 +57,164 @@ func TestBatchLogNamesTheCaller(t *testing.T) {
 	recorded := loggedFiles(out.String(), "INSERT INTO t")
 	require.Len(t, recorded, 1, out.String())
 	assert.True(t, strings.HasPrefix(recorded[0], self+":"), "the statement as built by its caller: %s", recorded[0])
+}
+
+// fileLines returns the file:line GORM's logger wrote before each logged
+// statement ("[1.2ms] [rows:1] SELECT ...") in out.
+func fileLines(out string) []string {
+	lines := strings.Split(out, "\n")
+	var files []string
+	for i, l := range lines {
+		if strings.Contains(l, "[rows:") && i > 0 {
+			files = append(files, lines[i-1])
+		}
+	}
+	return files
+}
+
+type logCallerV1 struct {
+	ID   uint
+	Name string
+}
+
+func (logCallerV1) TableName() string { return "log_callers" }
+
+type logCallerV2 struct {
+	ID   uint
+	Name string `gorm:"not null;default:'x';index"`
+	Age  int
+}
+
+func (logCallerV2) TableName() string { return "log_callers" }
+
+func openLogged(t *testing.T, out *bytes.Buffer, cfg logger.Config) *gorm.DB {
+	t.Helper()
+	db, err := gorm.Open(New(Config{Database: filepath.Join(t.TempDir(), "app.db")}), &gorm.Config{
+		Logger: logger.New(log.New(out, "", 0), cfg),
+	})
+	require.NoError(t, err)
+	sqlDB, err := db.DB()
+	require.NoError(t, err)
+	t.Cleanup(func() { sqlDB.Close() })
+	return db
+}
+
+// Every statement a migration runs, however deep in the migrator, is logged
+// as run by the line that called the migrator.
+func TestMigratorLogNamesTheCaller(t *testing.T) {
+	var out bytes.Buffer
+	db := openLogged(t, &out, logger.Config{LogLevel: logger.Info})
+	_, self, _, _ := runtime.Caller(0)
+	at := func(line int) string { return self + ":" + strconv.Itoa(line) }
+
+	out.Reset()
+	require.NoError(t, db.AutoMigrate(&logCallerV1{}))
+	_, _, line, _ := runtime.Caller(0)
+	created := fileLines(out.String())
+	require.NotEmpty(t, created, out.String())
+	for _, f := range created {
+		assert.Equal(t, at(line-1), f, "CREATE TABLE's migration")
+	}
+	require.NoError(t, db.Create(&logCallerV1{Name: "a"}).Error)
+
+	// A rebuild (NOT NULL with a default), a new column and an index: the
+	// deepest paths of the migrator.
+	out.Reset()
+	require.NoError(t, db.AutoMigrate(&logCallerV2{}))
+	_, _, line, _ = runtime.Caller(0)
+	altered := fileLines(out.String())
+	require.Greater(t, len(altered), len(created), out.String())
+	assert.Contains(t, out.String(), "ALTER TABLE")
+	for _, f := range altered {
+		assert.Equal(t, at(line-1), f)
+	}
+
+	out.Reset()
+	assert.True(t, db.Migrator().HasIndex(&logCallerV2{}, "Name"))
+	_, _, line, _ = runtime.Caller(0)
+	columns, err := db.Migrator().ColumnTypes(&logCallerV2{})
+	require.NoError(t, err)
+	assert.Len(t, columns, 3)
+	files := fileLines(out.String())
+	require.GreaterOrEqual(t, len(files), 2, out.String())
+	assert.Equal(t, at(line-1), files[0], "HasIndex")
+	assert.Equal(t, at(line+1), files[len(files)-1], "ColumnTypes")
+}
+
+// GORM's ParameterizedQueries, which its logger applies through a filter
+// GORM looks for on the logger, still holds for a migration's statements.
+func TestMigratorLogKeepsParameterizedQueries(t *testing.T) {
+	var out bytes.Buffer
+	db := openLogged(t, &out, logger.Config{LogLevel: logger.Info, ParameterizedQueries: true})
+	require.NoError(t, db.AutoMigrate(&logCallerV1{}))
+	out.Reset()
+	assert.True(t, db.Migrator().HasTable(&logCallerV1{}))
+	assert.Contains(t, out.String(), "name = ?")
+	assert.NotContains(t, out.String(), `"log_callers"`)
+}
+
+// A panic in a migration (here in a callback) reaches the migrator's
+// caller with its value, and leaves the pool as it was.
+func TestMigratorPanicReachesTheCaller(t *testing.T) {
+	var out bytes.Buffer
+	db := openLogged(t, &out, logger.Config{LogLevel: logger.Silent})
+	var armed atomic.Bool
+	require.NoError(t, db.Callback().Raw().Before("gorm:raw").Register("test:panic", func(*gorm.DB) {
+		if armed.Swap(false) {
+			panic("boom")
+		}
+	}))
+	armed.Store(true)
+	assert.PanicsWithValue(t, "boom", func() { _ = db.AutoMigrate(&logCallerV1{}) })
+	require.NoError(t, db.AutoMigrate(&logCallerV1{}))
+	assert.True(t, db.Migrator().HasTable(&logCallerV1{}))
+
+	// runtime.Goexit in the work ends the caller's goroutine too, as it
+	// would have without the migrator's own goroutine. HasTable queries
+	// through Row.
+	var goexit atomic.Bool
+	require.NoError(t, db.Callback().Row().Before("gorm:row").Register("test:goexit", func(*gorm.DB) {
+		if goexit.Swap(false) {
+			runtime.Goexit()
+		}
+	}))
+	goexit.Store(true)
+	returned, exited := false, make(chan struct{})
+	go func() {
+		defer close(exited)
+		db.Migrator().HasTable(&logCallerV1{})
+		returned = true
+	}()
+	<-exited
+	assert.False(t, returned, "the caller went on after the work called Goexit")
+	assert.True(t, db.Migrator().HasTable(&logCallerV1{}))
+}
+
+// The warning of a token sent unencrypted names the line that opened the
+// database, through gorm.Open or Config.Connector. Nothing is sent: there
+// is no ping, and opening a remote connector sends nothing.
+func TestOpenWarningNamesTheCaller(t *testing.T) {
+	var out bytes.Buffer
+	warnings := logger.New(log.New(&out, "", 0), logger.Config{LogLevel: logger.Warn})
+	cfg := Config{URL: "http://10.1.2.3:8080", AuthToken: "s3cr3t-t0k3n"}
+	db, err := gorm.Open(New(cfg), &gorm.Config{Logger: warnings, DisableAutomaticPing: true})
+	_, self, line, _ := runtime.Caller(0)
+	require.NoError(t, err)
+	sqlDB, _ := db.DB()
+	require.NoError(t, sqlDB.Close())
+	opened := loggedFiles(out.String(), "unencrypted")
+	require.Len(t, opened, 1, out.String())
+	assert.Equal(t, self+":"+strconv.Itoa(line-1), opened[0])
+
+	out.Reset()
+	saved := logger.Default
+	logger.Default = warnings
+	defer func() { logger.Default = saved }()
+	connector, err := cfg.Connector()
+	_, _, line, _ = runtime.Caller(0)
+	require.NoError(t, err)
+	require.NoError(t, sql.OpenDB(connector).Close())
+	opened = loggedFiles(out.String(), "unencrypted")
+	require.Len(t, opened, 1, out.String())
+	assert.Equal(t, self+":"+strconv.Itoa(line-1), opened[0])
 }

@@ -178,13 +178,7 @@ func pragmaInt(db *gorm.DB, name string) (int, error) {
 	return v, err
 }
 
-// AutoMigrate creates missing tables and brings existing ones in line with
-// the models, all in one transaction: an error leaves the database as it was.
-// On an embedded replica it first compares the models with the local file's
-// schema, and when nothing needs to change it returns without asking the
-// primary, so that an application that migrates at boot starts while the
-// primary is down.
-func (m Migrator) AutoMigrate(values ...any) error {
+func (m Migrator) autoMigrate(values ...any) error {
 	if m.upToDateOnReplica(values) {
 		return nil
 	}
@@ -216,8 +210,7 @@ func (m Migrator) upToDateOnReplica(values []any) bool {
 	return err == nil
 }
 
-// CurrentDatabase reports the name of the main schema.
-func (m Migrator) CurrentDatabase() string {
+func (m Migrator) currentDatabase() string {
 	var seq int
 	var name, file string
 	if err := m.DB.Raw("PRAGMA database_list").Row().Scan(&seq, &name, &file); err != nil {
@@ -226,17 +219,11 @@ func (m Migrator) CurrentDatabase() string {
 	return name
 }
 
-// CreateTable creates the models' tables with their indexes, in one
-// transaction.
-func (m Migrator) CreateTable(values ...any) error {
+func (m Migrator) createTable(values ...any) error {
 	return m.run(false, func(m Migrator) error { return m.Migrator.CreateTable(values...) })
 }
 
-// DropTable drops the models' tables, dependents first, in one transaction.
-// Foreign keys are off on the migrating connection meanwhile, as
-// gorm.io/driver/sqlite does, so a table that others reference can be
-// dropped: their rows stay and no ON DELETE action fires.
-func (m Migrator) DropTable(values ...any) error {
+func (m Migrator) dropTable(values ...any) error {
 	return m.run(true, func(m Migrator) error {
 		values = m.ReorderModels(values, false)
 		for i := len(values) - 1; i >= 0; i-- {
@@ -257,8 +244,7 @@ func (m Migrator) DropTable(values ...any) error {
 	})
 }
 
-// HasTable reports whether the model's table exists.
-func (m Migrator) HasTable(value any) bool {
+func (m Migrator) hasTable(value any) bool {
 	var count int
 	_ = m.RunWithValue(value, func(stmt *gorm.Statement) error {
 		return m.DB.Raw("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", stmt.Table).Row().Scan(&count)
@@ -266,9 +252,7 @@ func (m Migrator) HasTable(value any) bool {
 	return count > 0
 }
 
-// RenameTable renames a table; SQLite rewrites the references to it in
-// foreign keys, triggers and views.
-func (m Migrator) RenameTable(oldName, newName any) error {
+func (m Migrator) renameTable(oldName, newName any) error {
 	return m.run(false, func(m Migrator) error {
 		if err := m.Migrator.RenameTable(oldName, newName); err != nil {
 			return errmsg.Wrap(err, "libsql: renaming table %v to %v", tableName(oldName), tableName(newName))
@@ -289,14 +273,12 @@ func tableName(v any) string {
 const internalTables = `(name LIKE 'sqlite\_%' ESCAPE '\' OR name LIKE 'libsql\_%' ESCAPE '\'
 	OR name IN (SELECT i.name || '_shadow' FROM sqlite_master i WHERE i.type = 'index' AND i.sql LIKE '%libsql\_vector\_idx%' ESCAPE '\'))`
 
-// GetTables lists user tables, hiding SQLite's and libSQL's own.
-func (m Migrator) GetTables() (tables []string, err error) {
+func (m Migrator) getTables() (tables []string, err error) {
 	err = m.DB.Raw(`SELECT name FROM sqlite_master WHERE type = 'table' AND NOT ` + internalTables + ` ORDER BY name`).Scan(&tables).Error
 	return tables, err
 }
 
-// TableType reports whether the model's name is a "table" or a "view".
-func (m Migrator) TableType(value any) (gorm.TableType, error) {
+func (m Migrator) tableType(value any) (gorm.TableType, error) {
 	var tt migrator.TableType
 	err := m.RunWithValue(value, func(stmt *gorm.Statement) error {
 		var kind []string
@@ -312,9 +294,7 @@ func (m Migrator) TableType(value any) (gorm.TableType, error) {
 	return tt, err
 }
 
-// AddColumn adds the field's column. A unique field also gets its UNIQUE
-// constraint, which SQLite can only add by rebuilding the table.
-func (m Migrator) AddColumn(value any, name string) error {
+func (m Migrator) addColumn(value any, name string) error {
 	return m.runOn(value, true, func(m Migrator, stmt *gorm.Statement) error {
 		f, err := modelField(stmt, "AddColumn", name)
 		if err != nil {
@@ -359,10 +339,7 @@ func columnName(stmt *gorm.Statement, name string) string {
 	return name
 }
 
-// DropColumn drops a column, natively when SQLite allows it and otherwise
-// (the column is indexed, unique, or in a foreign key) by a rebuild that
-// drops the indexes and constraints over the column with it.
-func (m Migrator) DropColumn(value any, name string) error {
+func (m Migrator) dropColumn(value any, name string) error {
 	return m.runOn(value, true, func(m Migrator, stmt *gorm.Statement) error {
 		col := columnName(stmt, name)
 		def, err := m.tableDef(stmt.Table)
@@ -425,11 +402,7 @@ func (m Migrator) columnIndexed(table, col string) (bool, error) {
 	return false, nil
 }
 
-// AlterColumn brings the column's type, NOT NULL and DEFAULT in line with
-// the field, keeping its other constraints. It uses libSQL's ALTER COLUMN
-// and checks the existing rows against the new definition; see
-// applyColumn for when it rebuilds instead.
-func (m Migrator) AlterColumn(value any, field string) error {
+func (m Migrator) alterColumn(value any, field string) error {
 	return m.runOn(value, true, func(m Migrator, stmt *gorm.Statement) error {
 		f, err := modelField(stmt, "AlterColumn", field)
 		if err != nil {
@@ -457,11 +430,7 @@ func (m Migrator) AlterColumn(value any, field string) error {
 	})
 }
 
-// MigrateColumn compares the field with the column and alters what
-// differs, in one transaction. As in GORM, nullability only loosens: a NOT
-// NULL column becomes nullable when the field allows NULL, but a nullable
-// column stays nullable (an explicit AlterColumn makes it NOT NULL).
-func (m Migrator) MigrateColumn(value any, field *schema.Field, columnType gorm.ColumnType) error {
+func (m Migrator) migrateColumn(value any, field *schema.Field, columnType gorm.ColumnType) error {
 	return m.run(true, func(m Migrator) error {
 		if s := sessionOf(m.DB); s != nil {
 			s.migratingColumn = true
@@ -471,14 +440,11 @@ func (m Migrator) MigrateColumn(value any, field *schema.Field, columnType gorm.
 	})
 }
 
-// MigrateColumnUnique adds or drops the field's UNIQUE constraint.
-func (m Migrator) MigrateColumnUnique(value any, field *schema.Field, columnType gorm.ColumnType) error {
+func (m Migrator) migrateColumnUnique(value any, field *schema.Field, columnType gorm.ColumnType) error {
 	return m.run(true, func(m Migrator) error { return m.Migrator.MigrateColumnUnique(value, field, columnType) })
 }
 
-// HasColumn reports whether the model's table has the column (a field name
-// or a column name).
-func (m Migrator) HasColumn(value any, field string) bool {
+func (m Migrator) hasColumn(value any, field string) bool {
 	var count int
 	_ = m.RunWithValue(value, func(stmt *gorm.Statement) error {
 		return m.DB.Raw("SELECT count(*) FROM pragma_table_xinfo(?) WHERE name = ? COLLATE NOCASE", stmt.Table, columnName(stmt, field)).Row().Scan(&count)
@@ -486,9 +452,7 @@ func (m Migrator) HasColumn(value any, field string) bool {
 	return count > 0
 }
 
-// RenameColumn renames a column; SQLite rewrites the indexes, triggers and
-// views that use it.
-func (m Migrator) RenameColumn(value any, oldName, newName string) error {
+func (m Migrator) renameColumn(value any, oldName, newName string) error {
 	return m.runOn(value, false, func(m Migrator, stmt *gorm.Statement) error {
 		from, to := columnName(stmt, oldName), columnName(stmt, newName)
 		if err := m.DB.Exec("ALTER TABLE ? RENAME COLUMN ? TO ?", m.CurrentTable(stmt), identExpr(from), identExpr(to)).Error; err != nil {
@@ -498,9 +462,7 @@ func (m Migrator) RenameColumn(value any, oldName, newName string) error {
 	})
 }
 
-// ColumnTypes describes the table's columns from the schema: SQLite's
-// result-column metadata cannot say nullability, keys or defaults.
-func (m Migrator) ColumnTypes(value any) ([]gorm.ColumnType, error) {
+func (m Migrator) columnTypes(value any) ([]gorm.ColumnType, error) {
 	var out []gorm.ColumnType
 	err := m.RunWithValue(value, func(stmt *gorm.Statement) error {
 		var cols []struct {
@@ -613,10 +575,7 @@ func unquoteLiteral(v string) string {
 	return v
 }
 
-// CreateView creates a view from option.Query; with Replace, an existing
-// view of that name is replaced in the same transaction. SQLite views have
-// no CHECK OPTION, so a CheckOption is refused.
-func (m Migrator) CreateView(name string, option gorm.ViewOption) error {
+func (m Migrator) createView(name string, option gorm.ViewOption) error {
 	if option.Query == nil {
 		return gorm.ErrSubQueryRequired
 	}
@@ -640,16 +599,11 @@ func (m Migrator) CreateView(name string, option gorm.ViewOption) error {
 	})
 }
 
-// DropView drops a view if it exists.
-func (m Migrator) DropView(name string) error {
+func (m Migrator) dropView(name string) error {
 	return m.run(false, func(m Migrator) error { return m.Migrator.DropView(name) })
 }
 
-// CreateConstraint adds a model's CHECK, FOREIGN KEY or UNIQUE constraint.
-// CHECK and single-column foreign keys are attached to their column with
-// ALTER COLUMN, after which the existing rows are checked; UNIQUE and
-// multi-column foreign keys need a rebuild.
-func (m Migrator) CreateConstraint(value any, name string) error {
+func (m Migrator) createConstraint(value any, name string) error {
 	return m.runOn(value, true, func(m Migrator, stmt *gorm.Statement) error {
 		constraint, table := m.GuessConstraintInterfaceAndTable(stmt, name)
 		if constraint == nil {
@@ -715,9 +669,7 @@ func (m Migrator) addColumnClause(table string, def *ddl.Table, column, text str
 	return m.applyColumn(table, def, old, &updated)
 }
 
-// DropConstraint drops a named constraint: a column-level CHECK or
-// REFERENCES with ALTER COLUMN, anything else by a rebuild.
-func (m Migrator) DropConstraint(value any, name string) error {
+func (m Migrator) dropConstraint(value any, name string) error {
 	return m.runOn(value, true, func(m Migrator, stmt *gorm.Statement) error {
 		table, name, def, err := m.constraintTable(stmt, name)
 		if err != nil {
@@ -749,9 +701,7 @@ func (m Migrator) constraintTable(stmt *gorm.Statement, name string) (table, res
 	return table, name, def, err
 }
 
-// HasConstraint reports whether the table declares a constraint of that
-// name, at table or column level.
-func (m Migrator) HasConstraint(value any, name string) bool {
+func (m Migrator) hasConstraint(value any, name string) bool {
 	found := false
 	_ = m.RunWithValue(value, func(stmt *gorm.Statement) error {
 		_, name, def, err := m.constraintTable(stmt, name)
@@ -765,15 +715,7 @@ func (m Migrator) HasConstraint(value any, name string) bool {
 	return found
 }
 
-// CreateIndex creates a model's index: unique, composite, partial (where),
-// over expressions, with sort order and collation. What SQLite has no form
-// for and that only tunes how other databases store or build the index (a
-// prefix length, FULLTEXT, SPATIAL or SQL Server's clustering class, a
-// USING method, a comment, an option) is left out, as gorm.io/driver/sqlite
-// leaves lengths and options out, so that a model written for every GORM
-// driver migrates here; one Info line names what was. See indexForm for
-// what is refused instead.
-func (m Migrator) CreateIndex(value any, name string) error {
+func (m Migrator) createIndex(value any, name string) error {
 	return m.runOn(value, false, func(m Migrator, stmt *gorm.Statement) error {
 		if stmt.Schema == nil {
 			return fmt.Errorf("libsql: CreateIndex on table %s needs a model", stmt.Table)
@@ -883,8 +825,7 @@ func indexName(stmt *gorm.Statement, name string) string {
 	return name
 }
 
-// DropIndex drops an index of the model's table.
-func (m Migrator) DropIndex(value any, name string) error {
+func (m Migrator) dropIndex(value any, name string) error {
 	return m.runOn(value, false, func(m Migrator, stmt *gorm.Statement) error {
 		name = indexName(stmt, name)
 		if !m.HasIndex(value, name) {
@@ -897,8 +838,7 @@ func (m Migrator) DropIndex(value any, name string) error {
 	})
 }
 
-// HasIndex reports whether the index exists on the model's table.
-func (m Migrator) HasIndex(value any, name string) bool {
+func (m Migrator) hasIndex(value any, name string) bool {
 	var count int
 	_ = m.RunWithValue(value, func(stmt *gorm.Statement) error {
 		return m.DB.Raw("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name = ?", stmt.Table, indexName(stmt, name)).Row().Scan(&count)
@@ -906,10 +846,7 @@ func (m Migrator) HasIndex(value any, name string) bool {
 	return count > 0
 }
 
-// RenameIndex renames an index. SQLite cannot, so the index is dropped and
-// created again under the new name from its stored definition, in one
-// transaction.
-func (m Migrator) RenameIndex(value any, oldName, newName string) error {
+func (m Migrator) renameIndex(value any, oldName, newName string) error {
 	return m.runOn(value, false, func(m Migrator, stmt *gorm.Statement) error {
 		oldName = indexName(stmt, oldName)
 		var defs []sql.NullString
@@ -937,11 +874,7 @@ func (m Migrator) RenameIndex(value any, oldName, newName string) error {
 	})
 }
 
-// GetIndexes lists the table's indexes, those behind UNIQUE and PRIMARY
-// KEY constraints included. An expression is reported as a column, and
-// Option holds a partial index's WHERE condition, both in one spacing in
-// every mode ("lower(d)", "a + b").
-func (m Migrator) GetIndexes(value any) ([]gorm.Index, error) {
+func (m Migrator) getIndexes(value any) ([]gorm.Index, error) {
 	var out []gorm.Index
 	err := m.RunWithValue(value, func(stmt *gorm.Statement) error {
 		var list []struct {

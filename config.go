@@ -386,9 +386,9 @@ func (c Config) limits() (hrana.Limits, error) {
 	return hrana.Limits{ConnectTimeout: c.ConnectTimeout, RequestTimeout: c.RequestTimeout, MaxResponseBytes: c.MaxResponseBytes, TLSConfig: c.TLSConfig}, nil
 }
 
-// cleartextTokenWarning is the warning to log once per Open when the token
-// would cross the network unencrypted: http:// (or ws://) to a host that is
-// not loopback. It is empty otherwise.
+// cleartextTokenWarning is the warning to log when the token would cross
+// the network unencrypted: http:// (or ws://) to a host that is not
+// loopback. It is empty otherwise.
 func (c Config) cleartextTokenWarning() string {
 	if c.AuthToken == "" {
 		return ""

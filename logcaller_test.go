@@ -206,9 +206,10 @@ func TestOpenWarningNamesTheCaller(t *testing.T) {
 	require.Len(t, opened, 1, out.String())
 	assert.Equal(t, self+":"+strconv.Itoa(line-1), opened[0])
 
+	// A logger of its own: the first one had this server's warning.
 	out.Reset()
 	saved := logger.Default
-	logger.Default = warnings
+	logger.Default = logger.New(log.New(&out, "", 0), logger.Config{LogLevel: logger.Warn})
 	defer func() { logger.Default = saved }()
 	connector, err := cfg.Connector()
 	_, _, line, _ = runtime.Caller(0)

@@ -1,124 +1,28 @@
 package libsql
 
 // The file name ends in .gen.go, though nothing generates it: see
-// batch.gen.go. GORM's logger names the first frame outside GORM's files
-// and *.gen.go files, but looks only 13 frames up; a migration is deeper, so
-// its log lines named a file of this migrator, or nothing. Each exported
-// method here runs its work on a goroutine of its own while the caller's
-// goroutine, waiting in atCaller, makes the work's log calls: the caller's
-// stack is then only these wrappers and GORM's AutoMigrate above the
-// application's line, which GORM's logger finds.
+// internal/logcaller. A migration is deeper than the 13 frames GORM's
+// logger looks up, so each exported method runs its work through atCaller,
+// and the caller's goroutine, waiting here, makes the work's log calls.
 
 import (
-	"context"
-	"runtime"
-	"time"
-
+	"github.com/gorm-libsql/libsql/internal/logcaller"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 	"gorm.io/gorm/schema"
 )
 
-// callerRelay is the logger of a migrator call run by atCaller: it hands
-// each log call to the caller's goroutine and waits until it is made, so
-// lines come out when, and in the order, the work makes them.
-type callerRelay struct {
-	inner logger.Interface
-	calls chan<- func()
-	// ended is closed when the caller stops taking calls; a call made after
-	// (by a goroutine the work left behind, or after the caller panicked)
-	// is made where it is.
-	ended <-chan struct{}
-}
-
-func (r callerRelay) relay(call func()) {
-	made := make(chan struct{})
-	select {
-	case r.calls <- func() { defer close(made); call() }:
-		<-made
-	case <-r.ended:
-		call()
-	}
-}
-
-func (r callerRelay) LogMode(level logger.LogLevel) logger.Interface {
-	r.inner = r.inner.LogMode(level)
-	return r
-}
-
-func (r callerRelay) Info(ctx context.Context, msg string, args ...any) {
-	r.relay(func() { r.inner.Info(ctx, msg, args...) })
-}
-
-func (r callerRelay) Warn(ctx context.Context, msg string, args ...any) {
-	r.relay(func() { r.inner.Warn(ctx, msg, args...) })
-}
-
-func (r callerRelay) Error(ctx context.Context, msg string, args ...any) {
-	r.relay(func() { r.inner.Error(ctx, msg, args...) })
-}
-
-func (r callerRelay) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
-	r.relay(func() { r.inner.Trace(ctx, begin, fc, err) })
-}
-
-// ParamsFilter keeps the logger's own filter (GORM's ParameterizedQueries),
-// which GORM looks for on the logger it calls.
-func (r callerRelay) ParamsFilter(ctx context.Context, sql string, params ...any) (string, []any) {
-	if filter, ok := r.inner.(gorm.ParamsFilter); ok {
-		return filter.ParamsFilter(ctx, sql, params...)
-	}
-	return sql, params
-}
-
-// atCaller runs work with m on a goroutine of its own, with a callerRelay
-// as its logger, and makes the work's log calls until it returns. A call
-// already inside a migrator call (GORM's AutoMigrate calls HasTable and
-// the rest through db.Migrator()) runs where it is. A panic in the work is
-// raised again here, with its value.
+// atCaller runs work with m, on a goroutine of its own while this one makes
+// its log calls (logcaller.Run). A call already inside a migrator call
+// (GORM's AutoMigrate calls HasTable and the rest through db.Migrator())
+// runs where it is.
 func atCaller[T any](m Migrator, work func(Migrator) T) T {
-	if _, relayed := m.DB.Logger.(callerRelay); relayed || m.DB.Logger == nil || sessionOf(m.DB) != nil {
+	if logcaller.IsRelay(m.DB.Logger) || m.DB.Logger == nil || sessionOf(m.DB) != nil {
 		return work(m)
 	}
-	calls := make(chan func())
-	ended := make(chan struct{})
-	defer close(ended)
-	worker := m.bound(m.DB.Session(&gorm.Session{Logger: callerRelay{inner: m.DB.Logger, calls: calls, ended: ended}}))
-
-	type outcome struct {
-		value    T
-		returned bool
-		panicked any
-	}
-	done := make(chan outcome, 1)
-	go func() {
-		var out outcome
-		defer func() {
-			if !out.returned {
-				out.panicked = recover()
-			}
-			done <- out
-		}()
-		out.value = work(worker)
-		out.returned = true
-	}()
-	for {
-		select {
-		case call := <-calls:
-			call()
-		case out := <-done:
-			switch {
-			case out.returned:
-				return out.value
-			case out.panicked != nil:
-				panic(out.panicked)
-			default:
-				// The work called runtime.Goexit (t.FailNow in a callback).
-				runtime.Goexit()
-				return out.value
-			}
-		}
-	}
+	return logcaller.Run(m.DB.Logger, func(log logger.Interface) T {
+		return work(m.bound(m.DB.Session(&gorm.Session{Logger: log})))
+	})
 }
 
 // atCaller2 is atCaller for work that returns a value and an error.

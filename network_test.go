@@ -45,11 +45,15 @@ func TestCleartextTokenWarning(t *testing.T) {
 		"https://db.example.com": 0,
 	} {
 		log := &recordingLogger{Interface: logger.Discard}
-		// No ping: nothing is sent, the warning is given at Open.
-		db, err := gorm.Open(New(Config{URL: url, AuthToken: "s3cr3t-t0k3n"}), &gorm.Config{Logger: log, DisableAutomaticPing: true})
-		require.NoError(t, err, url)
-		sqlDB, _ := db.DB()
-		sqlDB.Close()
+		// No ping: nothing is sent, the warning is given at Open, once
+		// for each server and logger (a tenant manager opens a pool per
+		// tenant, all on one server).
+		for range 3 {
+			db, err := gorm.Open(New(Config{URL: url, AuthToken: "s3cr3t-t0k3n"}), &gorm.Config{Logger: log, DisableAutomaticPing: true})
+			require.NoError(t, err, url)
+			sqlDB, _ := db.DB()
+			sqlDB.Close()
+		}
 		require.Len(t, log.warnings, want, url)
 		if want > 0 {
 			assert.Contains(t, log.warnings[0], "unencrypted")

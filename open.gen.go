@@ -7,9 +7,10 @@ package libsql
 
 import (
 	"context"
-	"errors"
-
 	sqldriver "database/sql/driver"
+	"errors"
+	"reflect"
+	"sync"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -51,10 +52,31 @@ func (c Config) Connector() (sqldriver.Connector, error) {
 	return connector, nil
 }
 
-// warnOnOpen logs what Open has to warn of about c. Its callers are the
-// frames GORM's logger skips, up to the application's call.
+// warnOnOpen logs what Open has to warn of about c, once per process for
+// each server and logger: a tenant manager opens a pool per tenant, all on
+// one server. Its callers are the frames GORM's logger skips, up to the
+// application's call.
 func warnOnOpen(log logger.Interface, c Config) {
-	if w := c.cleartextTokenWarning(); w != "" && log != nil {
+	w := c.cleartextTokenWarning()
+	if w == "" || log == nil {
+		return
+	}
+	key := warnedKey{warning: w}
+	if reflect.TypeOf(log).Comparable() {
+		key.log = log
+	}
+	if _, warned := warnedOnOpen.LoadOrStore(key, true); !warned {
 		log.Warn(context.Background(), "%s", w)
 	}
+}
+
+// warnedOnOpen holds the warnedKey of each warning warnOnOpen logged.
+var warnedOnOpen sync.Map
+
+// warnedKey is a warning (it names the server) and the logger it went to,
+// when the logger can be a map key: a warning that went to one the
+// application silenced (logger.Discard) still reaches its others.
+type warnedKey struct {
+	warning string
+	log     logger.Interface
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gorm-libsql/libsql/internal/errmsg"
+	"github.com/gorm-libsql/libsql/internal/logcaller"
 	"github.com/gorm-libsql/libsql/internal/sqltext"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -82,80 +83,11 @@ func (e *MigrationError) Unwrap() []error {
 	return out
 }
 
-// Migrate runs AutoMigrate of models on every tenant the store lists, at
-// most MigrateConcurrency at a time. Each tenant's migration is its own
-// transaction: one that fails is rolled back and reported, and never stops
-// or changes the others. Tenants already up to date run no DDL, so a run
-// that stopped part way (or failed on some tenants) can simply be run
-// again.
-//
-// The report has every tenant's outcome. The error is a *MigrationError
-// when some tenants failed, the list error when the store could not list
-// tenants, or ctx's error when ctx ended (tenants not started then are
-// reported with that error).
-//
-// Migrate uses a tenant's pool when DB or Do has it open, and otherwise
-// opens one that it leaves out of the cache and closes when the tenant is
-// done (unless DB took it up meanwhile), so that a run over thousands of
-// tenants does not evict the pools DB serves, and a tenant never has two
-// pools open at once.
-func (t *Manager) Migrate(ctx context.Context, models ...any) (MigrationReport, error) {
-	tenants, err := t.List(ctx)
-	if err != nil {
-		return MigrationReport{}, err
-	}
-	report := MigrationReport{Tenants: make([]MigrationResult, len(tenants))}
-	var (
-		mu   sync.Mutex // serializes progress reports
-		done int
-		wg   sync.WaitGroup
-		jobs = make(chan int)
-	)
-	for w := 0; w < min(t.concurrency, len(tenants)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				res := t.migrateTenant(ctx, tenants[i], models)
-				report.Tenants[i] = res
-				mu.Lock()
-				done++
-				t.progress(ctx, res, done, len(tenants))
-				mu.Unlock()
-			}
-		}()
-	}
-	started := 0
-feed:
-	for ; started < len(tenants) && ctx.Err() == nil; started++ {
-		select {
-		case jobs <- started:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	for i := started; i < len(tenants); i++ {
-		report.Tenants[i] = MigrationResult{Tenant: tenants[i], Err: errmsg.Wrap(ctx.Err(), "tenants: not migrated")}
-	}
-	if started < len(tenants) {
-		return report, ctx.Err()
-	}
-	if len(report.Failed()) > 0 {
-		return report, &MigrationError{Report: report}
-	}
-	return report, nil
-}
-
-func (t *Manager) progress(ctx context.Context, res MigrationResult, done, total int) {
+// progress reports res to the OnMigrate callback, or else to log.
+func (t *Manager) progress(ctx context.Context, log logger.Interface, res MigrationResult, done, total int) {
 	if t.onMigrate != nil {
 		t.onMigrate(res, done, total)
 		return
-	}
-	log := t.gcfg.Logger
-	if log == nil {
-		log = logger.Default
 	}
 	if res.Err != nil {
 		log.Error(ctx, "tenants: migrated %d/%d tenants: %s failed: %s", done, total, res.Tenant, errmsg.Trim(res.Err.Error()))
@@ -164,8 +96,9 @@ func (t *Manager) progress(ctx context.Context, res MigrationResult, done, total
 	log.Info(ctx, "tenants: migrated %d/%d tenants: %s ok, %d DDL statements", done, total, res.Tenant, len(res.DDL))
 }
 
-// migrateTenant runs AutoMigrate on one tenant and records its DDL.
-func (t *Manager) migrateTenant(ctx context.Context, tenant string, models []any) MigrationResult {
+// migrateTenant runs AutoMigrate on one tenant and records its DDL; loop
+// makes its log calls.
+func (t *Manager) migrateTenant(ctx context.Context, loop *logcaller.Loop, tenant string, models []any) MigrationResult {
 	start := time.Now()
 	res := MigrationResult{Tenant: tenant}
 	defer func() { res.Duration = time.Since(start) }()
@@ -185,7 +118,7 @@ func (t *Manager) migrateTenant(ctx context.Context, tenant string, models []any
 			<-closed
 		}
 	}()
-	rec := &ddlRecorder{Interface: db.Logger, log: &ddlLog{}}
+	rec := &ddlRecorder{Interface: loop.Logger(db.Logger), log: &ddlLog{}}
 	res.Err = db.Session(&gorm.Session{Context: ctx, Logger: rec}).AutoMigrate(models...)
 	res.DDL = rec.statements()
 	if res.Err != nil {
@@ -222,6 +155,12 @@ func (r *ddlRecorder) Trace(ctx context.Context, begin time.Time, fc func() (str
 		r.log.mu.Unlock()
 	}
 	r.Interface.Trace(ctx, begin, func() (string, int64) { return sql, rows }, err)
+}
+
+// ParamsFilter keeps the wrapped logger's filter (GORM's
+// ParameterizedQueries).
+func (r *ddlRecorder) ParamsFilter(ctx context.Context, sql string, params ...any) (string, []any) {
+	return logcaller.Filter(ctx, r.Interface, sql, params)
 }
 
 func changesSchema(sql string) bool {

@@ -5,8 +5,10 @@ package tenants
 import (
 	"context"
 	"fmt"
+	stdlog "log"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -198,4 +200,57 @@ func TestLocalTenantsRefusesBadNames(t *testing.T) {
 	}
 	assert.FileExists(t, victim)
 	assert.NoDirExists(t, dir, "nothing created for a bad name")
+}
+
+// lockedBuffer is a log writer for several goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// Migrate's workers run on goroutines of the manager, yet GORM's logger
+// names the line that called Migrate, for every statement of every
+// tenant's migration and for the progress lines.
+func TestTenantsMigrateLogNamesTheCaller(t *testing.T) {
+	ctx := context.Background()
+	var out lockedBuffer
+	m, err := tenants.New(tenants.Config{
+		Store:              localFiles(t, t.TempDir(), libsql.Config{}),
+		GORM:               &gorm.Config{Logger: logger.New(stdlog.New(&out, "", 0), logger.Config{LogLevel: logger.Info})},
+		MigrateConcurrency: 2,
+	})
+	require.NoError(t, err)
+	defer m.Close()
+	for _, name := range []string{"a", "b", "c"} {
+		require.NoError(t, m.Create(ctx, name))
+	}
+	out.mu.Lock()
+	out.buf.Reset()
+	out.mu.Unlock()
+
+	_, err = m.Migrate(ctx, &tenantsuite.Account{})
+	_, self, line, _ := runtime.Caller(0)
+	require.NoError(t, err)
+	out.mu.Lock()
+	lines := strings.Split(out.buf.String(), "\n")
+	out.mu.Unlock()
+	var statements, progress int
+	for i, l := range lines[1:] {
+		if strings.Contains(l, "[rows:") || strings.Contains(l, "tenants: migrated") {
+			assert.Equal(t, fmt.Sprintf("%s:%d", self, line-1), lines[i], "before %q", l)
+			if strings.Contains(l, "[rows:") {
+				statements++
+			} else {
+				progress++
+			}
+		}
+	}
+	assert.Equal(t, 3, progress)
+	assert.Greater(t, statements, 3*2, "each tenant's CREATE TABLE and index, at least")
 }

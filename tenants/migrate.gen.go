@@ -1,0 +1,105 @@
+package tenants
+
+// The file name ends in .gen.go, though nothing generates it: see
+// internal/logcaller. Migrate makes its workers' log calls (their
+// migrations' statements and the progress lines) from its own frame, so
+// GORM's logger names the line that called Migrate.
+
+import (
+	"context"
+	"sync"
+
+	"github.com/gorm-libsql/libsql/internal/errmsg"
+	"github.com/gorm-libsql/libsql/internal/logcaller"
+	"gorm.io/gorm/logger"
+)
+
+// Migrate runs AutoMigrate of models on every tenant the store lists, at
+// most MigrateConcurrency at a time. Each tenant's migration is its own
+// transaction: one that fails is rolled back and reported, and never stops
+// or changes the others. Tenants already up to date run no DDL, so a run
+// that stopped part way (or failed on some tenants) can simply be run
+// again.
+//
+// The report has every tenant's outcome. The error is a *MigrationError
+// when some tenants failed, the list error when the store could not list
+// tenants, or ctx's error when ctx ended (tenants not started then are
+// reported with that error).
+//
+// Migrate uses a tenant's pool when DB or Do has it open, and otherwise
+// opens one that it leaves out of the cache and closes when the tenant is
+// done (unless DB took it up meanwhile), so that a run over thousands of
+// tenants does not evict the pools DB serves, and a tenant never has two
+// pools open at once.
+func (t *Manager) Migrate(ctx context.Context, models ...any) (MigrationReport, error) {
+	tenants, err := t.List(ctx)
+	if err != nil {
+		return MigrationReport{}, err
+	}
+	report := MigrationReport{Tenants: make([]MigrationResult, len(tenants))}
+	log := t.gcfg.Logger
+	if log == nil {
+		log = logger.Default
+	}
+	// The workers' log calls, their migrations' and the progress lines,
+	// are made here, on the caller's goroutine.
+	loop := logcaller.NewLoop()
+	defer loop.End()
+	progress := loop.Logger(log)
+	var (
+		mu       sync.Mutex // serializes progress reports
+		done     int
+		wg       sync.WaitGroup
+		jobs     = make(chan int)
+		finished = make(chan struct{})
+	)
+	for w := 0; w < min(t.concurrency, len(tenants)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				res := t.migrateTenant(ctx, loop, tenants[i], models)
+				report.Tenants[i] = res
+				mu.Lock()
+				done++
+				t.progress(ctx, progress, res, done, len(tenants))
+				mu.Unlock()
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(finished)
+	}()
+	started := 0
+feed:
+	for started < len(tenants) && ctx.Err() == nil {
+		select {
+		case jobs <- started:
+			started++
+		case call := <-loop.Calls():
+			call()
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	for running := true; running; {
+		select {
+		case call := <-loop.Calls():
+			call()
+		case <-finished:
+			running = false
+		}
+	}
+	for i := started; i < len(tenants); i++ {
+		report.Tenants[i] = MigrationResult{Tenant: tenants[i], Err: errmsg.Wrap(ctx.Err(), "tenants: not migrated")}
+	}
+	if started < len(tenants) {
+		return report, ctx.Err()
+	}
+	if len(report.Failed()) > 0 {
+		return report, &MigrationError{Report: report}
+	}
+	return report, nil
+}

@@ -27,12 +27,7 @@ func registerAssociationShortcuts(db *gorm.DB) error {
 			{db.Callback().Update(), "gorm:save_after_associations", callbacks.SaveAfterAssociations(false)},
 			{db.Callback().Delete(), "gorm:delete_before_associations", callbacks.DeleteBeforeAssociations},
 		} {
-			run := c.run
-			if err := c.processor.Replace(c.name, func(tx *gorm.DB) {
-				if s := tx.Statement.Schema; s != nil && savesAssociations(s) {
-					run(tx)
-				}
-			}); err != nil {
+			if err := c.processor.Replace(c.name, withAssociations(c.run)); err != nil {
 				return err
 			}
 		}

@@ -1,19 +1,19 @@
 //go:build cgo && ((linux && !android && (amd64 || arm64)) || (darwin && !ios && arm64))
 
-package libsql
+package libsql_test
 
 import (
 	"bytes"
 	"context"
 	"database/sql"
 	"log"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/gorm-libsql/libsql"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -36,16 +36,11 @@ func loggedFiles(out, marker string) []string {
 // GORM's logger names the caller of Batch, not a file of the dialect.
 func TestBatchLogNamesTheCaller(t *testing.T) {
 	var out bytes.Buffer
-	db, err := gorm.Open(New(Config{Database: filepath.Join(t.TempDir(), "app.db")}), &gorm.Config{
-		Logger: logger.New(log.New(&out, "", 0), logger.Config{LogLevel: logger.Info}),
-	})
-	require.NoError(t, err)
-	sqlDB, _ := db.DB()
-	defer sqlDB.Close()
+	db := openLogged(t, &out, logger.Config{LogLevel: logger.Info})
 	require.NoError(t, db.Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)").Error)
 	out.Reset()
 
-	_, err = Batch(context.Background(), db, func(b *gorm.DB) error {
+	_, err := libsql.Batch(context.Background(), db, func(b *gorm.DB) error {
 		return b.Exec("INSERT INTO t (v) VALUES (?)", "a").Error
 	})
 	require.NoError(t, err)
@@ -57,19 +52,6 @@ func TestBatchLogNamesTheCaller(t *testing.T) {
 	recorded := loggedFiles(out.String(), "INSERT INTO t")
 	require.Len(t, recorded, 1, out.String())
 	assert.True(t, strings.HasPrefix(recorded[0], self+":"), "the statement as built by its caller: %s", recorded[0])
-}
-
-// fileLines returns the file:line GORM's logger wrote before each logged
-// statement ("[1.2ms] [rows:1] SELECT ...") in out.
-func fileLines(out string) []string {
-	lines := strings.Split(out, "\n")
-	var files []string
-	for i, l := range lines {
-		if strings.Contains(l, "[rows:") && i > 0 {
-			files = append(files, lines[i-1])
-		}
-	}
-	return files
 }
 
 type logCallerV1 struct {
@@ -87,16 +69,9 @@ type logCallerV2 struct {
 
 func (logCallerV2) TableName() string { return "log_callers" }
 
+// openLogged opens a fresh database file whose GORM logger writes to out.
 func openLogged(t *testing.T, out *bytes.Buffer, cfg logger.Config) *gorm.DB {
-	t.Helper()
-	db, err := gorm.Open(New(Config{Database: filepath.Join(t.TempDir(), "app.db")}), &gorm.Config{
-		Logger: logger.New(log.New(out, "", 0), cfg),
-	})
-	require.NoError(t, err)
-	sqlDB, err := db.DB()
-	require.NoError(t, err)
-	t.Cleanup(func() { sqlDB.Close() })
-	return db
+	return openLocal(t, &gorm.Config{Logger: logger.New(log.New(out, "", 0), cfg)})
 }
 
 // Every statement a migration runs, however deep in the migrator, is logged
@@ -110,7 +85,7 @@ func TestMigratorLogNamesTheCaller(t *testing.T) {
 	out.Reset()
 	require.NoError(t, db.AutoMigrate(&logCallerV1{}))
 	_, _, line, _ := runtime.Caller(0)
-	created := fileLines(out.String())
+	created := loggedFiles(out.String(), "[rows:")
 	require.NotEmpty(t, created, out.String())
 	for _, f := range created {
 		assert.Equal(t, at(line-1), f, "CREATE TABLE's migration")
@@ -122,7 +97,7 @@ func TestMigratorLogNamesTheCaller(t *testing.T) {
 	out.Reset()
 	require.NoError(t, db.AutoMigrate(&logCallerV2{}))
 	_, _, line, _ = runtime.Caller(0)
-	altered := fileLines(out.String())
+	altered := loggedFiles(out.String(), "[rows:")
 	require.Greater(t, len(altered), len(created), out.String())
 	assert.Contains(t, out.String(), "ALTER TABLE")
 	for _, f := range altered {
@@ -135,7 +110,7 @@ func TestMigratorLogNamesTheCaller(t *testing.T) {
 	columns, err := db.Migrator().ColumnTypes(&logCallerV2{})
 	require.NoError(t, err)
 	assert.Len(t, columns, 3)
-	files := fileLines(out.String())
+	files := loggedFiles(out.String(), "[rows:")
 	require.GreaterOrEqual(t, len(files), 2, out.String())
 	assert.Equal(t, at(line-1), files[0], "HasIndex")
 	assert.Equal(t, at(line+1), files[len(files)-1], "ColumnTypes")
@@ -196,8 +171,8 @@ func TestMigratorPanicReachesTheCaller(t *testing.T) {
 func TestOpenWarningNamesTheCaller(t *testing.T) {
 	var out bytes.Buffer
 	warnings := logger.New(log.New(&out, "", 0), logger.Config{LogLevel: logger.Warn})
-	cfg := Config{URL: "http://10.1.2.3:8080", AuthToken: "s3cr3t-t0k3n"}
-	db, err := gorm.Open(New(cfg), &gorm.Config{Logger: warnings, DisableAutomaticPing: true})
+	cfg := libsql.Config{URL: "http://10.1.2.3:8080", AuthToken: "s3cr3t-t0k3n"}
+	db, err := gorm.Open(libsql.New(cfg), &gorm.Config{Logger: warnings, DisableAutomaticPing: true})
 	_, self, line, _ := runtime.Caller(0)
 	require.NoError(t, err)
 	sqlDB, _ := db.DB()

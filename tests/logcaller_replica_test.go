@@ -3,40 +3,19 @@
 package tests
 
 import (
-	"bytes"
-	"log"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gorm-libsql/libsql/tests/internal/logtest"
 	"github.com/gorm-libsql/libsql/tests/internal/sqldtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
-
-// syncBuffer is a log writer the background sync may write from another
-// goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // A failed background sync is logged with no file of the library as its
 // place: it has no caller to name.
@@ -47,16 +26,15 @@ func TestReplicaBackgroundSyncLogNamesNoLibraryFile(t *testing.T) {
 	cfg := replicaConfig(t, proxy.URL())
 	cfg.SyncInterval = 20 * time.Millisecond
 	cfg.RequestTimeout = 300 * time.Millisecond
-	var out syncBuffer
-	open(t, cfg, &gorm.Config{Logger: logger.New(log.New(&out, "", 0), logger.Config{LogLevel: logger.Error})})
+	log, out := logtest.New(logger.Error)
+	open(t, cfg, &gorm.Config{Logger: log})
 	proxy.Refuse("/wal_log")
 
 	var place string
 	require.Eventually(t, func() bool {
-		lines := strings.Split(out.String(), "\n")
-		for i, l := range lines {
-			if strings.Contains(l, "background sync failed") && i > 0 {
-				place = lines[i-1]
+		for _, e := range out.Entries() {
+			if strings.Contains(e.Text, "background sync failed") {
+				place = e.Caller
 				return true
 			}
 		}

@@ -1,15 +1,13 @@
 package suite
 
 import (
-	"bytes"
 	"context"
-	"log"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gorm-libsql/libsql"
+	"github.com/gorm-libsql/libsql/tests/internal/logtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -29,19 +27,6 @@ type logPet struct {
 	Name    string
 }
 
-// lockedBuffer is a log writer a replica's background sync may write to
-// from its own goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
 func init() {
 	register("LogLinesNameTheCaller", testLogLinesNameTheCaller)
 }
@@ -50,8 +35,8 @@ func init() {
 // (its callbacks, migrator, batches, sync): GORM's logger names this
 // file's line of each call, as it does on GORM's own drivers.
 func testLogLinesNameTheCaller(t *testing.T, env Env) {
-	var out lockedBuffer
-	db := env.OpenWith(t, &gorm.Config{TranslateError: true, Logger: logger.New(log.New(&out, "", 0), logger.Config{LogLevel: logger.Info})})
+	log, out := logtest.New(logger.Info)
+	db := env.OpenWith(t, &gorm.Config{TranslateError: true, Logger: log})
 	ctx := context.Background()
 	require.NoError(t, db.AutoMigrate(&logOwner{}, &logPet{}))
 	owner := logOwner{Name: "a", Pets: []logPet{{Name: "p"}}}
@@ -87,16 +72,9 @@ func testLogLinesNameTheCaller(t *testing.T, env Env) {
 	}
 
 	_, self, _, _ := runtime.Caller(0)
-	out.mu.Lock()
-	lines := strings.Split(out.buf.String(), "\n")
-	out.mu.Unlock()
-	checked := 0
-	for i, l := range lines[1:] {
-		if !strings.HasPrefix(l, "[") {
-			continue
-		}
-		checked++
-		assert.True(t, strings.HasPrefix(lines[i], self+":"), "%q names %q", l, lines[i])
+	entries := out.Entries()
+	for _, e := range entries {
+		assert.True(t, strings.HasPrefix(e.Caller, self+":"), "%q names %q", e.Text, e.Caller)
 	}
-	assert.Greater(t, checked, 20, "log lines checked")
+	assert.Greater(t, len(entries), 20, "log lines checked")
 }

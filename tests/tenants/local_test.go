@@ -5,7 +5,6 @@ package tenants
 import (
 	"context"
 	"fmt"
-	stdlog "log"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/gorm-libsql/libsql"
 	"github.com/gorm-libsql/libsql/tenants"
+	"github.com/gorm-libsql/libsql/tests/internal/logtest"
 	"github.com/gorm-libsql/libsql/tests/internal/tenantsuite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -202,27 +202,15 @@ func TestLocalTenantsRefusesBadNames(t *testing.T) {
 	assert.NoDirExists(t, dir, "nothing created for a bad name")
 }
 
-// lockedBuffer is a log writer for several goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
 // Migrate's workers run on goroutines of the manager, yet GORM's logger
 // names the line that called Migrate, for every statement of every
 // tenant's migration and for the progress lines.
 func TestTenantsMigrateLogNamesTheCaller(t *testing.T) {
 	ctx := context.Background()
-	var out lockedBuffer
+	log, out := logtest.New(logger.Info)
 	m, err := tenants.New(tenants.Config{
 		Store:              localFiles(t, t.TempDir(), libsql.Config{}),
-		GORM:               &gorm.Config{Logger: logger.New(stdlog.New(&out, "", 0), logger.Config{LogLevel: logger.Info})},
+		GORM:               &gorm.Config{Logger: log},
 		MigrateConcurrency: 2,
 	})
 	require.NoError(t, err)
@@ -230,25 +218,18 @@ func TestTenantsMigrateLogNamesTheCaller(t *testing.T) {
 	for _, name := range []string{"a", "b", "c"} {
 		require.NoError(t, m.Create(ctx, name))
 	}
-	out.mu.Lock()
-	out.buf.Reset()
-	out.mu.Unlock()
+	out.Reset()
 
 	_, err = m.Migrate(ctx, &tenantsuite.Account{})
 	_, self, line, _ := runtime.Caller(0)
 	require.NoError(t, err)
-	out.mu.Lock()
-	lines := strings.Split(out.buf.String(), "\n")
-	out.mu.Unlock()
 	var statements, progress int
-	for i, l := range lines[1:] {
-		if strings.Contains(l, "[rows:") || strings.Contains(l, "tenants: migrated") {
-			assert.Equal(t, fmt.Sprintf("%s:%d", self, line-1), lines[i], "before %q", l)
-			if strings.Contains(l, "[rows:") {
-				statements++
-			} else {
-				progress++
-			}
+	for _, e := range out.Entries() {
+		assert.Equal(t, fmt.Sprintf("%s:%d", self, line-1), e.Caller, "before %q", e.Text)
+		if strings.Contains(e.Text, "[rows:") {
+			statements++
+		} else if strings.Contains(e.Text, "tenants: migrated") {
+			progress++
 		}
 	}
 	assert.Equal(t, 3, progress)

@@ -329,17 +329,6 @@ func boundTime(v any) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// SavePoint implements gorm.SavePointerDialectorInterface; unlike the
-// SQLite driver it reports failures.
-func (d Dialector) SavePoint(tx *gorm.DB, name string) error {
-	return tx.Exec("SAVEPOINT " + quoteIdent(name)).Error
-}
-
-// RollbackTo implements gorm.SavePointerDialectorInterface.
-func (d Dialector) RollbackTo(tx *gorm.DB, name string) error {
-	return tx.Exec("ROLLBACK TO SAVEPOINT " + quoteIdent(name)).Error
-}
-
 // quoteIdent quotes one identifier exactly as given, dots and quotes
 // included: the migrator's names come from the schema as values.
 func quoteIdent(name string) string { return ddl.Quote(name) }

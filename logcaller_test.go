@@ -5,13 +5,13 @@ package libsql_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"log"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gorm-libsql/libsql"
 	"github.com/stretchr/testify/assert"
@@ -165,32 +165,23 @@ func TestMigratorPanicReachesTheCaller(t *testing.T) {
 	assert.True(t, db.Migrator().HasTable(&logCallerV1{}))
 }
 
-// The warning of a token sent unencrypted names the line that opened the
-// database, through gorm.Open or Config.Connector. Nothing is sent: there
-// is no ping, and opening a remote connector sends nothing.
-func TestOpenWarningNamesTheCaller(t *testing.T) {
-	var out bytes.Buffer
-	warnings := logger.New(log.New(&out, "", 0), logger.Config{LogLevel: logger.Warn})
-	cfg := libsql.Config{URL: "http://10.1.2.3:8080", AuthToken: "s3cr3t-t0k3n"}
-	db, err := gorm.Open(libsql.New(cfg), &gorm.Config{Logger: warnings, DisableAutomaticPing: true})
-	_, self, line, _ := runtime.Caller(0)
-	require.NoError(t, err)
-	sqlDB, _ := db.DB()
-	require.NoError(t, sqlDB.Close())
-	opened := loggedFiles(out.String(), "unencrypted")
-	require.Len(t, opened, 1, out.String())
-	assert.Equal(t, self+":"+strconv.Itoa(line-1), opened[0])
+// ddlPanicLogger panics when it is given a CREATE TABLE to log.
+type ddlPanicLogger struct{ logger.Interface }
 
-	// A logger of its own: the first one had this server's warning.
-	out.Reset()
-	saved := logger.Default
-	logger.Default = logger.New(log.New(&out, "", 0), logger.Config{LogLevel: logger.Warn})
-	defer func() { logger.Default = saved }()
-	connector, err := cfg.Connector()
-	_, _, line, _ = runtime.Caller(0)
-	require.NoError(t, err)
-	require.NoError(t, sql.OpenDB(connector).Close())
-	opened = loggedFiles(out.String(), "unencrypted")
-	require.Len(t, opened, 1, out.String())
-	assert.Equal(t, self+":"+strconv.Itoa(line-1), opened[0])
+func (l ddlPanicLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if sql, _ := fc(); strings.HasPrefix(sql, "CREATE TABLE") {
+		panic("logger")
+	}
+}
+
+// A logger that panics while it logs a migration's statement (on the
+// caller's goroutine, where the migrator's log calls are made) leaves the
+// migration rolled back, as when the migration ran on that goroutine.
+func TestMigratorLoggerPanicRollsBack(t *testing.T) {
+	db := openLocal(t, &gorm.Config{Logger: ddlPanicLogger{logger.Discard}})
+	assert.PanicsWithValue(t, "logger", func() { _ = db.AutoMigrate(&logCallerV1{}) })
+	var n int64
+	require.NoError(t, db.Raw("SELECT count(*) FROM sqlite_master WHERE name = 'log_callers'").Scan(&n).Error)
+	assert.Zero(t, n, "the CREATE TABLE was rolled back")
+	require.NoError(t, db.Session(&gorm.Session{Logger: logger.Discard}).AutoMigrate(&logCallerV1{}), "the pool works after")
 }

@@ -1,8 +1,14 @@
 package libsql
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
+	"log"
+	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +43,7 @@ func (l *recordingLogger) Warn(_ context.Context, msg string, args ...any) {
 }
 
 func TestCleartextTokenWarning(t *testing.T) {
+	warnedOnOpen.Clear()
 	for url, want := range map[string]int{
 		"http://10.1.2.3:8080":   1,
 		"ws://db.example.com":    1,
@@ -46,8 +53,8 @@ func TestCleartextTokenWarning(t *testing.T) {
 	} {
 		log := &recordingLogger{Interface: logger.Discard}
 		// No ping: nothing is sent, the warning is given at Open, once
-		// for each server and logger (a tenant manager opens a pool per
-		// tenant, all on one server).
+		// for each server (a tenant manager opens a pool per tenant, all
+		// on one server).
 		for range 3 {
 			db, err := gorm.Open(New(Config{URL: url, AuthToken: "s3cr3t-t0k3n"}), &gorm.Config{Logger: log, DisableAutomaticPing: true})
 			require.NoError(t, err, url)
@@ -138,4 +145,75 @@ func TestRemoteEncryptionKeyRefused(t *testing.T) {
 			assert.NotContains(t, err.Error(), "a2V5")
 		})
 	}
+}
+
+// warnedFrom returns the file:line GORM's logger wrote before each warning
+// of a token sent unencrypted in out.
+func warnedFrom(out string) []string {
+	lines := strings.Split(out, "\n")
+	var files []string
+	for i := 1; i < len(lines); i++ {
+		if strings.Contains(lines[i], "unencrypted") {
+			files = append(files, lines[i-1])
+		}
+	}
+	return files
+}
+
+// The warning of a token sent unencrypted names the line that opened the
+// database, through gorm.Open or Config.Connector. Nothing is sent: there
+// is no ping, and opening a remote connector sends nothing.
+func TestOpenWarningNamesTheCaller(t *testing.T) {
+	warnedOnOpen.Clear()
+	var out bytes.Buffer
+	warnings := logger.New(log.New(&out, "", 0), logger.Config{LogLevel: logger.Warn})
+	cfg := Config{URL: "http://10.1.2.3:8080", AuthToken: "s3cr3t-t0k3n"}
+	db, err := gorm.Open(New(cfg), &gorm.Config{Logger: warnings, DisableAutomaticPing: true})
+	_, self, line, _ := runtime.Caller(0)
+	require.NoError(t, err)
+	sqlDB, _ := db.DB()
+	require.NoError(t, sqlDB.Close())
+	opened := warnedFrom(out.String())
+	require.Len(t, opened, 1, out.String())
+	assert.Equal(t, self+":"+strconv.Itoa(line-1), opened[0])
+
+	warnedOnOpen.Clear()
+	out.Reset()
+	saved := logger.Default
+	logger.Default = logger.New(log.New(&out, "", 0), logger.Config{LogLevel: logger.Warn})
+	defer func() { logger.Default = saved }()
+	connector, err := cfg.Connector()
+	_, _, line, _ = runtime.Caller(0)
+	require.NoError(t, err)
+	require.NoError(t, sql.OpenDB(connector).Close())
+	opened = warnedFrom(out.String())
+	require.Len(t, opened, 1, out.String())
+	assert.Equal(t, self+":"+strconv.Itoa(line-1), opened[0])
+}
+
+// A warning that went to logger.Discard (the tenant manager's catalog pool
+// opens with it) still reaches the next logger.
+func TestCleartextTokenWarningNotLostToDiscard(t *testing.T) {
+	warnedOnOpen.Clear()
+	cfg := Config{URL: "http://10.1.2.3:8080", AuthToken: "T"}
+	for _, log := range []logger.Interface{logger.Discard, &recordingLogger{Interface: logger.Discard}} {
+		db, err := gorm.Open(New(cfg), &gorm.Config{Logger: log, DisableAutomaticPing: true})
+		require.NoError(t, err)
+		sqlDB, _ := db.DB()
+		require.NoError(t, sqlDB.Close())
+		if rec, ok := log.(*recordingLogger); ok {
+			assert.Len(t, rec.warnings, 1)
+		}
+	}
+}
+
+// The warning is given before anything is opened: an Open that then
+// fails (a replica's Open sends the token already) still warns. Here the
+// config is refused, so nothing is sent.
+func TestCleartextTokenWarningBeforeOpenFails(t *testing.T) {
+	warnedOnOpen.Clear()
+	log := &recordingLogger{Interface: logger.Discard}
+	_, err := gorm.Open(New(Config{URL: "http://10.1.2.3:8080", AuthToken: "T", ConnectTimeout: -time.Second}), &gorm.Config{Logger: log, DisableAutomaticPing: true})
+	require.Error(t, err)
+	assert.Len(t, log.warnings, 1)
 }

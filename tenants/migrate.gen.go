@@ -7,7 +7,9 @@ package tenants
 
 import (
 	"context"
+	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"github.com/gorm-libsql/libsql/internal/logcaller"
@@ -51,19 +53,30 @@ func (t *Manager) Migrate(ctx context.Context, models ...any) (MigrationReport, 
 		done     int
 		wg       sync.WaitGroup
 		jobs     = make(chan int)
+		stop     sync.Once
 		finished = make(chan struct{})
+		// panicked is the first panic of a worker, raised again here.
+		panicked atomic.Pointer[any]
 	)
+	stopFeeding := func() { stop.Do(func() { close(jobs) }) }
 	for w := 0; w < min(t.concurrency, len(tenants)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					panicked.CompareAndSwap(nil, &p)
+				}
+			}()
 			for i := range jobs {
 				res := t.migrateTenant(ctx, loop, tenants[i], models)
 				report.Tenants[i] = res
-				mu.Lock()
-				done++
-				t.progress(ctx, progress, res, done, len(tenants))
-				mu.Unlock()
+				func() {
+					mu.Lock()
+					defer mu.Unlock() // a panicking OnMigrate or logger
+					done++
+					t.progress(ctx, progress, res, done, len(tenants))
+				}()
 			}
 		}()
 	}
@@ -71,31 +84,49 @@ func (t *Manager) Migrate(ctx context.Context, models ...any) (MigrationReport, 
 		wg.Wait()
 		close(finished)
 	}()
+	// A logger that panics on this goroutine stops the run once the
+	// workers have unwound.
+	unwound := func() {
+		stopFeeding()
+		<-finished
+	}
 	started := 0
 feed:
-	for started < len(tenants) && ctx.Err() == nil {
+	for started < len(tenants) && ctx.Err() == nil && panicked.Load() == nil {
 		select {
 		case jobs <- started:
 			started++
 		case call := <-loop.Calls():
-			call()
+			loop.Make(call, unwound)
 		case <-ctx.Done():
+			break feed
+		case <-finished:
+			// Every worker ended early (runtime.Goexit).
 			break feed
 		}
 	}
-	close(jobs)
+	stopFeeding()
 	for running := true; running; {
 		select {
 		case call := <-loop.Calls():
-			call()
+			loop.Make(call, unwound)
 		case <-finished:
 			running = false
 		}
 	}
-	for i := started; i < len(tenants); i++ {
-		report.Tenants[i] = MigrationResult{Tenant: tenants[i], Err: errmsg.Wrap(ctx.Err(), "tenants: not migrated")}
+	if p := panicked.Load(); p != nil {
+		panic(*p)
 	}
-	if started < len(tenants) {
+	for i := range report.Tenants {
+		if report.Tenants[i].Tenant == "" {
+			why := ctx.Err()
+			if why == nil {
+				why = errors.New("tenants: the migration's goroutines ended early (runtime.Goexit)")
+			}
+			report.Tenants[i] = MigrationResult{Tenant: tenants[i], Err: errmsg.Wrap(why, "tenants: not migrated")}
+		}
+	}
+	if started < len(tenants) && ctx.Err() != nil {
 		return report, ctx.Err()
 	}
 	if len(report.Failed()) > 0 {

@@ -72,6 +72,31 @@ func TestMigrate(t *testing.T) {
 	})
 }
 
+// panickingLogger panics on every Info: a logger that fails on the
+// caller's goroutine, where Migrate makes its workers' log calls.
+type panickingLogger struct{ logger.Interface }
+
+func (panickingLogger) Info(context.Context, string, ...any) { panic("logger") }
+
+// A panic in a worker (here OnMigrate's) or in the logger reaches
+// Migrate's caller with its value, after every worker ended, instead of
+// crashing the process or hanging.
+func TestMigratePanics(t *testing.T) {
+	ctx := context.Background()
+	t.Run("Worker", func(t *testing.T) {
+		m := newTestManager(t, newFakeStore("a", "b", "c"), Config{MigrateConcurrency: 2, OnMigrate: func(MigrationResult, int, int) { panic("boom") }}, nil)
+		assert.PanicsWithValue(t, "boom", func() { _, _ = m.Migrate(ctx) })
+		_, err := m.DB(ctx, "a")
+		assert.NoError(t, err, "the manager still serves")
+	})
+	t.Run("Logger", func(t *testing.T) {
+		m := newTestManager(t, newFakeStore("a", "b", "c"), Config{MigrateConcurrency: 2, GORM: &gorm.Config{Logger: panickingLogger{logger.Discard}}}, nil)
+		assert.PanicsWithValue(t, "logger", func() { _, _ = m.Migrate(ctx) })
+		_, err := m.DB(ctx, "a")
+		assert.NoError(t, err, "the manager still serves")
+	})
+}
+
 func TestDDLRecorder(t *testing.T) {
 	rec := &ddlRecorder{Interface: logger.Discard, log: &ddlLog{}}
 	for _, sql := range []string{

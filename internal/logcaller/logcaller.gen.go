@@ -18,7 +18,9 @@ package logcaller
 
 import (
 	"context"
+	"errors"
 	"runtime"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -26,10 +28,11 @@ import (
 )
 
 // Loop makes the log calls of the Relays it gives out, on the goroutine
-// that receives from Calls (or calls Run).
+// that receives them from Calls and makes each with Make (or calls Run).
 type Loop struct {
 	calls chan func()
 	ended chan struct{}
+	end   sync.Once
 }
 
 // NewLoop returns a Loop; call End when it no longer takes calls.
@@ -37,13 +40,30 @@ func NewLoop() *Loop {
 	return &Loop{calls: make(chan func()), ended: make(chan struct{})}
 }
 
-// Calls delivers the log calls to make: call each as it comes, on the
-// goroutine whose line the log should name.
+// Calls delivers the log calls to make with Make, on the goroutine whose
+// line the log should name.
 func (l *Loop) Calls() <-chan func() { return l.calls }
 
+// Make makes a call from Calls. If the logger panics or calls
+// runtime.Goexit (t.Fatal in a test's logger), the work that logged is
+// made to panic in turn, so that it unwinds (a migration rolls back)
+// rather than go on without its caller: Make ends the loop, waits for the
+// work with unwound, and then lets the panic or Goexit go on.
+func (l *Loop) Make(call func(), unwound func()) {
+	returned := false
+	defer func() {
+		if !returned {
+			l.End()
+			unwound()
+		}
+	}()
+	call()
+	returned = true
+}
+
 // End stops taking calls: a Relay's later calls (from a goroutine the work
-// left behind, or after the caller panicked) are made where they are.
-func (l *Loop) End() { close(l.ended) }
+// left behind) are made where they are. It may be called more than once.
+func (l *Loop) End() { l.end.Do(func() { close(l.ended) }) }
 
 // Logger returns a Relay to inner through l.
 func (l *Loop) Logger(inner logger.Interface) logger.Interface {
@@ -56,11 +76,22 @@ type Relay struct {
 	loop  *Loop
 }
 
+// ErrLogCallFailed is the value a Relay's caller panics with when the log
+// call it relayed panicked or exited on the loop's goroutine.
+var ErrLogCallFailed = errors.New("logcaller: the logger panicked or exited while the application's goroutine made the call")
+
 func (r Relay) relay(call func()) {
-	made := make(chan struct{})
+	made := make(chan bool, 1)
 	select {
-	case r.loop.calls <- func() { defer close(made); call() }:
-		<-made
+	case r.loop.calls <- func() {
+		returned := false
+		defer func() { made <- returned }()
+		call()
+		returned = true
+	}:
+		if !<-made {
+			panic(ErrLogCallFailed)
+		}
 	case <-r.loop.ended:
 		call()
 	}
@@ -117,7 +148,8 @@ func IsRelay(log logger.Interface) bool {
 // Run runs work on a goroutine of its own with a Relay to log as its
 // logger, and makes work's log calls until it returns. A panic in work is
 // raised again here, with its value, and runtime.Goexit (t.FailNow in a
-// callback) ends this goroutine too.
+// callback) ends this goroutine too. A logger that panics or exits makes
+// work unwind first (see Loop.Make).
 func Run[T any](log logger.Interface, work func(logger.Interface) T) T {
 	loop := NewLoop()
 	defer loop.End()
@@ -141,7 +173,7 @@ func Run[T any](log logger.Interface, work func(logger.Interface) T) T {
 	for {
 		select {
 		case call := <-loop.calls:
-			call()
+			loop.Make(call, func() { <-done })
 		case out := <-done:
 			switch {
 			case out.returned:

@@ -2,6 +2,7 @@ package suite
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"strings"
 	"testing"
@@ -57,7 +58,17 @@ func testLogLinesNameTheCaller(t *testing.T, env Env) {
 	require.NoError(t, err)
 	require.NoError(t, rows.Close())
 	require.NoError(t, db.Transaction(func(tx *gorm.DB) error {
-		return tx.Where("name = ?", "b").Delete(&logOwner{}).Error
+		if err := tx.Where("name = ?", "b").Delete(&logOwner{}).Error; err != nil {
+			return err
+		}
+		// A nested transaction is a savepoint; this one rolls back.
+		_ = tx.Transaction(func(nested *gorm.DB) error {
+			nested.Create(&logOwner{Name: "gone"})
+			return errors.New("roll back to the savepoint")
+		})
+		tx.SavePoint("sp")
+		tx.Create(&logOwner{Name: "gone too"})
+		return tx.RollbackTo("sp").Error
 	}))
 	_, err = libsql.Batch(ctx, db, func(b *gorm.DB) error {
 		b.Create(&logPet{OwnerID: owner.ID, Name: "r"})

@@ -3,13 +3,16 @@ package tenants
 // The file name ends in .gen.go, though nothing generates it: see
 // internal/logcaller. Migrate makes its workers' log calls (their
 // migrations' statements and the progress lines) from its own frame, so
-// GORM's logger names the line that called Migrate.
+// GORM's logger names the line that called Migrate; ddlRecorder passes
+// them on from there.
 
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gorm-libsql/libsql/internal/errmsg"
 	"github.com/gorm-libsql/libsql/internal/logcaller"
@@ -133,4 +136,46 @@ feed:
 		return report, &MigrationError{Report: report}
 	}
 	return report, nil
+}
+
+// ddlRecorder is a GORM logger that keeps the statements that change the
+// database and passes everything on to the logger it wraps.
+type ddlRecorder struct {
+	logger.Interface
+	log *ddlLog
+}
+
+type ddlLog struct {
+	mu  sync.Mutex
+	ddl []string
+}
+
+// LogMode keeps recording, into the same log, around the wrapped logger at
+// its new level.
+func (r *ddlRecorder) LogMode(level logger.LogLevel) logger.Interface {
+	return &ddlRecorder{Interface: r.Interface.LogMode(level), log: r.log}
+}
+
+// Trace records sql when it changes the database: not a read, a PRAGMA
+// or transaction control.
+func (r *ddlRecorder) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	sql, rows := fc()
+	if err == nil && changesSchema(sql) {
+		r.log.mu.Lock()
+		r.log.ddl = append(r.log.ddl, strings.TrimSpace(sql))
+		r.log.mu.Unlock()
+	}
+	r.Interface.Trace(ctx, begin, func() (string, int64) { return sql, rows }, err)
+}
+
+// ParamsFilter keeps the wrapped logger's filter (GORM's
+// ParameterizedQueries).
+func (r *ddlRecorder) ParamsFilter(ctx context.Context, sql string, params ...any) (string, []any) {
+	return logcaller.Filter(ctx, r.Interface, sql, params)
+}
+
+func (r *ddlRecorder) statements() []string {
+	r.log.mu.Lock()
+	defer r.log.mu.Unlock()
+	return append([]string(nil), r.log.ddl...)
 }

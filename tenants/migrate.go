@@ -3,8 +3,6 @@ package tenants
 import (
 	"context"
 	"fmt"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/gorm-libsql/libsql/internal/errmsg"
@@ -118,49 +116,15 @@ func (t *Manager) migrateTenant(ctx context.Context, loop *logcaller.Loop, tenan
 			<-closed
 		}
 	}()
-	rec := &ddlRecorder{Interface: loop.Logger(db.Logger), log: &ddlLog{}}
-	res.Err = db.Session(&gorm.Session{Context: ctx, Logger: rec}).AutoMigrate(models...)
+	rec := &ddlRecorder{Interface: db.Logger, log: &ddlLog{}}
+	// The relay outside: the migrator sees it and logs through it, and
+	// the recorder runs on the caller's goroutine, with the log call.
+	res.Err = db.Session(&gorm.Session{Context: ctx, Logger: loop.Logger(rec)}).AutoMigrate(models...)
 	res.DDL = rec.statements()
 	if res.Err != nil {
 		res.Err = errmsg.Wrap(res.Err, "tenants: migrate tenant %s", tenant)
 	}
 	return res
-}
-
-// ddlRecorder is a GORM logger that keeps the statements that change the
-// database and passes everything on to the logger it wraps.
-type ddlRecorder struct {
-	logger.Interface
-	log *ddlLog
-}
-
-type ddlLog struct {
-	mu  sync.Mutex
-	ddl []string
-}
-
-// LogMode keeps recording, into the same log, around the wrapped logger at
-// its new level.
-func (r *ddlRecorder) LogMode(level logger.LogLevel) logger.Interface {
-	return &ddlRecorder{Interface: r.Interface.LogMode(level), log: r.log}
-}
-
-// Trace records sql when it changes the database: not a read, a PRAGMA
-// or transaction control.
-func (r *ddlRecorder) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
-	sql, rows := fc()
-	if err == nil && changesSchema(sql) {
-		r.log.mu.Lock()
-		r.log.ddl = append(r.log.ddl, strings.TrimSpace(sql))
-		r.log.mu.Unlock()
-	}
-	r.Interface.Trace(ctx, begin, func() (string, int64) { return sql, rows }, err)
-}
-
-// ParamsFilter keeps the wrapped logger's filter (GORM's
-// ParameterizedQueries).
-func (r *ddlRecorder) ParamsFilter(ctx context.Context, sql string, params ...any) (string, []any) {
-	return logcaller.Filter(ctx, r.Interface, sql, params)
 }
 
 func changesSchema(sql string) bool {
@@ -169,10 +133,4 @@ func changesSchema(sql string) bool {
 	}
 	_, pragma := sqltext.PragmaName(sql)
 	return !pragma
-}
-
-func (r *ddlRecorder) statements() []string {
-	r.log.mu.Lock()
-	defer r.log.mu.Unlock()
-	return append([]string(nil), r.log.ddl...)
 }

@@ -14,19 +14,26 @@ import (
 // refused the BEGIN with SQLITE_BUSY, so that concurrent transactions on
 // sqld queue as they do locally instead of failing.
 //
-// sqld (0.24) lets one connection at a time take the write lock, and
-// parks the others until it is their turn. A BEGIN IMMEDIATE that was
-// parked while another transaction committed then finds its read snapshot
-// stale (SQLITE_BUSY_SNAPSHOT), which SQLite's busy handler retries with
-// the 100 ms busy timeout sqld sets, counting only its own sleeps; a
-// connection that did not retake its turn within 15 ms queues again, and
-// after 9 such refusals the BEGIN fails with SQLITE_BUSY, which
-// transactions taking turns reach within seconds. Such a refusal ran
-// nothing: every step after BEGIN runs only if the one before it
-// succeeded, and the reply is checked to say that none did (checkBatch,
-// cursor.check); so sending the request again cannot apply anything
-// twice. A refusal of any other step, a COMMIT's, a statement's outside a
-// transaction, or a reply lost or malformed is never resent.
+// sqld (0.24) hands the write lock to one connection at a time and parks
+// the others in a queue. A BEGIN IMMEDIATE that waited there while another
+// transaction committed finds its read snapshot stale when its turn comes
+// (SQLITE_BUSY_SNAPSHOT), as one that finds a checkpoint running gets
+// SQLITE_BUSY. SQLite's busy handler retries it, but a connection that has
+// not retaken the lock 15 ms after its turn came loses it to the next in
+// the queue, and the handler stops after 9 refusals (the 100 ms busy
+// timeout sqld sets counts only its own sleeps, not the waits in the
+// queue): the BEGIN fails with SQLITE_BUSY, 0.7 to 0.9 s into its wait
+// with 16 transactions taking turns on a loaded 2-core machine.
+//
+// Such a refusal ran nothing: every step after BEGIN runs only if the one
+// before it succeeded, and the reply is checked to say that none did
+// (checkBatch, cursor.check), so sending the request again cannot apply
+// anything twice. A refusal of any other step, a COMMIT's, a statement's
+// outside a transaction, or a reply lost or malformed is never resent.
+// Nor is sqld's TRANSACTION_TIMEOUT: a transaction whose turn began 5 s
+// ago (TXN_TIMEOUT) is rolled back by the next connection that waits for
+// the lock, and the steps its stream runs next (the rest of the request
+// under way, or all of the next one, a BEGIN too) fail with that code.
 
 // beginBusyTimeout bounds how long a transaction's opening request is
 // sent again: local mode's default busy timeout, as remote mode has no

@@ -71,7 +71,10 @@ type Config struct {
 	// another connection. Default 10s. Like JournalMode, Synchronous,
 	// DisableForeignKeys, Pragmas, ReadOnly and StatementCacheSize, it
 	// applies to local files and embedded replicas; for a remote database,
-	// whose server owns those settings, Validate refuses them.
+	// whose server owns those settings, Validate refuses them. A
+	// transaction whose BEGIN sqld refuses as busy (remote mode, and an
+	// embedded replica's writes) is sent again for up to 10s, whatever
+	// BusyTimeout says.
 	BusyTimeout time.Duration
 	// JournalMode of a local file. Default "WAL", which lets readers work
 	// while a writer commits.

@@ -11,7 +11,8 @@ import (
 // Hrana batch of BEGIN, the statements, COMMIT and ROLLBACK. Each statement
 // and the COMMIT run only if the step before them succeeded, so the first
 // failure skips the rest; the ROLLBACK runs unless the COMMIT succeeded,
-// so the stream always goes back without a transaction.
+// so the stream always goes back without a transaction. A BEGIN the
+// server refused as busy is sent again (see retryBusyBegin).
 func (c *Conn) ExecBatch(ctx context.Context, stmts []sqlite.BatchStatement) (_ []sqlite.BatchResult, err error) {
 	if c.InTransaction() {
 		return nil, sqlite.ErrBatchInTransaction
@@ -31,12 +32,10 @@ func (c *Conn) ExecBatch(ctx context.Context, stmts []sqlite.BatchStatement) (_ 
 	steps = append(steps, batchStep{Stmt: statement{SQL: "ROLLBACK"},
 		Condition: &condition{Type: "not", Cond: &condition{Type: "ok", Step: &commit}}})
 
-	br, err := c.runBatch(ctx, steps)
+	// The ROLLBACK runs after a BEGIN refused as busy, and changes nothing.
+	br, err := c.runBegin(ctx, steps, 1, commit+1)
 	if err != nil {
 		return nil, err
-	}
-	if e := br.StepErrors[0]; e != nil {
-		return nil, serverError(e.Code, e.Message)
 	}
 	out := make([]sqlite.BatchResult, len(stmts))
 	for i, s := range stmts {

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/gorm-libsql/libsql/internal/errmsg"
 )
@@ -49,6 +50,9 @@ type client struct {
 	// observe, when set, is told of every request sent (tests count them).
 	observe func()
 	limits  Limits
+	// beginBusyTimeout bounds the resends of a BEGIN the server refused
+	// as busy (see retryBusyBegin).
+	beginBusyTimeout time.Duration
 }
 
 // encryptionKeyHeader carries the key of a database encrypted at rest on

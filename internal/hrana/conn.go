@@ -293,14 +293,9 @@ func (c *Conn) runStmt(ctx context.Context, st statement) (res *stmtResult, err 
 		return resp.Result, nil
 	}
 	steps := c.withBegin(&st)
-	br, err := c.runBatch(ctx, steps)
+	br, err := c.runBegin(ctx, steps, len(c.begin), len(steps))
 	if err != nil {
 		return nil, err
-	}
-	for i := range c.begin {
-		if e := br.StepErrors[i]; e != nil {
-			return nil, errmsg.Wrap(serverError(e.Code, e.Message), "libsql: begin transaction")
-		}
 	}
 	c.begin = nil
 	last := len(steps) - 1
@@ -380,14 +375,9 @@ func (c *Conn) flushBegin(ctx context.Context) error {
 	if len(c.begin) == 0 {
 		return nil
 	}
-	br, err := c.runBatch(ctx, c.withBegin(nil))
-	if err != nil {
+	steps := c.withBegin(nil)
+	if _, err := c.runBegin(ctx, steps, len(steps), len(steps)); err != nil {
 		return err
-	}
-	for _, e := range br.StepErrors {
-		if e != nil {
-			return errmsg.Wrap(serverError(e.Code, e.Message), "libsql: begin transaction")
-		}
 	}
 	c.begin = nil
 	return nil

@@ -77,7 +77,7 @@ func NewConnector(opts Options) (*Connector, error) {
 		return nil, err
 	}
 	limits := opts.Limits.WithDefaults()
-	cl := &client{http: newHTTPClient(limits), base: base, token: opts.AuthToken, encryptionKey: opts.EncryptionKey, observe: opts.Observe, limits: limits}
+	cl := &client{http: newHTTPClient(limits), base: base, token: opts.AuthToken, encryptionKey: opts.EncryptionKey, observe: opts.Observe, limits: limits, beginBusyTimeout: beginBusyTimeout}
 	if opts.Host != "" {
 		cl.http.Transport = &namespaceTransport{base: cl.http.Transport, host: opts.Host, delays: NamespaceRetryDelays}
 	}

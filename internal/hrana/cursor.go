@@ -249,12 +249,25 @@ func (k *cursor) close() {
 }
 
 // openCursor runs st, after the pending BEGIN, on a cursor, and returns
-// its rows once its columns came: its error when it failed before them.
+// its rows once its columns came: its error when it failed before them. A
+// BEGIN the server refused as busy is sent again (see retryBusyBegin).
 func (c *Conn) openCursor(ctx context.Context, st statement) (*rows, error) {
 	if err := c.check(st.SQL); err != nil {
 		return nil, err
 	}
 	b := batch{Steps: c.withBegin(&st)}
+	var r *rows
+	err := c.retryBusyBegin(ctx, func() (busy *responseError, err error) {
+		r, busy, err = c.sendCursor(ctx, b)
+		return busy, err
+	})
+	return r, err
+}
+
+// sendCursor sends b, the pending BEGIN and a statement, on a cursor once
+// (see openCursor); busy is the BEGIN's error when the server refused it,
+// the first step, as busy and ran nothing after it.
+func (c *Conn) sendCursor(ctx context.Context, b batch) (_ *rows, busy *responseError, _ error) {
 	target := len(b.Steps) - 1
 	var k *cursor
 	// A cursor carries a read and maybe BEGIN: it commits nothing.
@@ -271,7 +284,7 @@ func (c *Conn) openCursor(ctx context.Context, st statement) (*rows, error) {
 		return head.Baton, head.BaseURL, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for {
 		e, err := k.entry()
@@ -280,7 +293,7 @@ func (c *Conn) openCursor(ctx context.Context, st statement) (*rows, error) {
 		}
 		if err != nil {
 			c.failCursor(k, err)
-			return nil, err
+			return nil, nil, err
 		}
 		switch {
 		case e.Type == "step_end" && k.seen == target-1:
@@ -289,23 +302,27 @@ func (c *Conn) openCursor(ctx context.Context, st statement) (*rows, error) {
 		case e.Type == "step_begin" && k.seen == target:
 			r := newRows(e.Cols)
 			r.cur, r.conn, c.open = k, c, r
-			return r, nil
+			return r, nil, nil
 		case e.Type == "step_error" || e.Type == "error":
 			err := serverError(e.Error.Code, e.Error.Message)
 			switch {
 			case e.Type == "error" && len(c.begin) > 0 && k.seen >= 0:
 				// Whether BEGIN ran is unknown: the transaction is lost.
 				c.failCursor(k, err)
-				return nil, err
+				return nil, nil, err
 			case e.Type == "step_error" && k.seen < target:
 				err = errmsg.Wrap(err, "libsql: begin transaction")
 			}
+			// The trailer admits no entry of a later step: none ran.
 			if terr := k.trailer(); terr != nil {
 				c.failCursor(k, terr)
-				return nil, terr
+				return nil, nil, terr
 			}
 			k.close()
-			return nil, err
+			if e.Type == "step_error" && k.seen == 0 && target > 0 && isBusy(e.Error) {
+				return nil, e.Error, nil
+			}
+			return nil, nil, err
 		}
 	}
 }

@@ -308,10 +308,32 @@ func Baton(s string) *string { return &s }
 // holds, and each succeeds, and cursors every step; get_autocommit says
 // no transaction is open.
 func OK(p Pipeline, baton *string, baseURL string) Reply {
+	return answer(p, baton, baseURL, -1, "")
+}
+
+// StepFails answers p as OK does, except that step i of its batch or
+// cursor fails with the given code and message (when its condition
+// holds): the steps after it run only where their conditions hold, as
+// sqld runs them, and a cursor sends nothing for a step it skips.
+func StepFails(p Pipeline, baton *string, i int, code, message string) Reply {
+	return answer(p, baton, "", i, fmt.Sprintf(`{"message":%q,"code":%q}`, message, code))
+}
+
+// answer is OK, with step fail of a batch or cursor failing with failure
+// (an error object) if fail is not negative.
+func answer(p Pipeline, baton *string, baseURL string, fail int, failure string) Reply {
 	if p.Cursor() {
 		var entries []string
+		ran := make([]bool, len(p.Batch.Steps))
 		for i, st := range p.Batch.Steps {
-			entries = append(entries, Step(i, st.Stmt.SQL)...)
+			switch {
+			case !st.Condition.holds(ran[:i]):
+			case i == fail:
+				entries = append(entries, fmt.Sprintf(`{"type":"step_error","step":%d,"error":%s}`, i, failure))
+			default:
+				ran[i] = true
+				entries = append(entries, Step(i, st.Stmt.SQL)...)
+			}
 		}
 		return Reply{Body: CursorBody(baton, baseURL, entries...)}
 	}
@@ -327,8 +349,12 @@ func OK(p Pipeline, baton *string, baseURL string) Reply {
 			ran := make([]bool, len(r.Batch.Steps))
 			for j, st := range r.Batch.Steps {
 				res[j], errs[j] = "null", "null"
-				if ran[j] = st.Condition.holds(ran[:j]); ran[j] {
-					res[j] = stmtResult(st.Stmt.SQL)
+				switch {
+				case !st.Condition.holds(ran[:j]):
+				case j == fail:
+					errs[j] = failure
+				default:
+					ran[j], res[j] = true, stmtResult(st.Stmt.SQL)
 				}
 			}
 			resp = `{"type":"batch","result":{"step_results":[` + strings.Join(res, ",") + `],"step_errors":[` + strings.Join(errs, ",") + `]}}`

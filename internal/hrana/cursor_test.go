@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -354,7 +353,7 @@ func TestCursorBrokenMidway(t *testing.T) {
 func TestCursorStreamExpired(t *testing.T) {
 	srv := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply {
 		if p.Baton != nil && *p.Baton == "old" {
-			return hranatest.Reply{Status: http.StatusBadRequest, Body: `{"message":"The stream has expired due to inactivity","code":"STREAM_EXPIRED"}`}
+			return hranatest.StreamExpired
 		}
 		if p.Cursor() {
 			return hranatest.OK(p, hranatest.Baton("new"), "")

@@ -234,7 +234,7 @@ func TestHeldBackBeginSurvivesExpiredStream(t *testing.T) {
 	var expired atomic.Bool
 	srv := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply {
 		if expired.Load() && p.Baton != nil && *p.Baton == "old" {
-			return hranatest.Reply{Status: http.StatusBadRequest, Body: `{"message":"The stream has expired due to inactivity","code":"STREAM_EXPIRED"}`}
+			return hranatest.StreamExpired
 		}
 		if expired.Load() {
 			return hranatest.OK(p, hranatest.Baton("new"), "")
@@ -423,7 +423,7 @@ func TestStreamLostInTransaction(t *testing.T) {
 	var expired atomic.Bool
 	srv := hranatest.New(t, func(p hranatest.Pipeline) hranatest.Reply {
 		if expired.Load() {
-			return hranatest.Reply{Status: http.StatusBadRequest, Body: `{"message":"The stream has expired due to inactivity","code":"STREAM_EXPIRED"}`}
+			return hranatest.StreamExpired
 		}
 		return hranatest.OK(p, hranatest.Baton("b"), "")
 	})

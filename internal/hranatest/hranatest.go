@@ -301,6 +301,10 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, reply Reply) bool
 // Baton is a constant baton for OK, so that a test can tell streams apart.
 func Baton(s string) *string { return &s }
 
+// StreamExpired is sqld's answer to a baton whose stream it dropped while
+// idle (about 10 s).
+var StreamExpired = Reply{Status: http.StatusBadRequest, Body: `{"message":"The stream has expired due to inactivity","code":"STREAM_EXPIRED"}`}
+
 // OK answers every request of p as a working server would, with the given
 // baton (nil closes the stream) and base URL (empty sends none): an
 // execute of a SELECT returns one row holding the integer 1, other

@@ -89,9 +89,7 @@ func openGORM(d gorm.Dialector, cfg *gorm.Config, opts ...func(*gorm.Config)) (*
 	db, err := gorm.Open(d, &c)
 	if err != nil {
 		if db != nil && db.ConnPool != nil {
-			if sqlDB, dbErr := db.DB(); dbErr == nil {
-				_ = sqlDB.Close()
-			}
+			closeDB(db)
 		}
 		return nil, err
 	}

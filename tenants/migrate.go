@@ -96,9 +96,10 @@ func (t *Manager) progress(ctx context.Context, log logger.Interface, res Migrat
 
 // migrateTenant runs AutoMigrate on one tenant and records its DDL; loop
 // makes its log calls.
-func (t *Manager) migrateTenant(ctx context.Context, loop *logcaller.Loop, tenant string, models []any) MigrationResult {
+func (t *Manager) migrateTenant(ctx context.Context, loop *logcaller.Loop, tenant string, models []any) (res MigrationResult) {
 	start := time.Now()
-	res := MigrationResult{Tenant: tenant}
+	res.Tenant = tenant
+	// Named, so that the returned result gets it.
 	defer func() { res.Duration = time.Since(start) }()
 	if err := ValidateName(tenant); err != nil {
 		res.Err = errmsg.Wrap(err, "tenants: the store listed a tenant it cannot serve")

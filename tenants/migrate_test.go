@@ -50,6 +50,7 @@ func TestMigrate(t *testing.T) {
 		require.Len(t, report.Tenants, 3)
 		for i, name := range []string{"alpha", "bravo", "charlie"} {
 			assert.Equal(t, name, report.Tenants[i].Tenant, "in name order")
+			assert.Positive(t, report.Tenants[i].Duration, "how long its migration took")
 		}
 		failed := report.Failed()
 		require.Len(t, failed, 1)

@@ -33,7 +33,7 @@ func (c *Conn) ExecBatch(ctx context.Context, stmts []sqlite.BatchStatement) (_ 
 		Condition: &condition{Type: "not", Cond: &condition{Type: "ok", Step: &commit}}})
 
 	// The ROLLBACK runs after a BEGIN refused as busy, and changes nothing.
-	br, err := c.runBegin(ctx, steps, 1, commit+1)
+	br, err := c.runBegin(ctx, steps, 1)
 	if err != nil {
 		return nil, err
 	}

@@ -87,16 +87,17 @@ func (c *Conn) retryBusyBegin(ctx context.Context, attempt func() (busy *respons
 }
 
 // runBegin runs steps, whose first begins open a transaction, resending
-// them while the server refuses the first as busy and none of the others
-// before end ran (see retryBusyBegin). A BEGIN's error is the request's.
-func (c *Conn) runBegin(ctx context.Context, steps []batchStep, begins, end int) (*batchResult, error) {
+// them while the server refuses the first as busy (see retryBusyBegin);
+// checkBatch has made sure that nothing after a failed BEGIN ran. A
+// BEGIN's error is the request's.
+func (c *Conn) runBegin(ctx context.Context, steps []batchStep, begins int) (*batchResult, error) {
 	var br *batchResult
 	err := c.retryBusyBegin(ctx, func() (*responseError, error) {
 		var err error
 		if br, err = c.runBatch(ctx, steps); err != nil {
 			return nil, err
 		}
-		if e := br.StepErrors[0]; e != nil && isBusy(e) && noneRan(br, end) {
+		if e := br.StepErrors[0]; e != nil && isBusy(e) {
 			return e, nil
 		}
 		for _, e := range br.StepErrors[:begins] {
@@ -107,15 +108,4 @@ func (c *Conn) runBegin(ctx context.Context, steps []batchStep, begins, end int)
 		return nil, nil
 	})
 	return br, err
-}
-
-// noneRan reports whether the steps of br after the first, up to end,
-// have neither a result nor an error: the server skipped them.
-func noneRan(br *batchResult, end int) bool {
-	for i := 1; i < end; i++ {
-		if br.StepResults[i] != nil || br.StepErrors[i] != nil {
-			return false
-		}
-	}
-	return true
 }

@@ -83,14 +83,23 @@ func (c *client) send(ctx context.Context, base string, req *pipelineRequest) (*
 		return nil, err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.limits.MaxResponseBytes+1))
+	data, err := c.readBody(ctx, resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	return decodePipeline(data, len(req.Requests))
+}
+
+// readBody reads a reply's body whole, up to MaxResponseBytes.
+func (c *client) readBody(ctx context.Context, body io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(body, c.limits.MaxResponseBytes+1))
 	if err != nil {
 		return nil, c.transportError(ctx, err)
 	}
 	if int64(len(data)) > c.limits.MaxResponseBytes {
 		return nil, &tooLargeError{limit: c.limits.MaxResponseBytes}
 	}
-	return decodePipeline(data, len(req.Requests))
+	return data, nil
 }
 
 // post sends body as JSON to path under base (empty for the primary URL)
@@ -142,12 +151,8 @@ func (c *client) post(ctx context.Context, base, path string, body any) (*http.R
 		return resp, nil
 	}
 	defer resp.Body.Close()
-	data, err = io.ReadAll(io.LimitReader(resp.Body, c.limits.MaxResponseBytes+1))
-	if err != nil {
-		return nil, c.transportError(ctx, err)
-	}
-	if int64(len(data)) > c.limits.MaxResponseBytes {
-		return nil, &tooLargeError{limit: c.limits.MaxResponseBytes}
+	if data, err = c.readBody(ctx, resp.Body); err != nil {
+		return nil, err
 	}
 	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
 		return nil, &authError{status: resp.StatusCode, detail: c.redact(serverMessage(data))}

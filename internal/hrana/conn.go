@@ -293,7 +293,7 @@ func (c *Conn) runStmt(ctx context.Context, st statement) (res *stmtResult, err 
 		return resp.Result, nil
 	}
 	steps := c.withBegin(&st)
-	br, err := c.runBegin(ctx, steps, len(c.begin), len(steps))
+	br, err := c.runBegin(ctx, steps, len(c.begin))
 	if err != nil {
 		return nil, err
 	}
@@ -376,7 +376,7 @@ func (c *Conn) flushBegin(ctx context.Context) error {
 		return nil
 	}
 	steps := c.withBegin(nil)
-	if _, err := c.runBegin(ctx, steps, len(steps), len(steps)); err != nil {
+	if _, err := c.runBegin(ctx, steps, len(steps)); err != nil {
 		return err
 	}
 	c.begin = nil

@@ -109,14 +109,7 @@ feed:
 		}
 	}
 	stopFeeding()
-	for running := true; running; {
-		select {
-		case call := <-loop.Calls():
-			loop.Make(call, unwound)
-		case <-finished:
-			running = false
-		}
-	}
+	loop.Serve(finished, unwound)
 	if p := panicked.Load(); p != nil {
 		panic(*p)
 	}

@@ -61,6 +61,19 @@ func (l *Loop) Make(call func(), unwound func()) {
 	returned = true
 }
 
+// Serve makes the calls from Calls until finished is closed; see Make for
+// unwound.
+func (l *Loop) Serve(finished <-chan struct{}, unwound func()) {
+	for {
+		select {
+		case call := <-l.calls:
+			l.Make(call, unwound)
+		case <-finished:
+			return
+		}
+	}
+}
+
 // End stops taking calls: a Relay's later calls (from a goroutine the work
 // left behind) are made where they are. It may be called more than once.
 func (l *Loop) End() { l.end.Do(func() { close(l.ended) }) }
@@ -153,37 +166,30 @@ func IsRelay(log logger.Interface) bool {
 func Run[T any](log logger.Interface, work func(logger.Interface) T) T {
 	loop := NewLoop()
 	defer loop.End()
-	type outcome struct {
+	var (
 		value    T
 		returned bool
 		panicked any
-	}
-	done := make(chan outcome, 1)
+		finished = make(chan struct{})
+	)
 	go func() {
-		var out outcome
 		defer func() {
-			if !out.returned {
-				out.panicked = recover()
+			if !returned {
+				panicked = recover()
 			}
-			done <- out
+			close(finished)
 		}()
-		out.value = work(loop.Logger(log))
-		out.returned = true
+		value = work(loop.Logger(log))
+		returned = true
 	}()
-	for {
-		select {
-		case call := <-loop.calls:
-			loop.Make(call, func() { <-done })
-		case out := <-done:
-			switch {
-			case out.returned:
-				return out.value
-			case out.panicked != nil:
-				panic(out.panicked)
-			default:
-				runtime.Goexit()
-				return out.value
-			}
-		}
+	loop.Serve(finished, func() { <-finished })
+	switch {
+	case returned:
+		return value
+	case panicked != nil:
+		panic(panicked)
+	default:
+		runtime.Goexit()
+		return value
 	}
 }
